@@ -1,0 +1,2 @@
+/* Placeholder: the TOML parser lands in the next commit. */
+#include "toml.h"
