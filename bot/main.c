@@ -1,7 +1,176 @@
-/* incidentd entry point (placeholder until the CLI lands). */
+/*
+ * incidentd's command line: `run`, `check-config`, `--version`, `--help`.
+ * Start-up errors (bad configuration, missing secrets, a database that
+ * cannot be opened) are printed as one line each and end the process with
+ * a non-zero status; nothing is created or changed before they are checked.
+ */
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot.h"
+#include "config.h"
+#include "log.h"
+#include "xmalloc.h"
+
+enum exit_code {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,  /* invalid configuration, missing secret, runtime failure */
+    EXIT_USAGE = 2, /* unknown command or option */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
 {
-    puts("incidentd " INCIDENTD_VERSION);
-    return 0;
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: incidentd <command> [options]\n"
+          "\n"
+          "Runs a company's incident response plan in Slack and mirrors it to a status page.\n"
+          "\n"
+          "commands:\n"
+          "  run [-c FILE]          run the bot: Slack Socket Mode, the worker and the built-in\n"
+          "                         status page. Without -c, the embedded defaults are used.\n"
+          "                         Needs SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)\n"
+          "                         in the environment; STATUSPAGE_API_KEY is optional.\n"
+          "  check-config FILE      check a configuration file alone (no secrets needed);\n"
+          "                         prints \"ok\" or every error as FILE:LINE: message\n"
+          "  config-reference       print every configuration key with its default and help\n"
+          "\n"
+          "options:\n"
+          "  -c, --config FILE      configuration file (TOML) for run\n"
+          "  -h, --help             show this help\n"
+          "  -V, --version          show the version\n"
+          "\n"
+          "exit status:\n"
+          "  0  success (run: stopped cleanly by SIGINT or SIGTERM)\n"
+          "  1  invalid configuration, missing or malformed secret, or a runtime failure\n"
+          "  2  usage error (unknown command or option)\n",
+          f);
+}
+
+static void print_diag(const struct cfg_diag *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "%s\n", d->lines[i]);
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+    struct cfg_diag d = {0};
+    struct config *cfg = NULL;
+    if (argc != 2) {
+        fputs("usage: incidentd check-config FILE\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (cfg_load_file(argv[1], &cfg, &d) != BOT_OK) {
+        print_diag(&d);
+        cfg_diag_free(&d);
+        return EXIT_FAIL;
+    }
+    cfg_free(cfg);
+    puts("ok");
+    return EXIT_OK;
+}
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    struct cfg_diag d = {0};
+    struct config *cfg = NULL;
+    struct bot *bot = NULL;
+    struct bot_err err = {{0}};
+    int c, code = EXIT_FAIL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "incidentd run: unexpected argument \"%s\"\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (path != NULL) {
+        if (cfg_load_file(path, &cfg, &d) != BOT_OK)
+            goto out;
+    } else {
+        cfg = cfg_defaults();
+    }
+    if (cfg_load_secrets(cfg, env_get, &d) != BOT_OK)
+        goto out;
+    log_set_level(cfg->log_level);
+    log_route_lws();
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (bot_open(cfg, &bot, &err) != BOT_OK) {
+        log_error("cannot start", "error", err.msg);
+        goto out;
+    }
+    log_info("incidentd started", "version", INCIDENTD_VERSION, "config", path ? path : "(defaults)");
+    if (bot_run(bot, &stop_requested) != BOT_OK)
+        goto out;
+    log_info("incidentd stopped");
+    code = EXIT_OK;
+out:
+    print_diag(&d);
+    cfg_diag_free(&d);
+    bot_close(bot);
+    cfg_free(cfg);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    xmalloc_init_cjson();
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("incidentd %s\n", INCIDENTD_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "check-config") == 0)
+        return cmd_check_config(argc - 1, argv + 1);
+    if (strcmp(cmd, "config-reference") == 0) {
+        cfg_print_reference(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "incidentd: unknown command \"%s\" (try incidentd --help)\n", cmd);
+    return EXIT_USAGE;
 }

@@ -1,0 +1,33 @@
+# incidentd container image. Build: docker build -t incidentd .
+# Run:   docker run --env-file /etc/incidentd/tokens.env -p 8080:8080 \
+#            -v incidentd-data:/var/lib/incidentd incidentd
+# The same install script as the README's commands provides the packages.
+
+FROM debian:bookworm-slim AS build
+COPY scripts/install-deps.sh /src/scripts/install-deps.sh
+RUN /src/scripts/install-deps.sh --build
+COPY . /src
+RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENTD_TESTS=OFF \
+ && cmake --build /build -j "$(nproc)" --target incidentd \
+ && /build/incidentd check-config /src/config.example.toml
+
+FROM debian:bookworm-slim
+COPY scripts/install-deps.sh /tmp/install-deps.sh
+RUN /tmp/install-deps.sh --runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh \
+ && useradd --system --uid 10001 --home-dir /var/lib/incidentd --create-home \
+      --shell /usr/sbin/nologin incidentd
+COPY --from=build /build/incidentd /usr/local/bin/incidentd
+COPY config.example.toml /usr/share/doc/incidentd/config.example.toml
+# The container's configuration: the example with the database on the data
+# volume and the HTTP server reachable from outside the container.
+RUN mkdir -p /etc/incidentd \
+ && sed -e 's#^path = "var/incidentd.db"#path = "/var/lib/incidentd/incidentd.db"#' \
+        -e 's#^listen = "127.0.0.1:8080"#listen = "0.0.0.0:8080"#' \
+        /usr/share/doc/incidentd/config.example.toml > /etc/incidentd/config.toml \
+ && incidentd check-config /etc/incidentd/config.toml
+USER incidentd
+WORKDIR /var/lib/incidentd
+VOLUME /var/lib/incidentd
+EXPOSE 8080
+ENTRYPOINT ["incidentd"]
+CMD ["run", "-c", "/etc/incidentd/config.toml"]

@@ -1,0 +1,29 @@
+/*
+ * struct bot, private to bot/: the single context passed explicitly to
+ * every part of the daemon (STYLE.md habit 2). Other folders never see it.
+ */
+#ifndef INCIDENTD_BOT_INTERNAL_H
+#define INCIDENTD_BOT_INTERNAL_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "bot.h"
+
+struct store;
+
+struct bot {
+    const struct config *cfg;
+    struct store *store;          /* the loop thread's connection */
+    struct lws_context *lws;
+    struct lws_vhost *vhost;
+    struct lws_protocols protocols[2]; /* lws keeps a pointer: lives as long as the bot */
+    lws_sorted_usec_list_t tick;  /* periodic wake-up to notice the stop flag */
+    volatile sig_atomic_t *stop;
+    int http_port;
+};
+
+/* True when the database answers a trivial query. */
+bool bot_db_ok(struct bot *b);
+
+#endif

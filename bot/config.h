@@ -1,0 +1,91 @@
+/*
+ * incidentd's configuration: a table of every key ({table, key, type,
+ * default, min, max, help}) on top of the TOML parser. A file is checked
+ * against the table: unknown tables and keys, wrong types and values out of
+ * range are errors naming `file:line`, the key and what was expected, so a
+ * typo never passes silently. Secrets are never read from the file; they
+ * come from the environment (cfg_load_secrets) and their shape is checked.
+ *
+ * struct config is plain data, read-only once loaded, and read by every
+ * part of the bot; it is a visible struct rather than an opaque one because
+ * a getter per key would add nothing.
+ */
+#ifndef INCIDENTD_CONFIG_H
+#define INCIDENTD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "log.h"
+
+#define CFG_MAX_FILE (1u << 20) /* largest configuration file read, in bytes */
+#define CFG_MAX_ERRORS 100      /* errors collected before giving up on a file */
+
+struct config {
+    /* [slack] */
+    char *slack_api_base_url;     /* always ends with '/' */
+    int64_t slack_connections;    /* Socket Mode links kept open, 1..10 */
+    int64_t slack_stall_seconds;  /* reconnect a link silent for this long */
+    int64_t slack_call_timeout_seconds; /* total time allowed for one Web API call */
+    /* [store] */
+    char *store_path;
+    int64_t store_busy_timeout_ms;
+    /* [http] */
+    char *http_listen;            /* as written, e.g. "127.0.0.1:8080" */
+    char *http_host;              /* parsed from http_listen */
+    int http_port;
+    /* [log] */
+    enum log_level log_level;
+
+    /* Secrets: from the environment only; NULL when not set. Never log them. */
+    char *slack_bot_token;        /* SLACK_BOT_TOKEN, xoxb-... */
+    char *slack_app_token;        /* SLACK_APP_TOKEN, xapp-... */
+    char *statuspage_api_key;     /* STATUSPAGE_API_KEY, optional */
+};
+
+/* Error messages collected while loading; each is one line without '\n'. */
+struct cfg_diag {
+    char **lines;
+    size_t n;
+};
+
+/* Frees the lines; the diag may be reused afterwards. */
+void cfg_diag_free(struct cfg_diag *d);
+
+/* A configuration holding the embedded defaults. Caller frees with cfg_free(). */
+struct config *cfg_defaults(void);
+
+/*
+ * Reads and checks the file at path. On success *out is a new config (the
+ * defaults overlaid with the file) and BOT_OK is returned. On failure
+ * *out is NULL, every problem found is appended to diag as
+ * "path:line: message", and BOT_ECONFIG (or BOT_EIO) is returned.
+ */
+enum bot_rc cfg_load_file(const char *path, struct config **out, struct cfg_diag *diag)
+    BOT_MUST_CHECK;
+/* The same for a buffer already in memory; name is used in messages. */
+enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct config **out,
+                         struct cfg_diag *diag) BOT_MUST_CHECK;
+
+/*
+ * Reads SLACK_BOT_TOKEN, SLACK_APP_TOKEN and STATUSPAGE_API_KEY through
+ * getenv_fn (getenv in the product; a table in tests) into cfg, checking
+ * each one's shape. Missing required tokens and malformed ones are
+ * appended to diag (naming the variable, never its value) and make it
+ * return BOT_ECONFIG.
+ */
+enum bot_rc cfg_load_secrets(struct config *cfg, const char *(*getenv_fn)(const char *),
+                             struct cfg_diag *diag) BOT_MUST_CHECK;
+
+void cfg_free(struct config *cfg);
+
+/* The schema, for tests and tools: number of keys, and the i-th key's table and name. */
+size_t cfg_key_count(void);
+const char *cfg_key_name(size_t i, const char **table);
+
+/* Writes "[table]\nkey = default  # help" for every key: the reference for config.example.toml. */
+void cfg_print_reference(FILE *f);
+
+#endif
