@@ -1,0 +1,17 @@
+# Tests of slack/: unit tests of the pure parts (envelope decoding against
+# the shared Socket Mode samples, Web API answer decoding and encoding,
+# backoff and the rate limiter), and loopback integration tests of the Web
+# API and Socket Mode clients against the Slack emulator (tests/slackemu).
+incidentd_unit_test(test_slack_envelope SOURCES test_slack_envelope.c LIBS incidentd_slack)
+if(HAVE_SHARED)
+  add_test(NAME test_slack_envelope_samples
+           COMMAND test_slack_envelope ${INCIDENTD_SHARED_DIR}/slack-samples/socket-mode)
+  set_tests_properties(test_slack_envelope_samples PROPERTIES TIMEOUT 120 LABELS unit)
+endif()
+incidentd_unit_test(test_slack_ratelimit SOURCES test_slack_ratelimit.c LIBS incidentd_slack)
+incidentd_unit_test(test_slack_api SOURCES test_slack_api.c LIBS incidentd_slack)
+if(HAVE_SHARED)
+  add_test(NAME test_slack_api_samples
+           COMMAND test_slack_api ${INCIDENTD_SHARED_DIR}/slack-samples/web-api)
+  set_tests_properties(test_slack_api_samples PROPERTIES TIMEOUT 120 LABELS unit)
+endif()
