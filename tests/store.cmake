@@ -1,0 +1,3 @@
+# Unit tests of store/: real database files under a temporary directory
+# (migrations from every schema version, the queues, two connections in two threads).
+incidentd_unit_test(test_store SOURCES test_store.c LIBS incidentd_store Threads::Threads)
