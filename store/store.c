@@ -69,9 +69,6 @@ enum bot_rc store_sqlerr(struct store *s, int sqlite_rc, const char *what, struc
     case SQLITE_TOOBIG:
         rc = BOT_ETOOBIG;
         break;
-    case SQLITE_NOTADB:
-        rc = BOT_ESCHEMA;
-        break;
     default:
         rc = BOT_EDB;
         break;
@@ -296,12 +293,11 @@ static enum bot_rc pragma_int(struct store *s, const char *sql, int *value, stru
         src = sqlite3_step(st);
     if (src == SQLITE_ROW)
         *value = sqlite3_column_int(st, 0);
+    else if (src == SQLITE_NOTADB)
+        rc = bot_err_set(err, BOT_EDB, "cannot open database %s: not an SQLite database", s->path);
     else
         rc = store_sqlerr(s, src, "reading the database header", err);
     sqlite3_finalize(st);
-    if (rc == BOT_ESCHEMA)
-        rc = bot_err_set(err, BOT_ESCHEMA, "cannot open database %s: not an SQLite database",
-                         s->path);
     return rc;
 }
 
@@ -313,7 +309,7 @@ static enum bot_rc check_version(struct store *s, int version, struct bot_err *e
                            "knows only up to %d; run a newer incidentd (the file was not changed)",
                            s->path, version, store_migration_count);
     if (version < 0)
-        return bot_err_set(err, BOT_ESCHEMA,
+        return bot_err_set(err, BOT_EDB,
                            "cannot open database %s: schema version %d is not one of incidentd's",
                            s->path, version);
     return BOT_OK;
@@ -359,7 +355,7 @@ static enum bot_rc open_conn(const char *path, const struct store_opts *opts, st
     if (rc)
         goto out;
     if (app_id != 0 && app_id != STORE_APPLICATION_ID) {
-        rc = bot_err_set(err, BOT_ESCHEMA,
+        rc = bot_err_set(err, BOT_EDB,
                          "cannot open database %s: not an incidentd database (application_id %d)",
                          path, app_id);
         goto out;
@@ -442,7 +438,7 @@ static enum bot_rc migrate(struct store *s, int to, int seed, struct bot_err *er
         if (rc)
             goto out;
         if (objects > 0) {
-            rc = bot_err_set(err, BOT_ESCHEMA,
+            rc = bot_err_set(err, BOT_EDB,
                              "cannot open database %s: it has tables but no incidentd schema "
                              "version; is it another program's database?",
                              s->path);

@@ -67,9 +67,10 @@ void store_opts_init(struct store_opts *opts);
  * nothing created or changed:
  * - the directory does not exist, is not a directory or is not writable,
  *   or the file is read-only: BOT_EIO;
- * - the file is not an SQLite database or belongs to another program, or its
- *   schema version is newer than this program's: BOT_ESCHEMA (both versions
- *   in the message);
+ * - its schema version is newer than this program's: BOT_ESCHEMA (both
+ *   versions in the message);
+ * - the file is not an SQLite database, or belongs to another program
+ *   (another application_id, or tables without a schema version): BOT_EDB;
  * - a migration failed: BOT_EDB (rolled back; the file is as it was).
  * On success *out is a new connection for the calling thread; close it with
  * store_close().

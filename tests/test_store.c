@@ -407,7 +407,8 @@ static void test_unusable_paths(void)
     fclose(f);
     size_t len0 = 0, len1 = 0;
     char *before = read_file(junk, &len0);
-    CHECK_INT(store_open(junk, &s, &err), BOT_ESCHEMA);
+    CHECK_INT(store_open(junk, &s, &err), BOT_EDB);
+    CHECK_CONTAINS(err.msg, "not an SQLite database");
     CHECK_CONTAINS(err.msg, junk);
     char *after = read_file(junk, &len1);
     CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
@@ -420,7 +421,7 @@ static void test_unusable_paths(void)
     CHECK_INT(store_testing_create(foreign, 1, &err), BOT_OK);
     CHECK_INT(store_testing_set_user_version(foreign, 0, &err), BOT_OK);
     before = read_file(foreign, &len0);
-    CHECK_INT(store_open(foreign, &s, &err), BOT_ESCHEMA);
+    CHECK_INT(store_open(foreign, &s, &err), BOT_EDB);
     CHECK_CONTAINS(err.msg, "no incidentd schema version");
     after = read_file(foreign, &len1);
     CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
