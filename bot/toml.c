@@ -846,8 +846,8 @@ static int parse_key(struct parser *p, struct keypath *k)
  * Reads digits of the given base from tok[*i], where '_' may only stand
  * between two digits. Stores the number of digits read in *count.
  */
-static int scan_digits(struct parser *p, size_t at, const char *tok, size_t n, size_t *i,
-                       int base, size_t *count)
+static int scan_digits(struct parser *p, size_t at, const char *tok, size_t n, size_t *i, int base,
+                       size_t *count)
 {
     bool prev_digit = false;
     *count = 0;
@@ -872,8 +872,8 @@ static int scan_digits(struct parser *p, size_t at, const char *tok, size_t n, s
 }
 
 /* Accumulates the digits of tok[from, n) (underscores already checked) into an int64. */
-static int accumulate(struct parser *p, size_t at, const char *tok, size_t from, size_t n,
-                      int base, bool neg, int64_t *out)
+static int accumulate(struct parser *p, size_t at, const char *tok, size_t from, size_t n, int base,
+                      bool neg, int64_t *out)
 {
     /* The magnitude of INT64_MIN is one more than INT64_MAX. */
     uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
@@ -922,12 +922,12 @@ static int parse_number(struct parser *p, size_t at, const char *tok, size_t n,
         return fail_at(p, at, "invalid number %.*s", (int)n, tok);
     }
 
-    if (rest >= 2 && tok[i] == '0' && (tok[i + 1] == 'x' || tok[i + 1] == 'o' || tok[i + 1] == 'b')) {
+    if (rest >= 2 && tok[i] == '0' &&
+        (tok[i + 1] == 'x' || tok[i + 1] == 'o' || tok[i + 1] == 'b')) {
         int base = tok[i + 1] == 'x' ? 16 : tok[i + 1] == 'o' ? 8 : 2;
         const char *name = base == 16 ? "hexadecimal" : base == 8 ? "octal" : "binary";
         if (sign)
-            return fail_at(p, at, "%s %s integer cannot have a sign", base == 8 ? "an" : "a",
-                           name);
+            return fail_at(p, at, "%s %s integer cannot have a sign", base == 8 ? "an" : "a", name);
         i += 2;
         size_t from = i, count;
         if (scan_digits(p, at, tok, n, &i, base, &count))
@@ -1052,8 +1052,8 @@ static int parse_datetime(struct parser *p, size_t at, const char *tok, size_t n
         if (dt->month < 1 || dt->month > 12)
             return fail_at(p, at + 5, "month %02d is out of range", dt->month);
         if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month))
-            return fail_at(p, at + 8, "day %02d is out of range for %04d-%02d", dt->day,
-                           dt->year, dt->month);
+            return fail_at(p, at + 8, "day %02d is out of range for %04d-%02d", dt->day, dt->year,
+                           dt->month);
         i = 10;
         if (i == n) {
             v->type = TOML_DATE_LOCAL;
@@ -1304,8 +1304,7 @@ fail:
  * it if needed. Dotted keys may add to tables they created themselves and to
  * tables only implied by a header, never to [header] tables or inline ones.
  */
-static struct toml_value *dotted_descend(struct parser *p, struct toml_value *t,
-                                         struct keypart *kp)
+static struct toml_value *dotted_descend(struct parser *p, struct toml_value *t, struct keypart *kp)
 {
     char name[ERR_KEY_MAX + 16];
     struct toml_value *v = table_find(t, kp->s, kp->len);
@@ -1319,8 +1318,7 @@ static struct toml_value *dotted_descend(struct parser *p, struct toml_value *t,
     }
     show_key(name, sizeof name, kp->s, kp->len);
     if (v->type != TOML_TABLE) {
-        fail_at(p, kp->pos, "key \"%s\" is already %s, not a table", name,
-                a_type(v));
+        fail_at(p, kp->pos, "key \"%s\" is already %s, not a table", name, a_type(v));
         return NULL;
     }
     switch (v->u.tbl.origin) {
@@ -1352,8 +1350,7 @@ static int parse_keyval(struct parser *p, struct toml_value *base)
     if (parse_key(p, &k))
         goto out;
     if (peek(p) != '=') {
-        fail_at(p, p->pos, "expected '=' after key, found %s",
-                describe_at(p, p->pos, d, sizeof d));
+        fail_at(p, p->pos, "expected '=' after key, found %s", describe_at(p, p->pos, d, sizeof d));
         goto out;
     }
     p->pos++;
@@ -1424,8 +1421,7 @@ static int parse_header(struct parser *p)
             v = v->u.arr.items[v->u.arr.len - 1];
         } else if (v->type != TOML_TABLE) {
             show_path(path, sizeof path, &k, i + 1);
-            fail_at(p, kp->pos, "key \"%s\" is already %s, not a table", path,
-                    a_type(v));
+            fail_at(p, kp->pos, "key \"%s\" is already %s, not a table", path, a_type(v));
             goto out;
         }
         t = v;
@@ -1457,8 +1453,7 @@ static int parse_header(struct parser *p)
                     path);
             goto out;
         } else {
-            fail_at(p, open, "cannot define table [%s]: the key is already %s", path,
-                    a_type(v));
+            fail_at(p, open, "cannot define table [%s]: the key is already %s", path, a_type(v));
             goto out;
         }
     } else {
@@ -1469,8 +1464,7 @@ static int parse_header(struct parser *p)
             v->u.arr.of_tables = true;
             table_add(t, xmemdup0(last->s, last->len), last->len, last->line, v);
         } else if (v->type != TOML_ARRAY || !v->u.arr.of_tables) {
-            fail_at(p, open, "cannot append to [[%s]]: the key is already %s", path,
-                    a_type(v));
+            fail_at(p, open, "cannot append to [[%s]]: the key is already %s", path, a_type(v));
             goto out;
         }
         struct toml_value *elem = container_new(p, TOML_TABLE, open, line, col, v->depth);
