@@ -1,15 +1,24 @@
 /*
  * The daemon's life cycle (see bot.h): open the database, create the one
- * libwebsockets context that serves HTTP (and carries the Slack links),
- * service it until a signal asks to stop, then close everything in order
- * so that nothing is left half-written.
+ * libwebsockets context that serves HTTP and carries the Slack Socket Mode
+ * links, start the inbox worker, service the loop until a signal asks to
+ * stop, then take everything down in order so nothing is half-written.
+ *
+ * The loop thread's only database work is the inbox insert that must
+ * precede each ack; everything else happens on the worker's thread.
  */
 #include "bot_internal.h"
 
 #include <string.h>
 
 #include "http.h"
+#include "log.h"
+#include "slack_api.h"
+#include "slack_ratelimit.h"
+#include "slack_ws.h"
 #include "store.h"
+#include "store_inbox.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 #define BOT_TICK_US (200 * LWS_US_PER_MS) /* how often the loop checks the stop flag */
@@ -26,22 +35,86 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(b->lws, 0, &b->tick, on_tick, BOT_TICK_US);
 }
 
+/* Socket Mode: store first, then let the client ack; a retry Slack sends again is acked and dropped. */
+static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **response)
+{
+    struct bot *b = ud;
+    struct bot_err err;
+    (void)response;
+    char *payload = env->payload ? cJSON_PrintUnformatted(env->payload) : xstrdup("null");
+    enum bot_rc rc = store_inbox_insert(b->store, env->envelope_id, env->event_id,
+                                        env->type_name, payload, store_now_ms(), NULL, &err);
+    free(payload);
+    if (rc == BOT_EEXISTS) {
+        log_debug("duplicate envelope dropped", "envelope_id", env->envelope_id, "event_id",
+                  env->event_id ? env->event_id : "");
+        return 0;
+    }
+    if (rc) {
+        log_error("cannot store envelope; not acking it", "envelope_id", env->envelope_id,
+                  "type", env->type_name, "error", err.msg);
+        return -1;
+    }
+    worker_wake(b->worker);
+    return 0;
+}
+
+static void on_note(void *ud, enum slack_ws_note note, unsigned link, const char *msg)
+{
+    (void)ud;
+    char l[16];
+    snprintf(l, sizeof(l), "%u", link);
+    enum log_level lvl = LOG_INFO;
+    switch (note) {
+    case SLACK_WS_NOTE_CONNECTING:
+    case SLACK_WS_NOTE_READY:
+    case SLACK_WS_NOTE_RETIRING:
+        lvl = LOG_INFO;
+        break;
+    case SLACK_WS_NOTE_FATAL:
+        lvl = LOG_ERROR;
+        break;
+    default:
+        lvl = LOG_WARN;
+        break;
+    }
+    log_msg(lvl, "slack link", "event", slack_ws_note_name(note), "link", l, "detail",
+            msg ? msg : "", NULL);
+}
+
 enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err *err)
 {
     enum bot_rc rc;
     struct bot *b = xcalloc(1, sizeof(*b));
+    struct store_opts so;
 
     *out = NULL;
     b->cfg = cfg;
-    struct store_opts so;
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
     rc = store_open_opts(cfg->store_path, &so, &b->store, err);
     if (rc)
         goto fail;
 
-    b->protocols[0] = http_protocol; /* protocols[1] stays zero: lws 4.1's terminator */
+    struct slack_ws_opts wo = {
+        .app_token = cfg->slack_app_token,
+        .api_base_url = cfg->slack_api_base_url,
+        .connections = (unsigned)cfg->slack_connections,
+        .stall_ms = cfg->slack_stall_seconds * 1000,
+        .on_envelope = on_envelope,
+        .on_note = on_note,
+        .ud = b,
+    };
+    rc = slack_ws_new(&wo, &b->ws, err);
+    if (rc)
+        goto fail;
+    b->rl = slack_rl_new();
+    rc = worker_start(cfg, b->rl, &b->worker, err);
+    if (rc)
+        goto fail;
 
+    b->protocols[0] = http_protocol;
+    b->protocols[1] = *slack_ws_protocol(b->ws);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = cfg->http_port;
@@ -58,6 +131,9 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     }
     b->vhost = lws_get_vhost_by_name(b->lws, "default");
     b->http_port = b->vhost ? lws_get_vhost_listen_port(b->vhost) : cfg->http_port;
+    rc = slack_ws_start(b->ws, b->lws, b->vhost, err);
+    if (rc)
+        goto fail;
     *out = b;
     return BOT_OK;
 fail:
@@ -72,7 +148,20 @@ enum bot_rc bot_run(struct bot *b, volatile sig_atomic_t *stop)
     while (!*stop) {
         if (lws_service(b->lws, 0) < 0)
             return BOT_EIO;
+        if (slack_ws_failed(b->ws)) {
+            log_error("Slack connection stopped", "error", slack_ws_error(b->ws));
+            return BOT_ECONFIG;
+        }
     }
+    /* Let the links close and their last acks go out, for at most a second. */
+    slack_ws_stop(b->ws);
+    int64_t until = lws_now_usecs() + LWS_US_PER_SEC;
+    struct slack_ws_counters c;
+    do {
+        if (lws_service(b->lws, 0) < 0)
+            break;
+        slack_ws_counters(b->ws, &c);
+    } while (c.links_ready > 0 && lws_now_usecs() < until);
     return BOT_OK;
 }
 
@@ -85,8 +174,16 @@ void bot_close(struct bot *b)
 {
     if (b == NULL)
         return;
-    if (b->lws)
+    if (b->lws && b->ws)
+        slack_ws_stop(b->ws); /* a second call, after bot_run's, does nothing more */
+    /* The worker goes before the context: it may still be answering an envelope. */
+    worker_stop(b->worker);
+    if (b->lws) {
+        lws_sul_cancel(&b->tick);
         lws_context_destroy(b->lws);
+    }
+    slack_ws_free(b->ws);
+    slack_rl_free(b->rl);
     store_close(b->store);
     free(b);
 }

@@ -11,16 +11,22 @@
 #include "bot.h"
 
 struct store;
+struct slack_ws;
+struct slack_rl;
+struct worker;
 
 struct bot {
     const struct config *cfg;
-    struct store *store;          /* the loop thread's connection */
+    struct store *store;          /* the loop thread's connection: inbox inserts, /healthz */
     struct lws_context *lws;
     struct lws_vhost *vhost;
-    struct lws_protocols protocols[2]; /* lws keeps a pointer: lives as long as the bot */
+    struct lws_protocols protocols[3]; /* http, Socket Mode, lws 4.1's zero terminator */
     lws_sorted_usec_list_t tick;  /* periodic wake-up to notice the stop flag */
     volatile sig_atomic_t *stop;
     int http_port;
+    struct slack_ws *ws;          /* the Socket Mode links */
+    struct slack_rl *rl;          /* Web API rate limiter shared by every client */
+    struct worker *worker;
 };
 
 /* True when the database answers a trivial query. */

@@ -312,6 +312,11 @@ static void apply(struct config *c, const struct cfg_key *k, const struct toml_v
         c->log_level = lvl;
         return;
     }
+    if (k->type == CT_URL && strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
+        diag_add(d, "%s:%d: [%s] %s: expected a URL starting with http:// or https://, got \"%s\"",
+                 name, line, k->table, k->key, s);
+        return;
+    }
     if ((int64_t)len < k->min || (int64_t)len > k->max) {
         diag_add(d, "%s:%d: [%s] %s: expected %lld to %lld characters, got %zu", name, line,
                  k->table, k->key, (long long)k->min, (long long)k->max, len);
@@ -319,11 +324,6 @@ static void apply(struct config *c, const struct cfg_key *k, const struct toml_v
     }
     char *val = NULL;
     if (k->type == CT_URL) {
-        if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
-            diag_add(d, "%s:%d: [%s] %s: expected a URL starting with http:// or https://, "
-                        "got \"%s\"", name, line, k->table, k->key, s);
-            return;
-        }
         for (size_t i = 0; i < len; i++) {
             if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) {
                 diag_add(d, "%s:%d: [%s] %s: a URL must not contain spaces or control "

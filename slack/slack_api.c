@@ -617,12 +617,15 @@ enum bot_rc slack_api_call(struct slack_api *c, const char *method, const cJSON 
     return slack_api_call_ex(c, method, args, 0, res, err);
 }
 
+static enum bot_rc perform(struct slack_api *c, const char *method, const char *url,
+                           const struct curl_slist *hdrs, const char *channel, bool limit,
+                           unsigned flags, struct slack_api_result *res, struct bot_err *err);
+
 enum bot_rc slack_api_call_ex(struct slack_api *c, const char *method, const cJSON *args,
                               unsigned flags, struct slack_api_result *res, struct bot_err *err)
 {
     char url[SLACK_API_MAX_URL];
     enum bot_rc rc = BOT_OK;
-    struct bot_err last = {{0}}; /* why the latest attempt failed */
 
     slack_api_result_free(res);
     if (!method_ok(method))
@@ -641,10 +644,51 @@ enum bot_rc slack_api_call_ex(struct slack_api *c, const char *method, const cJS
                            bot_strerror(rc), SLACK_API_MAX_REQUEST);
     const cJSON *ch = args ? cJSON_GetObjectItemCaseSensitive(args, "channel") : NULL;
     const char *channel = cJSON_IsString(ch) ? ch->valuestring : NULL;
+    return perform(c, method, url, json ? c->hdr_json : c->hdr_form, channel, true, flags, res,
+                   err);
+}
 
+enum bot_rc slack_api_post_url(struct slack_api *c, const char *url, const cJSON *msg,
+                               struct slack_api_result *res, struct bot_err *err)
+{
+    static const char label[] = "response_url";
+    slack_api_result_free(res);
+    bool https = strncmp(url, "https://", 8) == 0;
+    bool http_ok = strncmp(c->base_url, "http://", 7) == 0 && strncmp(url, "http://", 7) == 0;
+    if (!https && !http_ok)
+        return bot_err_set(err, BOT_EINVAL, "%s: not an https:// URL", label);
+    if (strlen(url) >= SLACK_API_MAX_URL)
+        return bot_err_set(err, BOT_EINVAL, "%s: URL too long", label);
+    if (!cJSON_IsObject(msg))
+        return bot_err_set(err, BOT_EINVAL, "%s: the message is not a JSON object", label);
+    buf_reset(&c->req);
+    enum bot_rc rc = encode_json(&c->req, msg);
+    if (rc)
+        return bot_err_set(err, rc, "%s: cannot encode the message (%s)", label, bot_strerror(rc));
+    /* No Authorization header: the URL itself is the credential, and it came from a payload. */
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    if (hdrs == NULL || (hdrs = curl_slist_append(hdrs, "Expect:")) == NULL)
+        abort(); /* curl_slist_append fails only when out of memory */
+    rc = perform(c, label, url, hdrs, NULL, false, 0, res, err);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    /* A response_url may answer 2xx with a plain "ok" instead of Slack's JSON. */
+    if (rc == BOT_EPROTO && res->http_status >= 200 && res->http_status <= 299) {
+        res->ok = true;
+        rc = BOT_OK;
+    }
+    return rc;
+}
+
+static enum bot_rc perform(struct slack_api *c, const char *method, const char *url,
+                           const struct curl_slist *hdrs, const char *channel, bool limit,
+                           unsigned flags, struct slack_api_result *res, struct bot_err *err)
+{
+    enum bot_rc rc = BOT_OK;
+    struct bot_err last = {{0}}; /* why the latest attempt failed */
     CURL *h = c->curl;
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, json ? c->hdr_json : c->hdr_form);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, buf_str(&c->req));
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->req.len);
 
@@ -655,7 +699,7 @@ enum bot_rc slack_api_call_ex(struct slack_api *c, const char *method, const cJS
         if (atomic_load(&c->aborted))
             return bot_err_set(err, BOT_ENET, "%s: aborted", method);
 
-        if (c->rl) {
+        if (c->rl && limit) {
             int64_t wait = 0, now = now_ms(c);
             int64_t max_wait = c->o.max_limiter_wait_ms;
             if (max_wait > deadline - now)
@@ -711,7 +755,7 @@ enum bot_rc slack_api_call_ex(struct slack_api *c, const char *method, const cJS
                         ? c->retry_after_ms
                         : slack_backoff_ms(attempt, c->o.backoff_base_ms, c->o.backoff_cap_ms,
                                            next_random(c));
-            if (c->rl)
+            if (c->rl && limit)
                 slack_rl_penalize(c->rl, method, channel, now_ms(c), delay);
             rc = bot_err_set(&last, BOT_ERATELIMIT, "rate limited (HTTP 429)");
         } else if (status >= 500 && status <= 599) {

@@ -202,6 +202,17 @@ enum bot_rc slack_api_paginate(struct slack_api *c, const char *method, const cJ
                                struct bot_err *err) BOT_MUST_CHECK;
 
 /*
+ * POSTs msg (a JSON object, borrowed) to a slash command's or an
+ * interaction's response_url, without the token (the URL is the
+ * credential). Only https:// URLs are accepted, and http:// ones only when
+ * the client's own base URL is http:// (the emulator on loopback). Retries
+ * and timeouts as for slack_api_call(); the Web API limiter is not used. A
+ * 2xx answer that is not Slack's JSON (e.g. "ok") counts as success.
+ */
+enum bot_rc slack_api_post_url(struct slack_api *c, const char *url, const cJSON *msg,
+                               struct slack_api_result *res, struct bot_err *err) BOT_MUST_CHECK;
+
+/*
  * Makes the call in progress (and every later one) fail fast with BOT_ENET,
  * e.g. at shutdown. The one function that may be called from any thread.
  */

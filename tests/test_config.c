@@ -188,7 +188,7 @@ static void test_secrets_missing_and_wrong_kind(void)
     struct config *c = cfg_defaults();
     env_bot = NULL;
     env_app = "xoxb-1234-5678-abcdefABCDEF";
-    env_sp = "has spaces in it, not a key";
+    env_sp = "has blanks in it, not a key";
     CHECK_INT(cfg_load_secrets(c, fake_getenv, &d), BOT_ECONFIG);
     CHECK_INT(d.n, 3);
     CHECK_CONTAINS(d.lines[0], "SLACK_BOT_TOKEN is not set");
@@ -198,7 +198,7 @@ static void test_secrets_missing_and_wrong_kind(void)
     /* The values never appear in messages. */
     for (size_t i = 0; i < d.n; i++) {
         CHECK(strstr(d.lines[i], "abcdefABCDEF") == NULL);
-        CHECK(strstr(d.lines[i], "spaces") == NULL);
+        CHECK(strstr(d.lines[i], "blanks") == NULL);
     }
     cfg_diag_free(&d);
     cfg_free(c);
