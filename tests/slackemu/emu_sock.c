@@ -126,9 +126,16 @@ int emu_sock_filter(struct emu *emu, struct lws *wsi)
     char path[256] = "", ticket[128] = "", debug[16] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) < (int)sizeof path)
         lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
-    if (!lws_get_urlarg_by_name(wsi, "ticket=", ticket, sizeof ticket))
+    /* lws 4.1 copies "name=value" into the buffer and returns a pointer to the value. */
+    const char *tv = lws_get_urlarg_by_name(wsi, "ticket=", ticket, sizeof ticket);
+    const char *dv = lws_get_urlarg_by_name(wsi, "debug_reconnects=", debug, sizeof debug);
+    if (tv)
+        memmove(ticket, tv, strlen(tv) + 1);
+    else
         ticket[0] = '\0';
-    if (!lws_get_urlarg_by_name(wsi, "debug_reconnects=", debug, sizeof debug))
+    if (dv)
+        memmove(debug, dv, strlen(dv) + 1);
+    else
         debug[0] = '\0';
     const char *why = NULL;
     if (strcmp(path, "/link") != 0 && strcmp(path, "/link/") != 0)

@@ -1,0 +1,9 @@
+# End-to-end tests: the unmodified incidentd binary against the Slack
+# emulator on loopback, driven by Python scripts (python3 is a test tool).
+find_program(PYTHON3 python3)
+if(TARGET slackemu AND PYTHON3)
+  add_test(NAME slack_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/slack_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(slack_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+endif()

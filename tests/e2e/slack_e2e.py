@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""End-to-end: the real incidentd binary against the real slackemu on loopback.
+
+Proves the Slack path of issue 4: Socket Mode links come up, a slash command is
+stored then acked, the worker answers `/incident help` through the response_url,
+user text is escaped, a Slack retry of the same event is acked and dropped, and
+an envelope acked but not processed before a crash is processed after a restart.
+
+usage: slack_e2e.py path/to/incidentd path/to/slackemu
+"""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+INCIDENTD, SLACKEMU = sys.argv[1], sys.argv[2]
+ENV = dict(os.environ, SLACK_BOT_TOKEN="xoxb-1111-2222-e2eBoTtOkEn",
+           SLACK_APP_TOKEN="xapp-1-A0EMU-3333-e2eApPtOkEn")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+    return cond
+
+
+def call(base, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method="POST" if data else "GET",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def wait_for(pred, timeout=15.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return None
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def start_bot(tmp, emu_base, log_name):
+    cfg = os.path.join(tmp, "incidentd.toml")
+    with open(cfg, "w") as f:
+        f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
+                '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n'
+                % (emu_base, os.path.join(tmp, "incidentd.db"), free_port()))
+    log = open(os.path.join(tmp, log_name), "w")
+    return subprocess.Popen([INCIDENTD, "run", "-c", cfg], env=ENV, stdout=log, stderr=log)
+
+
+def ephemerals(base, user):
+    return [m for m in call(base, "/_emu/state")["ephemeral"] if m.get("recipient") == user]
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="incidentd-e2e-")
+    emu = subprocess.Popen([SLACKEMU, "--port", "0", "--quiet"], stdout=subprocess.PIPE,
+                           stderr=open(os.path.join(tmp, "emu.log"), "w"), text=True)
+    bot = None
+    try:
+        line = emu.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+        if not check(m, "slackemu printed its address: %r" % line):
+            return
+        base = m.group(1)
+        bot = start_bot(tmp, base, "bot1.log")
+        check(wait_for(lambda: call(base, "/_emu/state")["connections"]
+                       and len(call(base, "/_emu/state")["connections"]) == 2),
+              "incidentd opened 2 Socket Mode links")
+
+        # /incident help: acked with an empty ack, answered ephemerally via response_url.
+        r = call(base, "/_emu/slash", {"user_id": "U0ALICE0001", "channel_id": "C0GENERAL01",
+                                       "command": "/incident", "text": "help"})
+        check(r.get("ok"), "slash delivered: %r" % r)
+        acks = wait_for(lambda: [a for a in call(base, "/_emu/acks")["acks"]
+                                 if a["envelope_id"] == r["envelope_id"]])
+        check(acks and acks[0]["payload"] is None and not acks[0]["late"],
+              "slash command acked in time without payload: %r" % acks)
+        eph = wait_for(lambda: ephemerals(base, "U0ALICE0001"))
+        check(eph and "`/incident help [command]`" in eph[0]["text"]
+              and eph[0]["channel"] == "C0GENERAL01", "help answered ephemerally: %r" % eph)
+
+        # A mistake is answered too, with the user's text escaped.
+        call(base, "/_emu/slash", {"user_id": "U0BOB000002", "channel_id": "C0GENERAL01",
+                                   "command": "/incident", "text": "<!channel> now"})
+        eph = wait_for(lambda: ephemerals(base, "U0BOB000002"))
+        check(eph and "Unknown command `&lt;!channel&gt;`" in eph[0]["text"]
+              and "<!channel>" not in eph[0]["text"], "unknown command escaped: %r" % eph)
+
+        # Slack's retry of one event (same event_id, new envelope): both acked, stored once.
+        ev = {"type": "event_callback", "event_id": "Ev0E2EDUP01", "team_id": "T0EMU0ACME1",
+              "event_time": 1700000000,
+              "event": {"type": "app_mention", "user": "U0ALICE0001", "text": "hi",
+                        "channel": "C0GENERAL01", "ts": "1700000000.000100"}}
+        ids = [call(base, "/_emu/envelope", {"type": "events_api", "payload": ev})["envelope_id"]
+               for _ in range(2)]
+        check(wait_for(lambda: len([a for a in call(base, "/_emu/acks")["acks"]
+                                    if a["envelope_id"] in ids]) == 2),
+              "both deliveries of a retried event were acked")
+
+        bot.send_signal(signal.SIGTERM)
+        check(bot.wait(timeout=10) == 0, "incidentd stopped cleanly on SIGTERM")
+        bot = None
+        db = sqlite3.connect(os.path.join(tmp, "incidentd.db"))
+        n = db.execute("SELECT count(*) FROM inbox WHERE event_id = 'Ev0E2EDUP01'").fetchone()[0]
+        check(n == 1, "a retried event is stored once, found %d" % n)
+
+        # A crash after the ack, before processing: the row stays 'processing'. Simulate it
+        # with a slash command delivered while no bot runs, stored as the loop would have.
+        r = call(base, "/_emu/slash", {"user_id": "U0CAROL0003", "channel_id": "C0GENERAL01",
+                                       "command": "/incident", "text": "help help"})
+        payload = {"token": "x", "team_id": "T0EMU0ACME1", "channel_id": "C0GENERAL01",
+                   "user_id": "U0CAROL0003", "command": "/incident", "text": "help help",
+                   "response_url": r["response_url"], "trigger_id": r["trigger_id"]}
+        db.execute("INSERT INTO inbox (envelope_id, type, payload, received_at, state, attempts)"
+                   " VALUES (?, 'slash_commands', ?, ?, 'processing', 1)",
+                   ("crash-" + r["envelope_id"], json.dumps(payload), int(time.time() * 1000)))
+        db.commit()
+        db.close()
+        bot = start_bot(tmp, base, "bot2.log")
+        eph = wait_for(lambda: ephemerals(base, "U0CAROL0003"))
+        check(eph and eph[0]["text"].startswith("`/incident help [command]`"),
+              "envelope left by a crash was processed after restart: %r" % eph)
+        bot.send_signal(signal.SIGTERM)
+        check(bot.wait(timeout=10) == 0, "second run stopped cleanly")
+        bot = None
+        for name in ("bot1.log", "bot2.log"):
+            with open(os.path.join(tmp, name)) as f:
+                text = f.read()
+            check("e2eBoTtOkEn" not in text and "e2eApPtOkEn" not in text,
+                  "%s never shows a token" % name)
+    finally:
+        for p in (bot, emu):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        if failures:
+            for name in ("bot1.log", "bot2.log", "emu.log"):
+                path = os.path.join(tmp, name)
+                if os.path.exists(path):
+                    with open(path) as f:
+                        sys.stderr.write("---- %s (tail)\n%s" % (name, "".join(f.readlines()[-30:])))
+        subprocess.run(["rm", "-rf", tmp])
+    print("%d failed" % len(failures))
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(1 if failures else 0)
