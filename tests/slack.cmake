@@ -15,3 +15,12 @@ if(HAVE_SHARED)
            COMMAND test_slack_api ${INCIDENTD_SHARED_DIR}/slack-samples/web-api)
   set_tests_properties(test_slack_api_samples PROPERTIES TIMEOUT 120 LABELS unit)
 endif()
+
+# Loopback tests against the Slack emulator, when it is part of the tree.
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/slackemu/CMakeLists.txt)
+  add_executable(test_slack_api_emu test_slack_api_emu.c test_slack_emu.c)
+  target_include_directories(test_slack_api_emu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(test_slack_api_emu PRIVATE incidentd_slack Threads::Threads)
+  add_test(NAME test_slack_api_emu COMMAND test_slack_api_emu $<TARGET_FILE:slackemu>)
+  set_tests_properties(test_slack_api_emu PROPERTIES TIMEOUT 300 LABELS "integration")
+endif()
