@@ -29,6 +29,15 @@ bool bot_db_ok(struct bot *b)
     return b->store != NULL && store_ping(b->store, &err) == BOT_OK;
 }
 
+unsigned bot_slack_links(struct bot *b)
+{
+    struct slack_ws_counters c;
+    if (b->ws == NULL)
+        return 0;
+    slack_ws_counters(b->ws, &c);
+    return (unsigned)c.links_ready;
+}
+
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     struct bot *b = lws_container_of(sul, struct bot, tick);

@@ -31,5 +31,7 @@ struct bot {
 
 /* True when the database answers a trivial query. */
 bool bot_db_ok(struct bot *b);
+/* Socket Mode links that are past hello and receive envelopes. */
+unsigned bot_slack_links(struct bot *b);
 
 #endif

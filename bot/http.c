@@ -28,9 +28,12 @@ static int route(struct bot *b, const char *uri, struct http_session *s, const c
     *ctype = "application/json";
     if (strcmp(uri, "/healthz") == 0) {
         bool db_ok = bot_db_ok(b);
+        unsigned links = bot_slack_links(b);
+        /* Unhealthy only when the database fails: a Slack outage is not fixed by a restart. */
         status = db_ok ? 200 : 503;
-        if (buf_addf(&out, "{\"status\":\"%s\",\"database\":\"%s\"}\n", db_ok ? "ok" : "failing",
-                     db_ok ? "ok" : "failing"))
+        if (buf_addf(&out, "{\"status\":\"%s\",\"database\":\"%s\",\"slack\":\"%s\","
+                     "\"slack_links\":%u}\n", db_ok ? "ok" : "failing", db_ok ? "ok" : "failing",
+                     links > 0 ? "connected" : "disconnected", links))
             status = 500;
     } else {
         status = 404;

@@ -56,7 +56,10 @@ done
 
 # run: secrets are required and checked; nothing is created when they are wrong.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Slack is never contacted by tests: the Web API points at a closed loopback port.
 cat > "$tmp/run.toml" <<EOT
+[slack]
+api_base_url = "http://127.0.0.1:9/api/"
 [store]
 path = "$tmp/data/incidentd.db"
 [http]

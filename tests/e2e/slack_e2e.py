@@ -23,6 +23,7 @@ INCIDENTD, SLACKEMU = sys.argv[1], sys.argv[2]
 ENV = dict(os.environ, SLACK_BOT_TOKEN="xoxb-1111-2222-e2eBoTtOkEn",
            SLACK_APP_TOKEN="xapp-1-A0EMU-3333-e2eApPtOkEn")
 failures = []
+bot_http = None
 
 
 def check(cond, what):
@@ -60,11 +61,14 @@ def free_port():
 
 
 def start_bot(tmp, emu_base, log_name):
+    global bot_http
+    port = free_port()
+    bot_http = "http://127.0.0.1:%d" % port
     cfg = os.path.join(tmp, "incidentd.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
                 '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n'
-                % (emu_base, os.path.join(tmp, "incidentd.db"), free_port()))
+                % (emu_base, os.path.join(tmp, "incidentd.db"), port))
     log = open(os.path.join(tmp, log_name), "w")
     return subprocess.Popen([INCIDENTD, "run", "-c", cfg], env=ENV, stdout=log, stderr=log)
 
@@ -88,6 +92,10 @@ def main():
         check(wait_for(lambda: call(base, "/_emu/state")["connections"]
                        and len(call(base, "/_emu/state")["connections"]) == 2),
               "incidentd opened 2 Socket Mode links")
+        health = wait_for(lambda: (lambda h: h if h["slack_links"] == 2 else None)(
+            call(bot_http, "/healthz")))
+        check(health and health["slack"] == "connected" and health["database"] == "ok",
+              "/healthz shows the links and the database: %r" % health)
 
         # /incident help: acked with an empty ack, answered ephemerally via response_url.
         r = call(base, "/_emu/slash", {"user_id": "U0ALICE0001", "channel_id": "C0GENERAL01",
