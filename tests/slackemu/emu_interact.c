@@ -485,7 +485,8 @@ static cJSON *string_list(const cJSON *given)
 }
 
 /* Fills the selection fields a user's choice `given` (string, array, or NULL) makes for an
- * element; shared by block_actions "actions" and view state values. */
+ * element; shared by block_actions "actions" and view state values. A users_select with no
+ * choice selects `user` when given (a click), else nothing (an empty input). */
 static const char *fill_selection(struct emu *emu, cJSON *dst, const cJSON *el, const cJSON *given,
                                   const char *user)
 {
@@ -520,7 +521,7 @@ static const char *fill_selection(struct emu *emu, cJSON *dst, const cJSON *el, 
         if (e)
             return e;
     } else if (!strcmp(t, "users_select")) {
-        if (value || !given)
+        if (value || user)
             cJSON_AddStringToObject(dst, "selected_user", value ? value : user);
         else
             cJSON_AddNullToObject(dst, "selected_user");
@@ -759,7 +760,7 @@ static const cJSON *given_value(const cJSON *values, const char *block_id, const
 
 /* Builds state.values for a submission; on a problem returns an error and the block. */
 static const char *build_state(struct emu *emu, const struct emu_view *v, const cJSON *values,
-                               bool force, const char *user, cJSON *out, const char **bad_block)
+                               bool force, cJSON *out, const char **bad_block)
 {
     const cJSON *b;
     cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(v->def, "blocks"))
@@ -808,7 +809,7 @@ static const char *build_state(struct emu *emu, const struct emu_view *v, const 
                 }
                 e = NULL;
             } else {
-                e = fill_selection(emu, sv, el, given, user);
+                e = fill_selection(emu, sv, el, given, NULL);
             }
             if (e) {
                 cJSON_Delete(sv);
@@ -848,7 +849,7 @@ void emu_ix_submit(struct emu *emu, const cJSON *req, struct emu_resp *resp)
     cJSON *values = cJSON_CreateObject();
     const char *bad_block = NULL;
     const char *e = build_state(emu, v, cJSON_GetObjectItemCaseSensitive(req, "values"), force,
-                                user, values, &bad_block);
+                                values, &bad_block);
     if (e) {
         cJSON_Delete(values);
         cJSON *o = emu_jerror(e);
@@ -959,11 +960,7 @@ void emu_ix_close_view(struct emu *emu, const cJSON *req, struct emu_resp *resp)
 
 static cJSON *wrap_event(struct emu *emu, cJSON *event)
 {
-    char ts[EMU_TS_LEN];
-    emu_next_ts(emu, ts);
-    if (!emu_jstr(event, "event_ts"))
-        cJSON_AddStringToObject(event, "event_ts", emu_jstr(event, "ts") ? emu_jstr(event, "ts")
-                                                                          : ts);
+    /* The event goes out as given: replayed samples keep their exact shape. */
     const char *type = emu_jstr(event, "type");
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "token", "emu-verification-token");
@@ -1061,6 +1058,54 @@ void emu_ix_envelope(struct emu *emu, const cJSON *req, struct emu_resp *resp)
     reply(resp, delivered_reply(ok, env_id, NULL));
 }
 
+/* Splits message text into rich_text section elements the way Slack's clients do:
+ * <@U..> becomes a user element, <#C..|name> a channel, <!here> a broadcast, <url|label>
+ * a link, everything else text. */
+static cJSON *rich_text_elements(const char *text)
+{
+    cJSON *arr = cJSON_CreateArray();
+    const char *p = text;
+    while (*p) {
+        const char *lt = strchr(p, '<');
+        const char *gt = lt ? strchr(lt, '>') : NULL;
+        const char *end = lt && gt ? lt : p + strlen(p);
+        if (end > p) {
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "type", "text");
+            char *s = xmemdup0(p, (size_t)(end - p));
+            cJSON_AddStringToObject(t, "text", s);
+            free(s);
+            cJSON_AddItemToArray(arr, t);
+        }
+        if (!lt || !gt)
+            break;
+        char *inner = xmemdup0(lt + 1, (size_t)(gt - lt - 1));
+        char *bar = strchr(inner, '|');
+        if (bar)
+            *bar = '\0';
+        cJSON *e = cJSON_CreateObject();
+        if (inner[0] == '@') {
+            cJSON_AddStringToObject(e, "type", "user");
+            cJSON_AddStringToObject(e, "user_id", inner + 1);
+        } else if (inner[0] == '#') {
+            cJSON_AddStringToObject(e, "type", "channel");
+            cJSON_AddStringToObject(e, "channel_id", inner + 1);
+        } else if (inner[0] == '!') {
+            cJSON_AddStringToObject(e, "type", "broadcast");
+            cJSON_AddStringToObject(e, "range", inner + 1);
+        } else {
+            cJSON_AddStringToObject(e, "type", "link");
+            cJSON_AddStringToObject(e, "url", inner);
+            if (bar)
+                cJSON_AddStringToObject(e, "text", bar + 1);
+        }
+        cJSON_AddItemToArray(arr, e);
+        free(inner);
+        p = gt + 1;
+    }
+    return arr;
+}
+
 void emu_ix_user_message(struct emu *emu, const cJSON *req, struct emu_resp *resp)
 {
     const char *user = emu_jstr(req, "user_id"), *chan = emu_jstr(req, "channel_id");
@@ -1096,6 +1141,19 @@ void emu_ix_user_message(struct emu *emu, const cJSON *req, struct emu_resp *res
     cJSON_AddStringToObject(m, "text", text);
     cJSON_AddStringToObject(m, "user", user);
     cJSON_AddStringToObject(m, "team", emu_wk_team_id(emu));
+    /* Slack's clients send the text as rich_text too. */
+    cJSON *blocks = cJSON_AddArrayToObject(m, "blocks");
+    cJSON *rt = cJSON_CreateObject();
+    cJSON_AddStringToObject(rt, "type", "rich_text");
+    char bid[8];
+    emu_rand_id(emu, "", 4, bid, sizeof bid);
+    cJSON_AddStringToObject(rt, "block_id", bid);
+    cJSON *els = cJSON_AddArrayToObject(rt, "elements");
+    cJSON *sec = cJSON_CreateObject();
+    cJSON_AddStringToObject(sec, "type", "rich_text_section");
+    cJSON_AddItemToObject(sec, "elements", rich_text_elements(text));
+    cJSON_AddItemToArray(els, sec);
+    cJSON_AddItemToArray(blocks, rt);
     struct emu_msg *msg = emu_wk_msg_add(emu, c, m, thread, false);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "ok", 1);

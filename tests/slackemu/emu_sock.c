@@ -120,23 +120,31 @@ static bool ticket_take(struct emu *emu, const char *id)
     return false;
 }
 
+/* Copies the value of query argument name (lws has URL-decoded it) into out, or "". */
+static void url_arg(struct lws *wsi, const char *name, char *out, size_t outsz)
+{
+    char frag[512];
+    size_t n = strlen(name);
+    out[0] = '\0';
+    for (int i = 0; i < 32; i++) {
+        if (lws_hdr_copy_fragment(wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+            return;
+        if (strncmp(frag, name, n) == 0 && frag[n] == '=') {
+            snprintf(out, outsz, "%s", frag + n + 1);
+            return;
+        }
+    }
+}
+
 int emu_sock_filter(struct emu *emu, struct lws *wsi)
 {
     struct emu_sock *s = emu->sock;
     char path[256] = "", ticket[128] = "", debug[16] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) < (int)sizeof path)
         lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
-    /* lws 4.1 copies "name=value" into the buffer and returns a pointer to the value. */
-    const char *tv = lws_get_urlarg_by_name(wsi, "ticket=", ticket, sizeof ticket);
-    const char *dv = lws_get_urlarg_by_name(wsi, "debug_reconnects=", debug, sizeof debug);
-    if (tv)
-        memmove(ticket, tv, strlen(tv) + 1);
-    else
-        ticket[0] = '\0';
-    if (dv)
-        memmove(debug, dv, strlen(dv) + 1);
-    else
-        debug[0] = '\0';
+    /* Read by hand: lws_get_urlarg_by_name's buffer semantics differ between versions. */
+    url_arg(wsi, "ticket", ticket, sizeof ticket);
+    url_arg(wsi, "debug_reconnects", debug, sizeof debug);
     const char *why = NULL;
     if (strcmp(path, "/link") != 0 && strcmp(path, "/link/") != 0)
         why = "not_found";

@@ -222,8 +222,6 @@ static cJSON *user_expand(struct emu_wk *wk, const cJSON *in, const char *bot_id
     add_str(p, "image_192", img);
     add_str(p, "image_512", img);
     add_str(p, "team", wk->team_id);
-    if (emu_jstr(in, "title"))
-        add_str(p, "title", emu_jstr(in, "title"));
     if (bot_id) {
         add_str(p, "bot_id", bot_id);
         add_str(p, "api_app_id", app_id);
