@@ -15,7 +15,8 @@ if(HAVE_SHARED)
   target_include_directories(test_toml_suite PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(test_toml_suite PRIVATE incidentd_bot PkgConfig::CJSON)
   add_test(NAME toml_test_suite COMMAND test_toml_suite "${TOML_TEST_DIR}")
-  set_tests_properties(toml_test_suite PROPERTIES TIMEOUT 120)
+  # Labelled unit so that scripts/test.sh also runs it under valgrind.
+  set_tests_properties(toml_test_suite PROPERTIES TIMEOUT 120 LABELS unit)
 
   # The decoder end to end: U+0000 must come out as \u0000, and a bad
   # document must exit 1 with line:col on stderr.
