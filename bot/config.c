@@ -51,6 +51,9 @@ static const struct cfg_key cfg_keys[] = {
      "SQLite database file; its directory must exist and be writable"},
     {"store", "busy_timeout_ms", CT_INT, NULL, 5000, 0, 600000, OFF(store_busy_timeout_ms),
      "How long a writer waits for another connection's lock before failing"},
+    {"store", "fsync_every_commit", CT_BOOL, NULL, 1, 0, 1, OFF(store_fsync_every_commit),
+     "true: every commit reaches the disk before an envelope is acked (survives power loss); "
+     "false: survives a crash of the process only, with much lower ack latency"},
     {"http", "listen", CT_LISTEN, "127.0.0.1:8080", 0, 3, 300, OFF(http_listen),
      "Address of the built-in HTTP server (status page, /healthz, /metrics)"},
     {"log", "level", CT_LOGLEVEL, "info", 0, 0, 0, OFF(log_level),

@@ -32,6 +32,7 @@ struct config {
     /* [store] */
     char *store_path;
     int64_t store_busy_timeout_ms;
+    int64_t store_fsync_every_commit; /* 1: synchronous=FULL, 0: NORMAL */
     /* [http] */
     char *http_listen;            /* as written, e.g. "127.0.0.1:8080" */
     char *http_host;              /* parsed from http_listen */

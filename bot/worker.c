@@ -174,6 +174,7 @@ enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl, struct w
     pthread_cond_init(&w->cond, NULL);
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
+    so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
     rc = store_open_opts(cfg->store_path, &so, &w->store, err);
     if (rc)
         goto fail;

@@ -127,6 +127,34 @@ def main():
                                     if a["envelope_id"] in ids]) == 2),
               "both deliveries of a retried event were acked")
 
+        # An abrupt drop of every link: reconnected, and commands are answered again.
+        call(base, "/_emu/drop_websockets", {})
+        check(wait_for(lambda: len(call(base, "/_emu/state")["connections"]) == 2),
+              "links re-opened after an abrupt drop")
+        call(base, "/_emu/slash", {"user_id": "U0DAVE00004", "channel_id": "C0GENERAL01",
+                                   "command": "/incident", "text": "help"})
+        check(wait_for(lambda: ephemerals(base, "U0DAVE00004")), "answered after the reconnect")
+
+        # refresh_requested in the middle of a stream of 1,000 envelopes: each processed once.
+        r = call(base, "/_emu/flood", {"count": 1000, "rate": 250, "type": "events_api"})
+        check(r.get("ok"), "flood started: %r" % r)
+        time.sleep(1.5)
+        r = call(base, "/_emu/disconnect", {"reason": "refresh_requested"})
+        check(r.get("ok"), "refresh_requested sent: %r" % r)
+        dbpath = os.path.join(tmp, "incidentd.db")
+
+        def flood_done():
+            with sqlite3.connect(dbpath, timeout=5) as c:
+                return c.execute("SELECT count(*) FROM inbox WHERE event_id LIKE 'Ev0FL%' AND "
+                                 "state = 'done'").fetchone()[0] == 1000
+        check(wait_for(flood_done, timeout=60), "all 1,000 streamed envelopes processed; "
+              "slackemu says %r" % call(base, "/_emu/state")["envelopes"])
+        with sqlite3.connect(dbpath, timeout=5) as c:
+            rows = c.execute("SELECT count(*), count(DISTINCT event_id), max(attempts) FROM inbox "
+                             "WHERE event_id LIKE 'Ev0FL%'").fetchone()
+        check(rows == (1000, 1000, 1), "each streamed envelope stored and processed once: %r"
+              % (rows,))
+
         bot.send_signal(signal.SIGTERM)
         check(bot.wait(timeout=10) == 0, "incidentd stopped cleanly on SIGTERM")
         bot = None
