@@ -433,8 +433,10 @@ void emu_env_reset(struct emu *emu);
  * is open (slash/interactive are then dropped; events_api is retried on schedule). */
 bool emu_env_deliver(struct emu *emu, enum emu_env_type type, cJSON *payload,
                      bool accepts_response_payload, cJSON *ctx, char id_out[EMU_UUID_LEN]);
-/* From emu_sock: a frame carrying envelope_id was written. */
-void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id);
+/* From emu_sock: a frame carrying envelope_id was written; sent_us is the time just before
+ * the write (latency is measured from there to the ack). */
+void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id,
+                     int64_t sent_us);
 /* From emu_sock: an incoming text message. */
 void emu_env_on_message(struct emu *emu, unsigned conn_id, const char *text, size_t len);
 void emu_env_tick(struct emu *emu);

@@ -285,13 +285,14 @@ bool emu_env_deliver(struct emu *emu, enum emu_env_type type, cJSON *payload,
     return delivered;
 }
 
-void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id)
+void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id,
+                     int64_t sent_us)
 {
     struct envelope *v = find(emu->env, envelope_id);
     if (!v || v->status != E_QUEUED)
         return;
     v->status = E_SENT;
-    v->sent_us = emu_mono_us();
+    v->sent_us = sent_us;
     v->conn_id = conn_id;
 }
 

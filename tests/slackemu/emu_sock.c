@@ -394,6 +394,8 @@ int emu_sock_writeable(struct emu *emu, struct emu_conn *c)
             c->qtail = NULL;
         c->qbytes -= m->len;
         c->qlen--;
+        /* Stamped before the write: the peer may ack before this thread runs again. */
+        int64_t t = emu_mono_us();
         int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
         if (n < (int)m->len) {
             free(m);
@@ -401,7 +403,7 @@ int emu_sock_writeable(struct emu *emu, struct emu_conn *c)
         }
         c->sent++;
         if (m->env_id[0])
-            emu_env_written(emu, m->env_id, c->id);
+            emu_env_written(emu, m->env_id, c->id, t);
         free(m);
         if (c->qhead || c->close_due)
             lws_callback_on_writable(c->wsi);
