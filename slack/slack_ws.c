@@ -32,6 +32,7 @@
 #define RX_CHUNK 16384                /* lws rx buffer: frames larger than this come in pieces */
 #define RX_KEEP (64 * 1024)           /* a reassembly buffer grown past this is released after use */
 #define SHORT_LIFE_US (1000 * 1000)   /* a link closed this soon after hello counts as a failure */
+#define RETIRE_MAX_US (30 * 1000000LL) /* a replaced link still busy is closed after this anyway */
 #define PING_PAYLOAD "incidentd"
 
 enum link_state { L_FREE = 0, L_CONNECTING, L_OPEN, L_READY, L_CLOSING };
@@ -57,7 +58,8 @@ struct link {
     struct buf rx;
     struct ack *ack_head, *ack_tail;
     size_t ack_bytes;
-    int64_t opened_us, ready_us, last_rx_us, last_ping_us, close_at_us, closing_us;
+    int64_t opened_us, ready_us, last_rx_us, last_text_us, last_ping_us, closing_us;
+    int64_t replaced_us; /* when its replacement became READY */
     lws_sorted_usec_list_t sul;
     char url[SLACK_WS_MAX_URL]; /* lws_parse_uri cuts this up in place */
     char path[SLACK_WS_MAX_URL + 1];
@@ -382,7 +384,7 @@ static void link_open(struct slack_ws *ws, const char *url)
     i.opaque_user_data = l;
 
     l->state = L_CONNECTING;
-    l->opened_us = l->last_rx_us = mono_us();
+    l->opened_us = l->last_rx_us = l->last_text_us = mono_us();
     unsigned id = l->id;
     note(ws, SLACK_WS_NOTE_CONNECTING, id, "%s://%s:%d", prot, addr, port);
     lws_sul_schedule(ws->ctx, 0, &l->sul, link_tick, tick_us(ws));
@@ -482,7 +484,15 @@ static void link_tick(lws_sorted_usec_list_t *sul)
         note(ws, SLACK_WS_NOTE_STALL, l->id, "nothing received for %lld ms",
              (long long)((now - l->last_rx_us) / 1000));
         link_close(l, true);
-    } else if (l->state == L_READY && l->replaced && now >= l->close_at_us) {
+    } else if (l->state == L_READY && l->replaced &&
+               (now - l->last_text_us >= (int64_t)ws->o.drain_ms * 1000 ||
+                now - l->replaced_us >= RETIRE_MAX_US)) {
+        /*
+         * Slack may still route envelopes to a link it warned about, and a
+         * frame in flight when we close would be lost (slash commands and
+         * interactions are never redelivered). So the old link goes once it
+         * has been quiet for drain_ms, or when Slack closes it.
+         */
         link_close(l, false);
     } else if (l->state == L_READY && ws->o.ping_interval_ms > 0 &&
                now - l->last_ping_us >= (int64_t)ws->o.ping_interval_ms * 1000) {
@@ -517,7 +527,7 @@ static void on_hello(struct link *l, const struct slack_envelope *env)
     }
     if (old) {
         old->replaced = true;
-        old->close_at_us = mono_us() + (int64_t)ws->o.drain_ms * 1000;
+        old->replaced_us = mono_us();
     }
     schedule_reconcile(ws, 0);
 }
@@ -546,9 +556,8 @@ static void on_disconnect(struct link *l, const struct slack_envelope *env)
         int64_t at = mono_us() + delay_ms * 1000;
         if (at > ws->next_attempt_us)
             ws->next_attempt_us = at;
-        note(ws, SLACK_WS_NOTE_BACKOFF, l->id,
-             "too_many_websockets (Slack counts %d): no new link for %lld ms",
-             env->num_connections, (long long)delay_ms);
+        note(ws, SLACK_WS_NOTE_BACKOFF, l->id, "too_many_websockets: no new link for %lld ms",
+             (long long)delay_ms);
         l->retiring = true;
         link_close(l, false);
         return;
@@ -646,7 +655,7 @@ static void on_frame(struct link *l, const char *text, size_t len)
 static void on_receive(struct link *l, struct lws *wsi, const void *in, size_t len)
 {
     struct slack_ws *ws = l->ws;
-    l->last_rx_us = mono_us();
+    l->last_rx_us = l->last_text_us = mono_us();
     if (lws_frame_is_binary(wsi))
         l->rx_binary = true;
     if (!l->rx_discard && !l->rx_binary && buf_add(&l->rx, in, len) != BOT_OK) {

@@ -110,7 +110,8 @@ struct slack_ws_opts {
     long ping_interval_ms;      /* client pings; default 5000; < 0: none */
     long stall_ms;              /* reconnect when nothing (frame or pong) came for this long; default 30000 */
     long hello_timeout_ms;      /* a link without hello this long after connecting is dropped; default 10000 */
-    long drain_ms;              /* a retired link is closed this long after its replacement is ready; default 1000 */
+    long drain_ms;              /* a retired link whose replacement is ready is closed once no frame
+                                   came for this long (or Slack closes it); default 1000 */
     long close_timeout_ms;      /* a link that does not finish closing is cut; default 5000 */
     long backoff_base_ms;       /* first delay after a failure (before jitter); default 1000 */
     long backoff_cap_ms;        /* longest delay; default 60000 */
