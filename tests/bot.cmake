@@ -9,3 +9,15 @@ set_tests_properties(test_config PROPERTIES TIMEOUT 60 LABELS unit)
 add_test(NAME cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.sh $<TARGET_FILE:incidentd>
                           ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli PROPERTIES TIMEOUT 120)
+
+# libFuzzer target for the command parser; clang only, like fuzz_toml.
+if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  add_executable(fuzz_cmd fuzz/fuzz_cmd.c ${PROJECT_SOURCE_DIR}/commands/cmd.c
+                 ${PROJECT_SOURCE_DIR}/commands/cmd_table.c ${PROJECT_SOURCE_DIR}/commands/cmd_help.c
+                 ${PROJECT_SOURCE_DIR}/slack/slack_text.c)
+  target_include_directories(fuzz_cmd PRIVATE ${PROJECT_SOURCE_DIR}/commands
+                             ${PROJECT_SOURCE_DIR}/slack)
+  target_link_libraries(fuzz_cmd PRIVATE incidentd_common)
+  target_compile_options(fuzz_cmd PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_cmd PRIVATE -fsanitize=fuzzer,address,undefined)
+endif()
