@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "bot.h"
 #include "config.h"
 #include "log.h"
+#include "slack_api.h"
 #include "xmalloc.h"
 
 enum exit_code {
@@ -98,6 +100,7 @@ static int cmd_run(int argc, char **argv)
     struct bot *bot = NULL;
     struct bot_err err = {{0}};
     int c, code = EXIT_FAIL;
+    bool curl_ready = false;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -130,6 +133,12 @@ static int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* libcurl's global state must be set up before the worker threads start. */
+    if (slack_api_global_init(&err) != BOT_OK) {
+        log_error("cannot start", "error", err.msg);
+        goto out;
+    }
+    curl_ready = true;
     if (bot_open(cfg, &bot, &err) != BOT_OK) {
         log_error("cannot start", "error", err.msg);
         goto out;
@@ -143,6 +152,8 @@ out:
     print_diag(&d);
     cfg_diag_free(&d);
     bot_close(bot);
+    if (curl_ready)
+        slack_api_global_cleanup();
     cfg_free(cfg);
     return code;
 }
