@@ -181,7 +181,45 @@ def main():
         bot.send_signal(signal.SIGTERM)
         check(bot.wait(timeout=10) == 0, "second run stopped cleanly")
         bot = None
-        for name in ("bot1.log", "bot2.log"):
+        # kill -9 with a backlog: envelopes arrive faster than the worker answers them. Every
+        # envelope Slack saw acked must be in the database, and after a restart processed, once.
+        acked_before = {a["envelope_id"] for a in call(base, "/_emu/acks")["acks"]}
+        bot = start_bot(tmp, base, "bot3.log")
+        check(wait_for(lambda: len(call(base, "/_emu/state")["connections"]) == 2),
+              "third run connected")
+        r = call(base, "/_emu/flood", {"count": 3000, "rate": 2000, "type": "slash_commands"})
+        check(r.get("ok"), "slash flood started: %r" % r)
+        check(wait_for(lambda: len(call(base, "/_emu/acks")["acks"]) >= len(acked_before) + 600,
+                       timeout=30), "600 flood envelopes acked")
+        bot.kill()
+        bot.wait()
+        bot = None
+        acked = {a["envelope_id"] for a in call(base, "/_emu/acks")["acks"]} - acked_before
+        with sqlite3.connect(dbpath, timeout=5) as c:
+            backlog = c.execute("SELECT count(*) FROM inbox WHERE state IN "
+                                "('pending', 'processing')").fetchone()[0]
+        check(backlog > 0, "kill -9 left acked envelopes unprocessed (found %d)" % backlog)
+        bot = start_bot(tmp, base, "bot4.log")
+
+        def drained():
+            with sqlite3.connect(dbpath, timeout=5) as c:
+                return c.execute("SELECT count(*) FROM inbox WHERE state IN "
+                                 "('pending', 'processing')").fetchone()[0] == 0
+        check(wait_for(drained, timeout=120), "the backlog was processed after the restart")
+        bot.send_signal(signal.SIGTERM)
+        check(bot.wait(timeout=10) == 0, "fourth run stopped cleanly")
+        bot = None
+        with sqlite3.connect(dbpath, timeout=5) as c:
+            rows = dict(c.execute("SELECT envelope_id, attempts FROM inbox WHERE state IN "
+                                  "('done', 'failed')").fetchall())
+        missing = [e for e in acked if e not in rows]
+        check(not missing, "every acked envelope was stored: %d of %d missing"
+              % (len(missing), len(acked)))
+        # Only the envelope the worker was inside when killed may be processed a second time.
+        twice = [e for e in acked if rows.get(e, 0) > 1]
+        check(len(twice) <= 1, "processed once, except the one in flight: %d twice" % len(twice))
+
+        for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log"):
             with open(os.path.join(tmp, name)) as f:
                 text = f.read()
             check("e2eBoTtOkEn" not in text and "e2eApPtOkEn" not in text,
@@ -192,7 +230,7 @@ def main():
                 p.kill()
                 p.wait()
         if failures:
-            for name in ("bot1.log", "bot2.log", "emu.log"):
+            for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log", "emu.log"):
                 path = os.path.join(tmp, name)
                 if os.path.exists(path):
                     with open(path) as f:
