@@ -28,7 +28,8 @@ struct event {                 /* one events_api payload and its delivery attemp
     bool scheduled;            /* a retry is due at due_us */
     int64_t due_us;
     char reason[32];           /* retry_reason for the next attempt */
-    struct event *next;        /* all events, for freeing and for the retry scan */
+    struct event *next;        /* all events, for freeing */
+    struct event *rnext;       /* the list of events with a retry scheduled */
 };
 
 struct envelope {
@@ -64,6 +65,7 @@ struct emu_env {
     struct envelope **acks;
     size_t nacks, capacks;
     struct event *events;
+    struct event *retries;     /* events waiting for a redelivery */
     int64_t *lat;
     size_t nlat, caplat;
     unsigned long sent, acked, timed_out, retried, undelivered, unknown_acks, dup_acks, invalid,
@@ -203,6 +205,24 @@ static void send_frame(struct emu *emu, struct emu_conn *conn, struct envelope *
     pending_push(emu->env, v);
 }
 
+/* Schedules the next attempt of ev after the configured delay, or gives up. */
+static void schedule_retry(struct emu *emu, struct event *ev, const char *reason)
+{
+    if (ev->done || ev->scheduled)
+        return;
+    if (ev->attempts > EMU_RETRIES) {
+        ev->done = true; /* out of retries: Slack drops it */
+        free(ev->payload);
+        ev->payload = NULL;
+        return;
+    }
+    ev->scheduled = true;
+    ev->due_us = emu_mono_us() + (int64_t)emu->cfg.retry_delays_ms[ev->attempts - 1] * 1000;
+    snprintf(ev->reason, sizeof ev->reason, "%s", reason);
+    ev->rnext = emu->env->retries;
+    emu->env->retries = ev;
+}
+
 /* One delivery attempt of an event; the first attempt's envelope id goes to id_out. */
 static struct envelope *event_attempt(struct emu *emu, struct event *ev)
 {
@@ -219,13 +239,7 @@ static struct envelope *event_attempt(struct emu *emu, struct event *ev)
         v->status = E_UNDELIVERED;
         e->undelivered++;
         /* Nobody is listening: this attempt failed; Slack tries again later. */
-        if (ev->attempts <= EMU_RETRIES) {
-            ev->scheduled = true;
-            ev->due_us = emu_mono_us() + (int64_t)emu->cfg.retry_delays_ms[ev->attempts - 1] * 1000;
-            snprintf(ev->reason, sizeof ev->reason, "connection_failed");
-        } else {
-            ev->done = true;
-        }
+        schedule_retry(emu, ev, "connection_failed");
         return v;
     }
     send_frame(emu, conn, v, ev->payload, v->retry_attempt ? ev->reason : "");
@@ -353,8 +367,11 @@ void emu_env_on_message(struct emu *emu, unsigned conn_id, const char *text, siz
         e->acks = xreallocarray(e->acks, e->capacks, sizeof *e->acks);
     }
     e->acks[e->nacks++] = v;
-    if (v->event)
-        v->event->done = true;
+    if (v->event && !v->event->done) {
+        v->event->done = true; /* a scheduled retry is dropped at the next tick */
+        free(v->event->payload);
+        v->event->payload = NULL;
+    }
     if (!emu->cfg.quiet && !e->flood.active)
         emu_log(emu, "ack %s %s %lldus%s%s", v->id, emu_env_type_name(v->type),
                 (long long)(now - v->sent_us), v->ack_payload ? " with payload" : "",
@@ -374,16 +391,8 @@ static void expire(struct emu *emu, struct envelope *v)
     if (!emu->cfg.quiet && !e->flood.active)
         emu_log(emu, "envelope %s %s %s not acked in %dms", v->id, emu_env_type_name(v->type),
                 v->subtype, emu->cfg.ack_timeout_ms);
-    struct event *ev = v->event;
-    if (ev && !ev->done) {
-        if (ev->attempts <= EMU_RETRIES) {
-            ev->scheduled = true;
-            ev->due_us = emu_mono_us() + (int64_t)emu->cfg.retry_delays_ms[ev->attempts - 1] * 1000;
-            snprintf(ev->reason, sizeof ev->reason, "timeout");
-        } else {
-            ev->done = true;
-        }
-    }
+    if (v->event)
+        schedule_retry(emu, v->event, "timeout");
     if (v->ctx)
         emu_ix_on_timeout(emu, v->ctx, v->id);
     emu_ctl_poke(emu);
@@ -409,9 +418,26 @@ void emu_env_tick(struct emu *emu)
             e->ptail = NULL;
         v->pnext = NULL;
     }
-    for (struct event *ev = e->events; ev; ev = ev->next)
-        if (ev->scheduled && !ev->done && now >= ev->due_us)
-            event_attempt(emu, ev);
+    /* Due retries are taken off the list first: an attempt may schedule the next one. */
+    struct event *due = NULL;
+    for (struct event **pp = &e->retries; *pp;) {
+        struct event *ev = *pp;
+        if (ev->done || now >= ev->due_us) {
+            *pp = ev->rnext;
+            ev->scheduled = false;
+            if (!ev->done) {
+                ev->rnext = due;
+                due = ev;
+            }
+        } else {
+            pp = &ev->rnext;
+        }
+    }
+    while (due) {
+        struct event *ev = due;
+        due = ev->rnext;
+        event_attempt(emu, ev);
+    }
     flood_tick(emu, now);
 }
 
