@@ -51,8 +51,10 @@ static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **respo
     struct bot_err err;
     (void)response;
     char *payload = env->payload ? cJSON_PrintUnformatted(env->payload) : xstrdup("null");
+    pthread_mutex_lock(&b->write_lock);
     enum bot_rc rc = store_inbox_insert(b->store, env->envelope_id, env->event_id,
                                         env->type_name, payload, store_now_ms(), NULL, &err);
+    pthread_mutex_unlock(&b->write_lock);
     free(payload);
     if (rc == BOT_EEXISTS) {
         log_debug("duplicate envelope dropped", "envelope_id", env->envelope_id, "event_id",
@@ -99,6 +101,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
 
     *out = NULL;
     b->cfg = cfg;
+    pthread_mutex_init(&b->write_lock, NULL);
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
     so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
@@ -119,7 +122,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     if (rc)
         goto fail;
     b->rl = slack_rl_new();
-    rc = worker_start(cfg, b->rl, &b->worker, err);
+    rc = worker_start(cfg, b->rl, &b->write_lock, &b->worker, err);
     if (rc)
         goto fail;
 
@@ -195,5 +198,6 @@ void bot_close(struct bot *b)
     slack_ws_free(b->ws);
     slack_rl_free(b->rl);
     store_close(b->store);
+    pthread_mutex_destroy(&b->write_lock);
     free(b);
 }

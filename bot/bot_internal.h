@@ -6,6 +6,7 @@
 #define INCIDENTD_BOT_INTERNAL_H
 
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "bot.h"
@@ -27,6 +28,7 @@ struct bot {
     struct slack_ws *ws;          /* the Socket Mode links */
     struct slack_rl *rl;          /* Web API rate limiter shared by every client */
     struct worker *worker;
+    pthread_mutex_t write_lock;   /* serialises the database writers (loop and worker) */
 };
 
 /* True when the database answers a trivial query. */

@@ -22,6 +22,7 @@
 
 struct worker {
     const struct config *cfg;
+    pthread_mutex_t *write_lock;  /* shared with the loop thread; see worker.h */
     struct store *store;
     struct slack_api *api;
     pthread_t thread;
@@ -101,7 +102,9 @@ static void process_one(struct worker *w, struct store_inbox_row *row)
     snprintf(id, sizeof(id), "%lld", (long long)row->id);
     enum bot_rc rc = worker_process(w->api, row->type, row->payload, &err);
     if (rc == BOT_OK) {
+        pthread_mutex_lock(w->write_lock);
         rc = store_inbox_done(w->store, row->id, store_now_ms(), &err);
+        pthread_mutex_unlock(w->write_lock);
         if (rc)
             log_error("cannot mark envelope done", "inbox_id", id, "error", err.msg);
         else
@@ -121,7 +124,10 @@ static void process_one(struct worker *w, struct store_inbox_row *row)
     log_warn("envelope failed", "inbox_id", id, "type", row->type, "envelope_id",
              row->envelope_id, "error", err.msg);
     struct bot_err err2;
-    if (store_inbox_fail(w->store, row->id, err.msg, store_now_ms(), &err2))
+    pthread_mutex_lock(w->write_lock);
+    rc = store_inbox_fail(w->store, row->id, err.msg, store_now_ms(), &err2);
+    pthread_mutex_unlock(w->write_lock);
+    if (rc)
         log_error("cannot mark envelope failed", "inbox_id", id, "error", err2.msg);
 }
 
@@ -138,7 +144,9 @@ static void *worker_main(void *arg)
 
         struct store_inbox_row row = {0};
         struct bot_err err;
+        pthread_mutex_lock(w->write_lock);
         enum bot_rc rc = store_inbox_claim(w->store, store_now_ms(), &row, &err);
+        pthread_mutex_unlock(w->write_lock);
         if (rc == BOT_OK) {
             process_one(w, &row);
             store_inbox_row_clear(&row);
@@ -160,8 +168,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl, struct worker **out,
-                         struct bot_err *err)
+enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl,
+                         pthread_mutex_t *write_lock, struct worker **out, struct bot_err *err)
 {
     enum bot_rc rc;
     struct worker *w = xcalloc(1, sizeof(*w));
@@ -170,6 +178,7 @@ enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl, struct w
 
     *out = NULL;
     w->cfg = cfg;
+    w->write_lock = write_lock;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     store_opts_init(&so);

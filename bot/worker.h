@@ -8,6 +8,8 @@
 #ifndef INCIDENTD_WORKER_H
 #define INCIDENTD_WORKER_H
 
+#include <pthread.h>
+
 #include "config.h"
 #include "err.h"
 
@@ -20,9 +22,14 @@ struct slack_rl;
 /*
  * Opens the worker's own database connection and Web API client and starts
  * its thread. rl is the shared rate limiter (borrowed; outlives the
- * worker). On failure nothing is left running.
+ * worker). write_lock (borrowed) is taken around every write the worker
+ * makes: the loop thread takes it around its inbox inserts, so the two
+ * writers queue on a mutex that wakes the next one at once, instead of on
+ * SQLite's busy handler, which sleeps in steps of milliseconds and would
+ * delay acks. On failure nothing is left running.
  */
-enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl, struct worker **out,
+enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl,
+                         pthread_mutex_t *write_lock, struct worker **out,
                          struct bot_err *err) BOT_MUST_CHECK;
 /* Tells the worker there is new work; callable from any thread. */
 void worker_wake(struct worker *w);
