@@ -47,6 +47,9 @@ static bool num(const cJSON *req, const char *key, double *out)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(req, key);
     if (cJSON_IsNumber(it)) {
+        /* Bounded, so that callers may cast to int or long safely. */
+        if (!(it->valuedouble >= -1e9 && it->valuedouble <= 1e9))
+            return false;
         *out = it->valuedouble;
         return true;
     }

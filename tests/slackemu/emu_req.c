@@ -261,10 +261,11 @@ const char *emu_arg_str(struct emu_args *args, const char *name)
         snprintf(tmp, sizeof tmp, "%s", cJSON_IsTrue(it) ? "true" : "false");
     } else if (cJSON_IsNumber(it)) {
         double d = it->valuedouble;
-        if (d == (double)(long long)d)
+        /* Only in-range values may be cast to an integer type. */
+        if (d > -9e15 && d < 9e15 && d == (double)(long long)d)
             snprintf(tmp, sizeof tmp, "%lld", (long long)d);
         else
-            snprintf(tmp, sizeof tmp, "%.6f", d);
+            snprintf(tmp, sizeof tmp, "%.17g", d);
     } else {
         return NULL; /* objects and arrays are not strings */
     }

@@ -178,7 +178,10 @@ static bool jbool(const cJSON *o, const char *k)
 static double jnum(const cJSON *o, const char *k, double def)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(it) ? it->valuedouble : def;
+    /* Bounded so that callers may store it in a long. */
+    return cJSON_IsNumber(it) && it->valuedouble > -1e15 && it->valuedouble < 1e15
+               ? it->valuedouble
+               : def;
 }
 
 /* Expands a short user entry into Slack's user object (users.info sample). */

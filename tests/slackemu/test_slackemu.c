@@ -2012,6 +2012,74 @@ static void test_http_garbage(void)
     cJSON_Delete(r);
 }
 
+/* Every method and every control endpoint, every argument set to odd JSON values: each call
+ * must get a JSON answer and the emulator must stay up (ASan/valgrind catch the rest). */
+static void test_odd_arguments(void)
+{
+    reset();
+    cJSON_Delete(et_ctl(&E, "ratelimits", "{\"enabled\":false}"));
+    static const char *const methods[] = {
+        "api.test", "auth.test", "team.info", "conversations.create", "conversations.invite",
+        "conversations.join", "conversations.info", "conversations.members",
+        "conversations.setTopic", "conversations.setPurpose", "conversations.rename",
+        "conversations.archive", "conversations.list", "conversations.history",
+        "users.conversations", "chat.postMessage", "chat.update", "chat.delete",
+        "chat.postEphemeral", "chat.getPermalink", "views.open", "views.update", "views.push",
+        "views.publish", "users.info", "users.list", "users.lookupByEmail", "usergroups.list",
+        "usergroups.users.list", "bookmarks.add", "pins.add", "reactions.add"};
+    static const char *const ctl[] = {"slash", "click", "submit", "close_view", "event",
+                                      "envelope", "message", "fault", "disconnect", "flood",
+                                      "wait", "config", "acks", "envelopes"};
+    static const char *const keys[] = {
+        "channel", "users", "name", "text", "blocks", "attachments", "ts", "timestamp", "user",
+        "email", "usergroup", "view", "view_id", "trigger_id", "topic", "purpose", "title", "type",
+        "link", "cursor", "limit", "types", "hash", "external_id", "user_id", "channel_id",
+        "message_ts", "thread_ts", "emoji", "entity_id", "force", "is_private", "include_users",
+        "markdown_text", "action_id", "block_id", "values", "value", "command", "event", "payload",
+        "method", "mode", "next", "latency_ms", "reason", "count", "rate", "timeout_ms", "since",
+        "id", "response_type", "connection_id", "error", "retry_after"};
+    char *longstr = xmalloc(100001);
+    memset(longstr, 'z', 100000);
+    longstr[100000] = '\0';
+    char *longjson = xasprintf("\"%s\"", longstr);
+    free(longstr);
+    const char *values[] = {"null", "0", "-1", "1e308", "true", "[]", "{}", "[1,\"a\",{}]", "\"\"",
+                            "\"\\u0000x\"", "\"<@U0ALICE0001>\"", "\"C0INCIDENTS\"",
+                            "\"#general\"", "\"U0ALICE0001\"", "\"1.2.abc\"",
+                            "\"[{\\\"type\\\":\\\"section\\\"}]\"", longjson};
+    for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+        struct buf_s {
+            char *d;
+        } b = {xstrdup("{")};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            /* a short value for the timeout, so waits end quickly */
+            const char *val = !strcmp(keys[k], "timeout_ms") ? "1" : values[v];
+            char *n = xasprintf("%s%s\"%s\":%s", b.d, k ? "," : "", keys[k], val);
+            free(b.d);
+            b.d = n;
+        }
+        char *body = xasprintf("%s}", b.d);
+        free(b.d);
+        for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+            cJSON *r = api(methods[m], body);
+            CHECK_MSG(cJSON_IsBool(jget(r, "ok")), "%s with value %zu", methods[m], v);
+            cJSON_Delete(r);
+        }
+        for (size_t c = 0; c < sizeof ctl / sizeof ctl[0]; c++) {
+            cJSON *r = et_ctl(&E, ctl[c], body);
+            CHECK_MSG(cJSON_IsBool(jget(r, "ok")), "/_emu/%s with value %zu", ctl[c], v);
+            cJSON_Delete(r);
+        }
+        free(body);
+    }
+    free(longjson);
+    cJSON_Delete(et_ctl(&E, "fault", "{\"clear\":true}"));
+    cJSON_Delete(et_ctl(&E, "config", "{\"ack_timeout_ms\":3000}"));
+    cJSON *r = api("auth.test", NULL);
+    CHECK(jok(r));
+    cJSON_Delete(r);
+}
+
 static void test_ws_garbage(void)
 {
     reset();
@@ -2215,6 +2283,7 @@ int main(int argc, char **argv)
         RUN(test_faults);
     } else if (!strcmp(group, "garbage")) {
         RUN(test_http_garbage);
+        RUN(test_odd_arguments);
         RUN(test_ws_garbage);
     } else {
         fprintf(stderr, "unknown group %s\n", group);
