@@ -1180,6 +1180,183 @@ static void test_own_payloads_match_samples(void)
     CHECK(wait_conns(0));
 }
 
+/* Sends a sample ack (app -> Slack) for envelope id: the sample's envelope_id is replaced. */
+static void ack_sample(struct et_ws *w, const char *rel, const char *id, bool bare_payload)
+{
+    cJSON *a = sample(rel);
+    cJSON *msg;
+    if (bare_payload) { /* the docs-modals bodies are what goes inside "payload" */
+        msg = cJSON_CreateObject();
+        cJSON_AddStringToObject(msg, "envelope_id", id);
+        cJSON_AddItemToObject(msg, "payload", a);
+    } else {
+        msg = a;
+        cJSON_ReplaceItemInObjectCaseSensitive(msg, "envelope_id", cJSON_CreateString(id));
+    }
+    char *s = cJSON_PrintUnformatted(msg);
+    et_ws_send_text(w, s);
+    free(s);
+    cJSON_Delete(msg);
+}
+
+/* Opens a modal whose single input block has block_id bid; returns the view id (owned). */
+static char *open_simple_modal(struct et_ws *w, const char *bid)
+{
+    cJSON *r = et_ctl(&E, "slash", "{\"text\":\"modal\"}");
+    cJSON *env = next_env(w, T_LONG);
+    if (env)
+        ack(w, js(env, "envelope_id"), NULL);
+    cJSON_Delete(env);
+    char *body = xasprintf(
+        "{\"trigger_id\":\"%s\",\"view\":{\"type\":\"modal\",\"title\":{\"type\":"
+        "\"plain_text\",\"text\":\"Ticket\"},\"submit\":{\"type\":\"plain_text\",\"text\":"
+        "\"Save\"},\"blocks\":[{\"type\":\"input\",\"block_id\":\"%s\",\"label\":{\"type\":"
+        "\"plain_text\",\"text\":\"Due\"},\"element\":{\"type\":\"datepicker\",\"action_id\":"
+        "\"d\"}}]}}",
+        js(r, "trigger_id") ? js(r, "trigger_id") : "", bid);
+    cJSON_Delete(r);
+    r = api("views.open", body);
+    free(body);
+    char *vid = js(r, "view.id") ? xstrdup(js(r, "view.id")) : NULL;
+    cJSON_Delete(r);
+    return vid;
+}
+
+/* Submits vid and answers with a sample ack; returns the envelope id (owned). */
+static char *submit_with(struct et_ws *w, const char *vid, const char *rel, bool bare)
+{
+    char *b = xasprintf("{\"view_id\":\"%s\",\"values\":{\"ticket-due-date\":\"2020-01-01\","
+                        "\"due\":\"2020-01-01\"},\"force\":true}",
+                        vid);
+    cJSON *r = et_ctl(&E, "submit", b);
+    free(b);
+    cJSON *env = next_env(w, T_LONG);
+    char *id = env && js(env, "envelope_id") ? xstrdup(js(env, "envelope_id")) : NULL;
+    if (id)
+        ack_sample(w, rel, id, bare);
+    cJSON_Delete(env);
+    cJSON_Delete(r);
+    if (id && !wait_acked(id)) {
+        free(id);
+        id = NULL;
+    }
+    return id;
+}
+
+/* Every ack sample under socket-mode/acks is accepted and has its documented effect. */
+static void test_replay_ack_samples(void)
+{
+    reset();
+    struct et_ws w;
+    CHECK(sock(&w));
+    cJSON *r = et_ctl(&E, "slash", "{\"user_id\":\"U0CAROL0003\",\"channel_id\":\"C0INCIDENTS\"}");
+    cJSON *env = next_env(&w, T_LONG);
+    CHECK(env);
+    ack_sample(&w, "socket-mode/acks/ack_envelope_only.docs.json", js(env, "envelope_id"), false);
+    CHECK(wait_acked(js(r, "envelope_id")));
+    cJSON_Delete(env);
+    cJSON_Delete(r);
+    r = et_ctl(&E, "slash", "{\"user_id\":\"U0CAROL0003\",\"channel_id\":\"C0INCIDENTS\"}");
+    env = next_env(&w, T_LONG);
+    CHECK(env);
+    ack_sample(&w, "socket-mode/acks/ack_slash_commands_with_blocks.docs.json",
+               js(env, "envelope_id"), false);
+    CHECK(wait_acked(js(r, "envelope_id")));
+    cJSON_Delete(env);
+    cJSON_Delete(r);
+    cJSON *acks = et_ctl_get(&E, "acks");
+    CHECK(cJSON_IsNull(jget(acks, "acks.0.payload")));
+    CHECK_INT(cJSON_GetArraySize(jget(acks, "acks.1.payload.blocks")), 2);
+    cJSON_Delete(acks);
+    cJSON *st = et_ctl_get(&E, "state");
+    CHECK_STR(js(st, "ephemeral.0.recipient"), "U0CAROL0003");
+    CHECK_STR(js(st, "ephemeral.0.blocks.0.text.text"), "Book of Hours");
+    cJSON_Delete(st);
+
+    /* block_suggestion: the options ack is recorded as sent. */
+    cJSON *bs = sample("socket-mode/block_suggestion.docs.json");
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "type", "interactive");
+    cJSON_AddItemToObject(req, "payload", cJSON_Duplicate(jget(bs, "payload"), 1));
+    char *body = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    cJSON_Delete(bs);
+    r = et_ctl(&E, "envelope", body);
+    free(body);
+    env = next_env(&w, T_LONG);
+    CHECK(env);
+    CHECK(cJSON_IsTrue(jget(env, "accepts_response_payload")));
+    ack_sample(&w, "socket-mode/acks/ack_block_suggestion_options.docs.json",
+               js(env, "envelope_id"), false);
+    CHECK(wait_acked(js(r, "envelope_id")));
+    char *q = xasprintf("acks?envelope_id=%s", js(r, "envelope_id"));
+    acks = et_ctl_get(&E, q);
+    free(q);
+    CHECK_INT(cJSON_GetArraySize(jget(acks, "acks.0.payload.options")), 2);
+    cJSON_Delete(acks);
+    cJSON_Delete(env);
+    cJSON_Delete(r);
+
+    /* view_submission acks: update (full ack and bare body), errors, push, clear. */
+    char *vid = open_simple_modal(&w, "ticket-due-date");
+    CHECK(vid);
+    char *id = submit_with(&w, vid, "socket-mode/acks/ack_view_submission_response_action_update.docs.json",
+                           false);
+    CHECK(id);
+    free(id);
+    st = et_ctl_get(&E, "state");
+    CHECK_STR(js(state_view(st, vid), "callback_id"), "updated-view-id");
+    CHECK_STR(js(state_view(st, vid), "status"), "open");
+    cJSON_Delete(st);
+    free(vid);
+
+    vid = open_simple_modal(&w, "ticket-due-date");
+    CHECK(vid);
+    id = submit_with(&w, vid, "socket-mode/acks/response_action_errors.docs-modals.json", true);
+    CHECK(id);
+    free(id);
+    st = et_ctl_get(&E, "state");
+    CHECK_STR(js(state_view(st, vid), "errors.ticket-due-date"),
+              "You may not select a due date in the past");
+    cJSON_Delete(st);
+    id = submit_with(&w, vid, "socket-mode/acks/response_action_update.docs-modals.json", true);
+    CHECK(id);
+    free(id);
+    st = et_ctl_get(&E, "state");
+    CHECK_STR(js(state_view(st, vid), "title.text"), "Updated view");
+    CHECK(!jget(state_view(st, vid), "errors"));
+    cJSON_Delete(st);
+    free(vid);
+
+    vid = open_simple_modal(&w, "due");
+    CHECK(vid);
+    id = submit_with(&w, vid, "socket-mode/acks/response_action_push.docs-modals.json", true);
+    CHECK(id);
+    free(id);
+    st = et_ctl_get(&E, "state");
+    char top[32] = "";
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jget(st, "views"))
+    {
+        if (js(it, "previous_view_id") && !strcmp(js(it, "previous_view_id"), vid))
+            snprintf(top, sizeof top, "%s", js(it, "id"));
+    }
+    CHECK(top[0]);
+    CHECK_STR(js(state_view(st, top), "blocks.0.type"), "image");
+    cJSON_Delete(st);
+    /* The pushed view has no inputs; submit it and clear the whole stack. */
+    id = submit_with(&w, top, "socket-mode/acks/response_action_clear.docs-modals.json", true);
+    CHECK(id);
+    free(id);
+    st = et_ctl_get(&E, "state");
+    CHECK_STR(js(state_view(st, vid), "status"), "closed");
+    CHECK_STR(js(state_view(st, top), "status"), "closed");
+    cJSON_Delete(st);
+    free(vid);
+    et_ws_close(&w);
+    CHECK(wait_conns(0));
+}
+
 static void test_acks(void)
 {
     reset();
@@ -2268,6 +2445,7 @@ int main(int argc, char **argv)
         RUN(test_hello_and_tickets);
         RUN(test_replay_socket_samples);
         RUN(test_own_payloads_match_samples);
+        RUN(test_replay_ack_samples);
         RUN(test_acks);
         RUN(test_no_retry_of_slash_and_interactive);
         RUN(test_event_retries);
