@@ -1451,7 +1451,7 @@ static void test_no_retry_of_slash_and_interactive(void)
     CHECK(env);
     cJSON_Delete(env);
     /* Never acked: it must not come again, and the user sees a timeout. */
-    long long deadline = et_now_ms() + 600 + T_QUIET;
+    long long deadline = et_now_ms() + 1500 + T_QUIET; /* past the ack deadline */
     while (et_now_ms() < deadline) {
         env = next_env(&w, (int)(deadline - et_now_ms()));
         CHECK_MSG(!env, "a slash command was redelivered");
@@ -1519,14 +1519,25 @@ static void test_event_retries(void)
     CHECK(env);
     CHECK_INT(jn(env, "retry_attempt"), 1);
     ack(&w, js(env, "envelope_id"), NULL);
-    cJSON *attempts;
     char *q = xasprintf("envelopes?id=%s", js(env, "envelope_id"));
+    CHECK(wait_acked(js(env, "envelope_id")));
     cJSON_Delete(env);
-    CHECK(!next_env(&w, T_QUIET));
+    cJSON *attempts = et_ctl_get(&E, q);
+    /* Acked in time, nothing more comes; acked late (a very slow box), Slack had already
+     * scheduled the next attempt, so only the count is bounded. */
+    const char *status = js(attempts, "envelope.status");
+    bool in_time = status && !strcmp(status, "acked");
+    cJSON_Delete(attempts);
+    if (in_time)
+        CHECK(!next_env(&w, T_QUIET));
     attempts = et_ctl_get(&E, q);
     free(q);
-    CHECK_INT(cJSON_GetArraySize(jget(attempts, "attempts")), 2);
+    int n_attempts = cJSON_GetArraySize(jget(attempts, "attempts"));
     cJSON_Delete(attempts);
+    if (in_time)
+        CHECK_INT(n_attempts, 2);
+    else
+        CHECK(n_attempts <= 4);
     et_ws_close(&w);
     CHECK(wait_conns(0));
 }
@@ -1539,7 +1550,7 @@ static void test_trigger_expiry(void)
                        "{\"type\":\"mrkdwn\",\"text\":\"hi\"}}]}";
     char *t = trigger();
     CHECK(t);
-    sleep_ms(1400); /* --trigger-ttl-ms 1000 in this group */
+    sleep_ms(2600); /* --trigger-ttl-ms 2000 in this group */
     char *body = xasprintf("{\"trigger_id\":\"%s\",%s}", t, view);
     cJSON *r = api("views.open", body);
     free(body);
@@ -1600,7 +1611,7 @@ static void test_connection_limit(void)
     /* Envelopes are spread over the connections. */
     for (int i = 0; i < 20; i++)
         cJSON_Delete(et_ctl(&E, "event", "{\"event\":{\"type\":\"app_mention\",\"text\":\"x\"}}"));
-    /* Envelopes not acked in time come again (ack timeout 500 ms here), so count events. */
+    /* Envelopes not acked in time come again, so count distinct events. */
     int receivers = 0;
     char seen[20][64];
     int nseen = 0;
@@ -1665,7 +1676,7 @@ static void test_lifecycle(void)
     CHECK(et_ws_connect(&w, js(r, "url"), &status));
     cJSON_Delete(r);
     cJSON *hello = et_ws_recv_json(&w, T_LONG);
-    CHECK_INT(jn(hello, "debug_info.approximate_connection_time"), 2);
+    CHECK_INT(jn(hello, "debug_info.approximate_connection_time"), 4);
     cJSON_Delete(hello);
     cJSON *d = et_ws_recv_json(&w, T_LONG);
     CHECK(d);
@@ -2412,10 +2423,11 @@ int main(int argc, char **argv)
         return CHECK_DONE();
     }
     const char *norl[] = {"--no-rate-limits", NULL};
-    const char *sockargs[] = {"--no-rate-limits", "--ack-timeout-ms", "500", "--retry-delays-ms",
-                              "0,300,300", "--trigger-ttl-ms", "1000", "--ping-interval-ms",
+    /* Deadlines here are long enough for a loaded CI box (or valgrind) to meet them. */
+    const char *sockargs[] = {"--no-rate-limits", "--ack-timeout-ms", "1500", "--retry-delays-ms",
+                              "0,300,300", "--trigger-ttl-ms", "2000", "--ping-interval-ms",
                               "300", NULL};
-    const char *lifeargs[] = {"--conn-lifetime", "2", "--warning-lead-ms", "800",
+    const char *lifeargs[] = {"--conn-lifetime", "4", "--warning-lead-ms", "2000",
                               "--refresh-grace-ms", "300", NULL};
     const char *const *args = norl;
     if (!strcmp(group, "socket"))
