@@ -50,6 +50,7 @@ struct note_rec {
     enum slack_ws_note kind;
     unsigned link;
     long long at;
+    char msg[160];
 };
 
 static struct {
@@ -114,8 +115,11 @@ static void on_note(void *ud, enum slack_ws_note kind, unsigned link, const char
         fprintf(stderr, "%lld note %s link %u: %s\n", emu_now_ms() % 100000,
                 slack_ws_note_name(kind), link, msg);
     pthread_mutex_lock(&h.mu);
-    if (h.nnotes < MAX_NOTES)
-        h.notes[h.nnotes++] = (struct note_rec){kind, link, emu_now_ms()};
+    if (h.nnotes < MAX_NOTES) {
+        struct note_rec *r = &h.notes[h.nnotes++];
+        *r = (struct note_rec){kind, link, emu_now_ms(), ""};
+        snprintf(r->msg, sizeof(r->msg), "%s", msg);
+    }
     pthread_mutex_unlock(&h.mu);
 }
 
@@ -423,6 +427,36 @@ static void scenario_too_many(void)
     CHECK_MSG(tm >= 1 && tm <= 4, "too_many_websockets_total %g", tm);
 }
 
+/* Failed connects are retried with growing delays, and the client recovers. */
+static void scenario_backoff(void)
+{
+    CHECK(wait_notes(SLACK_WS_NOTE_READY, 1, 30000));
+    CHECK(ctl_ok("refuse_connections", "{\"refuse\":true}"));
+    CHECK(ctl_ok("drop_websockets", NULL));
+    CHECK(wait_notes(SLACK_WS_NOTE_CONNECT_FAILED, 6, 30000));
+    CHECK(ctl_ok("refuse_connections", "{\"refuse\":false}"));
+    CHECK(wait_notes(SLACK_WS_NOTE_READY, 2, 30000));
+    char id[64];
+    CHECK(slash("help", id, sizeof(id)));
+    CHECK(emu_wait_acked(id));
+
+    /* "next attempt in N ms": with base 100 and cap 2000, later delays are longer */
+    long delays[64];
+    int nd = 0;
+    pthread_mutex_lock(&h.mu);
+    for (int i = 0; i < h.nnotes && nd < 64; i++) {
+        const char *p = strstr(h.notes[i].msg, "next attempt in ");
+        if (h.notes[i].kind == SLACK_WS_NOTE_CONNECT_FAILED && p)
+            delays[nd++] = strtol(p + 16, NULL, 10);
+    }
+    pthread_mutex_unlock(&h.mu);
+    CHECK(nd >= 6);
+    CHECK_MSG(delays[nd - 1] > delays[1] && delays[nd - 1] <= 2000,
+              "delays did not grow: %ld ... %ld", delays[1], delays[nd - 1]);
+    for (int i = 0; i < nd; i++)
+        CHECK_MSG(delays[i] <= 2000, "delay %ld over the cap", delays[i]);
+}
+
 /* ---- the scripted server: frames the emulator does not send ---------------- */
 
 enum script { SCRIPT_FRAMES, SCRIPT_STALL };
@@ -647,6 +681,7 @@ static const struct scenario scenarios[] = {
     {"link_disabled", scenario_link_disabled, false, {NULL}, NULL, 1},
     {"bad_token", scenario_bad_token, false, {NULL}, "xoxb-not-an-app-token", 1},
     {"too_many", scenario_too_many, false, {"--max-connections", "1", NULL}, NULL, 2},
+    {"backoff", scenario_backoff, false, {NULL}, NULL, 1},
     {"frames", scenario_frames, true, {NULL}, NULL, 1},
     {"stall", scenario_stall, true, {NULL}, NULL, 1},
 };
