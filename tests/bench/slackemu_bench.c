@@ -8,7 +8,8 @@
  * the achieved rate is under 95% of the asked rate or any envelope went
  * unacked, so it can gate the ">= 5,000 envelopes/s" requirement.
  *
- * usage: slackemu_bench SLACKEMU [--rate N] [--count N] [--conns N] [--type events_api|slash_commands]
+ * usage: slackemu_bench SLACKEMU [--rate N] [--count N] [--conns N] [--type
+ * events_api|slash_commands]
  */
 #include <poll.h>
 #include <stdio.h>
@@ -138,9 +139,9 @@ int main(int argc, char **argv)
     printf("  acked %.0f, timed out %.0f, retried %.0f\n", acked, timed_out,
            num(st, "retried", NULL));
     printf("  send->ack latency us: min %.0f p50 %.0f p90 %.0f p99 %.0f max %.0f mean %.1f\n",
-           num(st, "latency_us", "min"), num(st, "latency_us", "p50"),
-           num(st, "latency_us", "p90"), num(st, "latency_us", "p99"),
-           num(st, "latency_us", "max"), num(st, "latency_us", "mean"));
+           num(st, "latency_us", "min"), num(st, "latency_us", "p50"), num(st, "latency_us", "p90"),
+           num(st, "latency_us", "p99"), num(st, "latency_us", "max"),
+           num(st, "latency_us", "mean"));
     cJSON_Delete(st);
     for (long i = 0; i < nconns; i++)
         et_ws_close(&w[i]);
@@ -148,8 +149,8 @@ int main(int argc, char **argv)
     /* Judged on what the client saw arrive, not on what the emulator queued. */
     double client_rate = elapsed > 0 ? (double)received * 1000.0 / (double)elapsed : 0;
     printf("  client-observed rate %.0f envelopes/s\n", client_rate);
-    bool ok = rc == 0 && acked >= (double)count && timed_out == 0 &&
-              client_rate >= 0.95 * (double)rate;
+    bool ok =
+        rc == 0 && acked >= (double)count && timed_out == 0 && client_rate >= 0.95 * (double)rate;
     printf("  %s\n", ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
 }

@@ -25,46 +25,46 @@
 #include "buf.h"
 
 /* Named bounds. */
-#define EMU_MAX_BODY        (4u << 20)  /* request body; larger gets HTTP 413 */
-#define EMU_MAX_DISCARD     (64u << 20) /* beyond this an oversize upload is cut off */
-#define EMU_MAX_PATH        1024        /* request path */
-#define EMU_MAX_HDR         2048        /* one request header value */
-#define EMU_MAX_WS_MSG      (1u << 20)  /* one incoming websocket message */
-#define EMU_MAX_WS_QUEUE    (64u << 20) /* bytes queued to one slow websocket before it is dropped */
-#define EMU_MAX_CONNS_LIMIT 64          /* hard ceiling for --max-connections */
-#define EMU_ID_LEN          24          /* buffers for ids like C0123456789 */
-#define EMU_TS_LEN          24          /* "1700000000.000123" */
-#define EMU_UUID_LEN        37          /* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" + NUL */
-#define EMU_TRIGGER_LEN     64          /* "1234567890123.1234567890.<32 hex>" */
-#define EMU_MAX_TEXT        40000       /* chat.postMessage text (Slack truncates above) */
-#define EMU_MAX_UPDATE_TEXT 4000        /* chat.update text: msg_too_long above */
-#define EMU_MAX_TOPIC       250         /* conversations.setTopic/setPurpose: too_long above */
-#define EMU_MAX_CHAN_NAME   80          /* conversations.create: invalid_name_maxlength above */
-#define EMU_MAX_VIEW_BYTES  (250u * 1000u) /* views.*: view_too_large above */
-#define EMU_MAX_INVITE      1000        /* conversations.invite: users per call */
-#define EMU_RESPONSE_URL_USES 5         /* a response_url works this many times */
-#define EMU_RESPONSE_URL_TTL_S 1800     /* ... within 30 minutes */
-#define EMU_VIEW_STACK_MAX  3           /* a modal stack holds at most 3 views */
-#define EMU_RETRIES         3           /* events_api redeliveries after the first attempt */
+#define EMU_MAX_BODY           (4u << 20)  /* request body; larger gets HTTP 413 */
+#define EMU_MAX_DISCARD        (64u << 20) /* beyond this an oversize upload is cut off */
+#define EMU_MAX_PATH           1024        /* request path */
+#define EMU_MAX_HDR            2048        /* one request header value */
+#define EMU_MAX_WS_MSG         (1u << 20)  /* one incoming websocket message */
+#define EMU_MAX_WS_QUEUE       (64u << 20) /* bytes queued to one slow websocket before it is dropped */
+#define EMU_MAX_CONNS_LIMIT    64          /* hard ceiling for --max-connections */
+#define EMU_ID_LEN             24          /* buffers for ids like C0123456789 */
+#define EMU_TS_LEN             24          /* "1700000000.000123" */
+#define EMU_UUID_LEN           37          /* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" + NUL */
+#define EMU_TRIGGER_LEN        64          /* "1234567890123.1234567890.<32 hex>" */
+#define EMU_MAX_TEXT           40000       /* chat.postMessage text (Slack truncates above) */
+#define EMU_MAX_UPDATE_TEXT    4000        /* chat.update text: msg_too_long above */
+#define EMU_MAX_TOPIC          250         /* conversations.setTopic/setPurpose: too_long above */
+#define EMU_MAX_CHAN_NAME      80          /* conversations.create: invalid_name_maxlength above */
+#define EMU_MAX_VIEW_BYTES     (250u * 1000u) /* views.*: view_too_large above */
+#define EMU_MAX_INVITE         1000           /* conversations.invite: users per call */
+#define EMU_RESPONSE_URL_USES  5              /* a response_url works this many times */
+#define EMU_RESPONSE_URL_TTL_S 1800           /* ... within 30 minutes */
+#define EMU_VIEW_STACK_MAX     3              /* a modal stack holds at most 3 views */
+#define EMU_RETRIES            3              /* events_api redeliveries after the first attempt */
 
 /* ---- configuration (filled by emu_main.c from the command line) ---- */
 struct emu_cfg {
-    const char *host;            /* address to bind and to put in URLs */
-    int port;                    /* 0: the kernel picks */
-    const char *workspace_file;  /* NULL: the built-in workspace */
-    int conn_lifetime_s;         /* approximate_connection_time */
-    int debug_lifetime_s;        /* lifetime with debug_reconnects=true */
-    int warning_lead_ms;         /* disconnect warning this long before refresh */
-    int refresh_grace_ms;        /* close this long after refresh_requested */
-    int ping_interval_ms;        /* server pings; 0 = never */
-    int ack_timeout_ms;          /* envelope ack deadline */
-    int trigger_ttl_ms;          /* trigger_id lifetime */
-    int ticket_ttl_ms;           /* unused apps.connections.open tickets expire */
+    const char *host;                 /* address to bind and to put in URLs */
+    int port;                         /* 0: the kernel picks */
+    const char *workspace_file;       /* NULL: the built-in workspace */
+    int conn_lifetime_s;              /* approximate_connection_time */
+    int debug_lifetime_s;             /* lifetime with debug_reconnects=true */
+    int warning_lead_ms;              /* disconnect warning this long before refresh */
+    int refresh_grace_ms;             /* close this long after refresh_requested */
+    int ping_interval_ms;             /* server pings; 0 = never */
+    int ack_timeout_ms;               /* envelope ack deadline */
+    int trigger_ttl_ms;               /* trigger_id lifetime */
+    int ticket_ttl_ms;                /* unused apps.connections.open tickets expire */
     int retry_delays_ms[EMU_RETRIES]; /* events_api redelivery delays */
-    int max_conns;               /* Socket Mode connections per app */
-    bool rate_limits;            /* method tiers and chat.postMessage per channel */
-    bool quiet;                  /* no per-request log lines */
-    uint64_t seed;               /* 0: seeded from the clock */
+    int max_conns;                    /* Socket Mode connections per app */
+    bool rate_limits;                 /* method tiers and chat.postMessage per channel */
+    bool quiet;                       /* no per-request log lines */
+    uint64_t seed;                    /* 0: seeded from the clock */
 };
 
 /* ---- the context ---- */
@@ -80,12 +80,12 @@ struct emu_api;
 struct emu {
     struct emu_cfg cfg;
     struct lws_context *lws;
-    int port;                    /* the port actually bound */
-    char base_url[96];           /* http://HOST:PORT */
-    char ws_base[96];            /* ws://HOST:PORT */
-    uint64_t rng;                /* xorshift state */
-    uint64_t ts_last_us;         /* last message ts handed out, to keep them unique */
-    int64_t started_us;          /* wall clock at start */
+    int port;            /* the port actually bound */
+    char base_url[96];   /* http://HOST:PORT */
+    char ws_base[96];    /* ws://HOST:PORT */
+    uint64_t rng;        /* xorshift state */
+    uint64_t ts_last_us; /* last message ts handed out, to keep them unique */
+    int64_t started_us;  /* wall clock at start */
     unsigned build_number;
     struct emu_wk *wk;
     struct emu_sock *sock;
@@ -104,32 +104,32 @@ extern volatile sig_atomic_t emu_stop_requested;
 /* ---- HTTP request / response handed to handlers ---- */
 enum emu_verb { EMU_GET, EMU_POST, EMU_OTHER };
 
-struct emu_http;                 /* one in-flight HTTP transaction (emu_http.c) */
+struct emu_http; /* one in-flight HTTP transaction (emu_http.c) */
 
 struct emu_req {
     enum emu_verb verb;
-    const char *verb_name;       /* "GET", "POST", ... */
-    char path[EMU_MAX_PATH];     /* decoded path without the query */
-    cJSON *query;                /* object: name -> string, from the query string */
-    char content_type[256];      /* "" when absent */
+    const char *verb_name;   /* "GET", "POST", ... */
+    char path[EMU_MAX_PATH]; /* decoded path without the query */
+    cJSON *query;            /* object: name -> string, from the query string */
+    char content_type[256];  /* "" when absent */
     char authorization[EMU_MAX_HDR];
-    const char *body;            /* NUL-terminated, may be "" */
+    const char *body; /* NUL-terminated, may be "" */
     size_t body_len;
-    bool body_too_big;           /* over EMU_MAX_BODY: body is empty */
-    struct emu_http *http;       /* for handlers that answer later (emu_http_answer) */
+    bool body_too_big;     /* over EMU_MAX_BODY: body is empty */
+    struct emu_http *http; /* for handlers that answer later (emu_http_answer) */
 };
 
 struct emu_resp {
-    int status;                  /* HTTP status, 200 unless set */
-    const char *content_type;    /* static string; default application/json; charset=utf-8 */
-    char *body;                  /* owned, xmalloc'd */
+    int status;               /* HTTP status, 200 unless set */
+    const char *content_type; /* static string; default application/json; charset=utf-8 */
+    char *body;               /* owned, xmalloc'd */
     size_t body_len;
-    int retry_after;             /* > 0: add Retry-After */
-    int64_t delay_us;            /* answer this much later */
-    bool hang;                   /* never answer */
-    bool deferred;               /* a handler kept req->http and answers with emu_http_answer() */
-    bool close;                  /* drop the connection instead of answering */
-    char note[96];               /* short text for the request log, e.g. the error code */
+    int retry_after;  /* > 0: add Retry-After */
+    int64_t delay_us; /* answer this much later */
+    bool hang;        /* never answer */
+    bool deferred;    /* a handler kept req->http and answers with emu_http_answer() */
+    bool close;       /* drop the connection instead of answering */
+    char note[96];    /* short text for the request log, e.g. the error code */
 };
 
 /* emu_http.c: the lws protocol callback (HTTP and WebSocket on one port). */
@@ -169,9 +169,9 @@ bool emu_str_has_prefix(const char *s, const char *prefix);
 
 /* ---- emu_req.c: request arguments (query, form, JSON) and tokens ---- */
 struct emu_args {
-    cJSON *obj;                  /* name -> value; strings for form/query, any type for JSON */
-    bool json;                   /* came from a JSON body */
-    char token[512];             /* Bearer header, else form "token"; "" when none */
+    cJSON *obj;      /* name -> value; strings for form/query, any type for JSON */
+    bool json;       /* came from a JSON body */
+    char token[512]; /* Bearer header, else form "token"; "" when none */
 };
 /* Parses req into args. On a body error returns a Slack error code
  * (invalid_json, json_not_object, invalid_post_type, invalid_charset,
@@ -192,28 +192,30 @@ void emu_form_decode(const char *s, size_t len, cJSON *obj);
 /* ---- emu_workspace.c: the workspace model ---- */
 struct emu_msg {
     char ts[EMU_TS_LEN];
-    char thread_ts[EMU_TS_LEN];  /* "" unless a reply */
-    cJSON *obj;                  /* the stored message, Slack's shape (type, user, text, ...) */
-    cJSON *history;              /* array of previous versions (edits) */
+    char thread_ts[EMU_TS_LEN]; /* "" unless a reply */
+    cJSON *obj;                 /* the stored message, Slack's shape (type, user, text, ...) */
+    cJSON *history;             /* array of previous versions (edits) */
     bool deleted;
-    bool from_bot;               /* posted by our bot */
+    bool from_bot; /* posted by our bot */
 };
 
 struct emu_chan {
     char id[EMU_ID_LEN];
     char *name;
     bool is_private, is_archived, is_general, is_im;
-    char im_user[EMU_ID_LEN];    /* the other user of an IM */
+    char im_user[EMU_ID_LEN]; /* the other user of an IM */
     long created;
     char creator[EMU_ID_LEN];
     char *topic, *purpose;
     char topic_creator[EMU_ID_LEN], purpose_creator[EMU_ID_LEN];
     long topic_set, purpose_set;
-    cJSON *previous_names;       /* array of strings */
-    char **members; size_t nmembers, capmembers;
-    struct emu_msg **msgs; size_t nmsgs, capmsgs;
-    cJSON *pins;                 /* array of message ts strings */
-    cJSON *bookmarks;            /* array of bookmark objects */
+    cJSON *previous_names; /* array of strings */
+    char **members;
+    size_t nmembers, capmembers;
+    struct emu_msg **msgs;
+    size_t nmsgs, capmsgs;
+    cJSON *pins;      /* array of message ts strings */
+    cJSON *bookmarks; /* array of bookmark objects */
 };
 
 enum emu_view_state { EMU_VIEW_OPEN, EMU_VIEW_CLOSED, EMU_VIEW_PUBLISHED };
@@ -224,32 +226,32 @@ struct emu_view {
     char previous_id[EMU_ID_LEN]; /* "" for the root */
     char user[EMU_ID_LEN];
     char hash[48];
-    char *external_id;           /* "" when none */
-    cJSON *def;                  /* the view as the app sent it (type, title, blocks, ...) */
-    cJSON *values;               /* state.values */
-    cJSON *errors;               /* last response_action errors, or NULL */
+    char *external_id; /* "" when none */
+    cJSON *def;        /* the view as the app sent it (type, title, blocks, ...) */
+    cJSON *values;     /* state.values */
+    cJSON *errors;     /* last response_action errors, or NULL */
     enum emu_view_state state;
     int64_t opened_us;
 };
 
 /* Channel render variants: each Web API method's sample has its own key set. */
 enum emu_chan_style {
-    EMU_CHAN_CREATE,             /* conversations.create */
-    EMU_CHAN_INVITE,             /* conversations.invite */
-    EMU_CHAN_JOIN,               /* conversations.join, rename */
-    EMU_CHAN_FULL,               /* conversations.setTopic, info, list */
+    EMU_CHAN_CREATE, /* conversations.create */
+    EMU_CHAN_INVITE, /* conversations.invite */
+    EMU_CHAN_JOIN,   /* conversations.join, rename */
+    EMU_CHAN_FULL,   /* conversations.setTopic, info, list */
 };
 /* View render variants. */
 enum emu_view_style {
-    EMU_VIEW_API_OPEN,           /* views.open / push / publish answers */
-    EMU_VIEW_API_UPDATE,         /* views.update answer (previous_view_id, submit null) */
-    EMU_VIEW_PAYLOAD,            /* inside view_submission / block_actions payloads */
+    EMU_VIEW_API_OPEN,   /* views.open / push / publish answers */
+    EMU_VIEW_API_UPDATE, /* views.update answer (previous_view_id, submit null) */
+    EMU_VIEW_PAYLOAD,    /* inside view_submission / block_actions payloads */
 };
 /* Message render variants. */
 enum emu_msg_style {
-    EMU_MSG_POST,                /* chat.postMessage answer */
-    EMU_MSG_PAYLOAD,             /* block_actions payload "message" */
-    EMU_MSG_STATE,               /* /_emu/state: everything */
+    EMU_MSG_POST,    /* chat.postMessage answer */
+    EMU_MSG_PAYLOAD, /* block_actions payload "message" */
+    EMU_MSG_STATE,   /* /_emu/state: everything */
 };
 
 /* Loads the built-in workspace or file (NULL); on error prints why and returns NULL. */
@@ -276,10 +278,10 @@ const cJSON *emu_wk_user_by_email(struct emu *emu, const char *email);
 const char *emu_wk_user_name(struct emu *emu, const char *id);
 /* Renders a user; with_original adds profile.image_original (users.info). */
 cJSON *emu_wk_user_render(const cJSON *user, bool with_original);
-cJSON *emu_wk_users_array(struct emu *emu);         /* shared, do not free */
+cJSON *emu_wk_users_array(struct emu *emu); /* shared, do not free */
 const char *emu_wk_first_human(struct emu *emu);
 /* User groups. */
-cJSON *emu_wk_usergroups(struct emu *emu);           /* shared, do not free */
+cJSON *emu_wk_usergroups(struct emu *emu); /* shared, do not free */
 const cJSON *emu_wk_usergroup(struct emu *emu, const char *id);
 
 /* Channels. */
@@ -316,12 +318,12 @@ struct emu_msg *emu_wk_latest(struct emu_chan *c);
 /* Ephemeral messages: takes obj. */
 void emu_wk_ephemeral_add(struct emu *emu, const char *channel, const char *user, cJSON *obj,
                           char ts_out[EMU_TS_LEN]);
-cJSON *emu_wk_ephemeral_find(struct emu *emu, const char *ts);    /* shared */
+cJSON *emu_wk_ephemeral_find(struct emu *emu, const char *ts); /* shared */
 void emu_wk_ephemeral_delete(struct emu *emu, const char *ts);
 
 /* Views. */
-struct emu_view *emu_wk_view_new(struct emu *emu, const char *user, cJSON *def,
-                                 const char *root_id, const char *previous_id);
+struct emu_view *emu_wk_view_new(struct emu *emu, const char *user, cJSON *def, const char *root_id,
+                                 const char *previous_id);
 struct emu_view *emu_wk_view(struct emu *emu, const char *id);
 struct emu_view *emu_wk_view_by_external(struct emu *emu, const char *external_id);
 /* The topmost open view of root's stack, and its depth. */
@@ -365,8 +367,14 @@ void emu_rate_reset(struct emu_rate *r);
 int emu_rate_take(struct emu *emu, const char *key, double per_min, double burst);
 
 /* ---- emu_fault.c: injected faults ---- */
-enum emu_fault_mode { EMU_FAULT_NONE, EMU_FAULT_ERROR, EMU_FAULT_429, EMU_FAULT_500,
-                      EMU_FAULT_HANG, EMU_FAULT_CLOSE };
+enum emu_fault_mode {
+    EMU_FAULT_NONE,
+    EMU_FAULT_ERROR,
+    EMU_FAULT_429,
+    EMU_FAULT_500,
+    EMU_FAULT_HANG,
+    EMU_FAULT_CLOSE
+};
 struct emu_fault_hit {
     enum emu_fault_mode mode;
     char error[64];
@@ -435,8 +443,7 @@ bool emu_env_deliver(struct emu *emu, enum emu_env_type type, cJSON *payload,
                      bool accepts_response_payload, cJSON *ctx, char id_out[EMU_UUID_LEN]);
 /* From emu_sock: a frame carrying envelope_id was written; sent_us is the time just before
  * the write (latency is measured from there to the ack). */
-void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id,
-                     int64_t sent_us);
+void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id, int64_t sent_us);
 /* From emu_sock: an incoming text message. */
 void emu_env_on_message(struct emu *emu, unsigned conn_id, const char *text, size_t len);
 void emu_env_tick(struct emu *emu);

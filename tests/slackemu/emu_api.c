@@ -22,14 +22,14 @@ enum tok { TOK_BOT, TOK_APP, TOK_NONE };
 
 struct call {
     const char *method;
-    int retry_after;           /* a handler's own 429 (chat.postMessage per channel) */
+    int retry_after; /* a handler's own 429 (chat.postMessage per channel) */
 };
 
 typedef cJSON *(*handler_fn)(struct emu *emu, struct emu_args *a, struct call *call);
 
 struct method {
     const char *name;
-    double per_min;            /* tier rate; 0 = no limit */
+    double per_min; /* tier rate; 0 = no limit */
     enum tok tok;
     handler_fn fn;
 };
@@ -251,7 +251,9 @@ static void emit_message_event(struct emu *emu, const struct emu_chan *c, const 
 {
     char sub[32];
     snprintf(sub, sizeof sub, "message.%s",
-             c->is_im ? "im" : c->is_private ? "groups" : "channels");
+             c->is_im        ? "im"
+             : c->is_private ? "groups"
+                             : "channels");
     if (!emu_wk_subscribed(emu, sub))
         return;
     cJSON *ev = cJSON_Duplicate(m->obj, 1);
@@ -376,7 +378,7 @@ static cJSON *m_team_info(struct emu *emu, struct emu_args *a, struct call *call
         return err_missing(key);                                                                   \
     struct emu_chan *var = visible_chan(emu, var##_arg);                                           \
     if (!var)                                                                                      \
-        return err("channel_not_found")
+    return err("channel_not_found")
 
 static cJSON *m_conv_create(struct emu *emu, struct emu_args *a, struct call *call)
 {
@@ -905,8 +907,8 @@ static cJSON *m_chat_permalink(struct emu *emu, struct emu_args *a, struct call 
         if (*p != '.')
             digits[o++] = *p;
     digits[o] = '\0';
-    char *link = xasprintf("https://%s.slack.com/archives/%s/p%s", emu_wk_team_domain(emu), c->id,
-                           digits);
+    char *link =
+        xasprintf("https://%s.slack.com/archives/%s/p%s", emu_wk_team_domain(emu), c->id, digits);
     cJSON *r = ok_obj();
     cJSON_AddStringToObject(r, "channel", c->id);
     cJSON_AddStringToObject(r, "permalink", link);

@@ -35,8 +35,8 @@
 #define MAX_CALLBACK_ID    255
 
 struct chk {
-    char *msg;                 /* first error, xmalloc'd */
-    char ptr[256];             /* current json-pointer */
+    char *msg;     /* first error, xmalloc'd */
+    char ptr[256]; /* current json-pointer */
 };
 
 static bool fail(struct chk *c, const char *suffix, const char *fmt, ...)
@@ -81,8 +81,8 @@ static size_t utf8_len(const char *s)
     return n;
 }
 
-static bool check_text(struct chk *c, const cJSON *t, const char *key, bool plain_only,
-                       size_t max, bool required)
+static bool check_text(struct chk *c, const cJSON *t, const char *key, bool plain_only, size_t max,
+                       bool required)
 {
     if (!t) {
         if (required)
@@ -131,13 +131,32 @@ static bool check_len(struct chk *c, const cJSON *o, const char *key, size_t max
     return true;
 }
 
-static const char *const element_types[] = {
-    "button", "checkboxes", "datepicker", "datetimepicker", "email_text_input",
-    "external_select", "file_input", "image", "multi_static_select", "multi_external_select",
-    "multi_users_select", "multi_conversations_select", "multi_channels_select",
-    "number_input", "overflow", "plain_text_input", "radio_buttons", "rich_text_input",
-    "static_select", "users_select", "conversations_select", "channels_select", "timepicker",
-    "url_text_input", "workflow_button", NULL};
+static const char *const element_types[] = {"button",
+                                            "checkboxes",
+                                            "datepicker",
+                                            "datetimepicker",
+                                            "email_text_input",
+                                            "external_select",
+                                            "file_input",
+                                            "image",
+                                            "multi_static_select",
+                                            "multi_external_select",
+                                            "multi_users_select",
+                                            "multi_conversations_select",
+                                            "multi_channels_select",
+                                            "number_input",
+                                            "overflow",
+                                            "plain_text_input",
+                                            "radio_buttons",
+                                            "rich_text_input",
+                                            "static_select",
+                                            "users_select",
+                                            "conversations_select",
+                                            "channels_select",
+                                            "timepicker",
+                                            "url_text_input",
+                                            "workflow_button",
+                                            NULL};
 
 static bool known(const char *const *list, const char *s)
 {
@@ -210,9 +229,9 @@ static bool check_element(struct chk *c, const cJSON *el, bool input_context)
     return check_options(c, el, "options");
 }
 
-static const char *const block_types[] = {"actions", "context", "divider", "file", "header",
-                                          "image", "input", "markdown", "rich_text", "section",
-                                          "video", "call", "table", NULL};
+static const char *const block_types[] = {"actions", "context", "divider",  "file",      "header",
+                                          "image",   "input",   "markdown", "rich_text", "section",
+                                          "video",   "call",    "table",    NULL};
 
 static bool check_block(struct chk *c, const cJSON *b)
 {
@@ -293,8 +312,8 @@ static bool check_block(struct chk *c, const cJSON *b)
                 }
             } else {
                 const char *et = emu_jstr(el, "type");
-                ok = et && (!strcmp(et, "image") || !strcmp(et, "plain_text") ||
-                            !strcmp(et, "mrkdwn"));
+                ok = et &&
+                     (!strcmp(et, "image") || !strcmp(et, "plain_text") || !strcmp(et, "mrkdwn"));
                 if (!ok)
                     fail(c, "", "must be an image element or a text object");
             }

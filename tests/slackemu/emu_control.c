@@ -21,8 +21,8 @@
 
 struct waiter {
     struct emu_http *http;
-    int connections;           /* -1: not waited for */
-    long acks;                 /* -1: not waited for */
+    int connections; /* -1: not waited for */
+    long acks;       /* -1: not waited for */
     char envelope_id[EMU_UUID_LEN];
     int64_t deadline_us;
 };
@@ -74,9 +74,9 @@ static bool flag(const cJSON *req, const char *key, bool def)
 static bool is_post_only(const char *cmd)
 {
     static const char *const names[] = {
-        "slash",      "click",      "submit",          "close_view",  "event",
-        "envelope",   "message",    "fault",           "ratelimits",  "drop_websockets",
-        "disconnect", "refuse_connections", "reset",   "flood",       NULL};
+        "slash",   "click", "submit",     "close_view",      "event",      "envelope",
+        "message", "fault", "ratelimits", "drop_websockets", "disconnect", "refuse_connections",
+        "reset",   "flood", NULL};
     for (size_t i = 0; names[i]; i++)
         if (!strcmp(names[i], cmd))
             return true;

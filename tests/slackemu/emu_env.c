@@ -20,34 +20,34 @@
 
 enum env_status { E_QUEUED, E_SENT, E_ACKED, E_TIMED_OUT, E_UNDELIVERED };
 
-struct event {                 /* one events_api payload and its delivery attempts */
-    char *payload;             /* serialized event_callback */
+struct event {     /* one events_api payload and its delivery attempts */
+    char *payload; /* serialized event_callback */
     char event_type[48];
-    int attempts;              /* deliveries made so far */
-    bool done;                 /* acked, or out of retries */
-    bool scheduled;            /* a retry is due at due_us */
+    int attempts;   /* deliveries made so far */
+    bool done;      /* acked, or out of retries */
+    bool scheduled; /* a retry is due at due_us */
     int64_t due_us;
-    char reason[32];           /* retry_reason for the next attempt */
-    struct event *next;        /* all events, for freeing */
-    struct event *rnext;       /* the list of events with a retry scheduled */
+    char reason[32];     /* retry_reason for the next attempt */
+    struct event *next;  /* all events, for freeing */
+    struct event *rnext; /* the list of events with a retry scheduled */
 };
 
 struct envelope {
     char id[EMU_UUID_LEN];
     enum emu_env_type type;
-    char subtype[48];          /* payload type: block_actions, slash command name, event type */
+    char subtype[48]; /* payload type: block_actions, slash command name, event type */
     bool accepts;
     int retry_attempt;
     enum env_status status;
-    bool late;                 /* acked after its deadline */
+    bool late; /* acked after its deadline */
     unsigned conn_id;
     int64_t queued_us, sent_us, acked_us;
     struct event *event;
     cJSON *ctx;
     cJSON *ack_payload;
-    struct envelope *hnext;    /* hash chain */
-    struct envelope *pnext;    /* pending FIFO */
-    struct envelope *anext;    /* all envelopes, newest first */
+    struct envelope *hnext; /* hash chain */
+    struct envelope *pnext; /* pending FIFO */
+    struct envelope *anext; /* all envelopes, newest first */
 };
 
 struct flood {
@@ -65,7 +65,7 @@ struct emu_env {
     struct envelope **acks;
     size_t nacks, capacks;
     struct event *events;
-    struct event *retries;     /* events waiting for a redelivery */
+    struct event *retries; /* events waiting for a redelivery */
     int64_t *lat;
     size_t nlat, caplat;
     unsigned long sent, acked, timed_out, retried, undelivered, unknown_acks, dup_acks, invalid,
@@ -246,9 +246,8 @@ static struct envelope *event_attempt(struct emu *emu, struct event *ev)
     return v;
 }
 
-static void deliver_str(struct emu *emu, enum emu_env_type type, char *payload,
-                        const char *subtype, bool accepts, cJSON *ctx, char id_out[EMU_UUID_LEN],
-                        bool *delivered)
+static void deliver_str(struct emu *emu, enum emu_env_type type, char *payload, const char *subtype,
+                        bool accepts, cJSON *ctx, char id_out[EMU_UUID_LEN], bool *delivered)
 {
     struct emu_env *e = emu->env;
     if (type == EMU_ENV_EVENTS_API) {
@@ -294,13 +293,12 @@ bool emu_env_deliver(struct emu *emu, enum emu_env_type type, cJSON *payload,
     bool delivered;
     deliver_str(emu, type, s, subtype, accepts_response_payload, ctx, id_out, &delivered);
     if (!emu->cfg.quiet && !emu->env->flood.active)
-        emu_log(emu, "envelope %s %s %s%s", id_out ? id_out : "-", emu_env_type_name(type),
-                subtype, delivered ? "" : " (no connection)");
+        emu_log(emu, "envelope %s %s %s%s", id_out ? id_out : "-", emu_env_type_name(type), subtype,
+                delivered ? "" : " (no connection)");
     return delivered;
 }
 
-void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id,
-                     int64_t sent_us)
+void emu_env_written(struct emu *emu, const char *envelope_id, unsigned conn_id, int64_t sent_us)
 {
     struct envelope *v = find(emu->env, envelope_id);
     if (!v || v->status != E_QUEUED)
@@ -604,19 +602,20 @@ static char *flood_payload(struct emu *emu, enum emu_env_type type, long n)
                          "\"channel_name\":\"incidents\",\"user_id\":\"%s\",\"user_name\":\"%s\","
                          "\"command\":\"/incident\",\"text\":\"flood %ld\",\"api_app_id\":\"%s\","
                          "\"response_url\":\"%s/commands/%s/0/flood\",\"trigger_id\":\"%s\"}",
-                         team, emu_wk_team_domain(emu), user, emu_wk_user_name(emu, user), n,
-                         app, emu->base_url, team, trig);
+                         team, emu_wk_team_domain(emu), user, emu_wk_user_name(emu, user), n, app,
+                         emu->base_url, team, trig);
     }
     unsigned long seq = ++emu->env->event_seq;
-    return xasprintf("{\"token\":\"emu-verification-token\",\"team_id\":\"%s\",\"api_app_id\":"
-                     "\"%s\",\"event\":{\"type\":\"app_mention\",\"user\":\"%s\",\"text\":\"<@%s> "
-                     "flood %ld\",\"ts\":\"%s\",\"team\":\"%s\",\"channel\":\"C0INCIDENTS\","
-                     "\"event_ts\":\"%s\"},\"type\":\"event_callback\",\"event_id\":\"Ev0FL%010lu\","
-                     "\"event_time\":%lld,\"authorizations\":[{\"enterprise_id\":null,\"team_id\":"
-                     "\"%s\",\"user_id\":\"%s\",\"is_bot\":true,\"is_enterprise_install\":false}],"
-                     "\"is_ext_shared_channel\":false,\"event_context\":\"4-flood-%lu\"}",
-                     team, app, user, bot, n, ts, team, ts, seq,
-                     (long long)(emu_wall_us() / 1000000), team, bot, seq);
+    return xasprintf(
+        "{\"token\":\"emu-verification-token\",\"team_id\":\"%s\",\"api_app_id\":"
+        "\"%s\",\"event\":{\"type\":\"app_mention\",\"user\":\"%s\",\"text\":\"<@%s> "
+        "flood %ld\",\"ts\":\"%s\",\"team\":\"%s\",\"channel\":\"C0INCIDENTS\","
+        "\"event_ts\":\"%s\"},\"type\":\"event_callback\",\"event_id\":\"Ev0FL%010lu\","
+        "\"event_time\":%lld,\"authorizations\":[{\"enterprise_id\":null,\"team_id\":"
+        "\"%s\",\"user_id\":\"%s\",\"is_bot\":true,\"is_enterprise_install\":false}],"
+        "\"is_ext_shared_channel\":false,\"event_context\":\"4-flood-%lu\"}",
+        team, app, user, bot, n, ts, team, ts, seq, (long long)(emu_wall_us() / 1000000), team, bot,
+        seq);
 }
 
 static void flood_tick(struct emu *emu, int64_t now)

@@ -16,8 +16,8 @@
 
 struct rule {
     char method[64];
-    int64_t latency_us;        /* added to every call */
-    enum emu_fault_mode mode;  /* for the next `count` calls */
+    int64_t latency_us;       /* added to every call */
+    enum emu_fault_mode mode; /* for the next `count` calls */
     long count;
     char error[64];
     int retry_after;

@@ -24,11 +24,11 @@ struct emu_http {
     size_t discarded;
     int64_t t0;
     bool dispatched;
-    bool ready;                /* resp is final and may be written */
+    bool ready; /* resp is final and may be written */
     bool headers_sent;
     bool logged;
     struct emu_resp resp;
-    unsigned char *out;        /* LWS_PRE + body */
+    unsigned char *out; /* LWS_PRE + body */
     size_t sent;
     lws_sorted_usec_list_t sul; /* delayed answers */
 };
@@ -232,8 +232,7 @@ static int http_begin(struct emu *emu, struct lws *wsi, struct emu_pss *pss, con
     }
     snprintf(h->req.path, sizeof h->req.path, "%s", uri ? uri : "/");
     read_query(wsi, h->req.query);
-    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, h->req.content_type,
-                sizeof h->req.content_type);
+    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, h->req.content_type, sizeof h->req.content_type);
     copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, h->req.authorization,
                 sizeof h->req.authorization);
 

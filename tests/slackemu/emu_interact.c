@@ -16,9 +16,9 @@
 #include "emu.h"
 #include "xmalloc.h"
 
-#define MAX_TRIGGERS      8192
-#define TRIGGER_KEEP_US   (600LL * 1000000) /* forget triggers after 10 minutes */
-#define MAX_TIMELINE      10000
+#define MAX_TRIGGERS    8192
+#define TRIGGER_KEEP_US (600LL * 1000000) /* forget triggers after 10 minutes */
+#define MAX_TIMELINE    10000
 
 struct trigger {
     char id[EMU_TRIGGER_LEN];
@@ -30,11 +30,11 @@ struct trigger {
 
 struct rurl {
     char path[160];
-    bool action;               /* from block_actions: may replace/delete the source message */
+    bool action; /* from block_actions: may replace/delete the source message */
     char channel[EMU_ID_LEN];
     char user[EMU_ID_LEN];
     char message_ts[EMU_TS_LEN];
-    bool ephemeral;            /* the source message is ephemeral */
+    bool ephemeral; /* the source message is ephemeral */
     int uses;
     int64_t created_us;
 };
@@ -46,7 +46,7 @@ struct emu_ix {
     size_t nr, capr;
     unsigned long rurl_seq;
     unsigned long event_seq;
-    cJSON *timeline;           /* array of outcomes */
+    cJSON *timeline; /* array of outcomes */
 };
 
 struct emu_ix *emu_ix_new(void)
@@ -393,7 +393,9 @@ void emu_ix_slash(struct emu *emu, const cJSON *req, struct emu_resp *resp)
     cJSON_AddStringToObject(p, "team_domain", emu_wk_team_domain(emu));
     cJSON_AddStringToObject(p, "channel_id", c->id);
     cJSON_AddStringToObject(p, "channel_name",
-                            c->is_im ? "directmessage" : c->is_private ? "privategroup" : c->name);
+                            c->is_im        ? "directmessage"
+                            : c->is_private ? "privategroup"
+                                            : c->name);
     cJSON_AddStringToObject(p, "user_id", user);
     cJSON_AddStringToObject(p, "user_name", emu_wk_user_name(emu, user));
     cJSON_AddStringToObject(p, "command", command);
@@ -533,9 +535,9 @@ static const char *fill_selection(struct emu *emu, cJSON *dst, const cJSON *el, 
             cJSON_AddNullToObject(dst, key);
     } else if (!strcmp(t, "multi_users_select") || !strcmp(t, "multi_conversations_select") ||
                !strcmp(t, "multi_channels_select")) {
-        const char *key = !strcmp(t, "multi_users_select") ? "selected_users"
+        const char *key = !strcmp(t, "multi_users_select")      ? "selected_users"
                           : !strcmp(t, "multi_channels_select") ? "selected_channels"
-                                                               : "selected_conversations";
+                                                                : "selected_conversations";
         cJSON_AddItemToObject(dst, key, string_list(given));
     } else if (!strcmp(t, "datepicker")) {
         if (value)
@@ -713,8 +715,9 @@ void emu_ix_click(struct emu *emu, const cJSON *req, struct emu_resp *resp)
         cJSON *ch = cJSON_AddObjectToObject(p, "channel");
         cJSON_AddStringToObject(ch, "id", c->id);
         cJSON_AddStringToObject(ch, "name",
-                                c->is_im ? "directmessage" : c->is_private ? "privategroup"
-                                                                          : c->name);
+                                c->is_im        ? "directmessage"
+                                : c->is_private ? "privategroup"
+                                                : c->name);
         if (m)
             cJSON_AddItemToObject(p, "message", emu_wk_msg_render(emu, m, EMU_MSG_PAYLOAD));
         cJSON_AddStringToObject(p, "response_url", url);
@@ -1162,13 +1165,17 @@ void emu_ix_user_message(struct emu *emu, const cJSON *req, struct emu_resp *res
     cJSON *ids = cJSON_AddArrayToObject(o, "event_types");
     char sub[32];
     snprintf(sub, sizeof sub, "message.%s",
-             c->is_im ? "im" : c->is_private ? "groups" : "channels");
+             c->is_im        ? "im"
+             : c->is_private ? "groups"
+                             : "channels");
     if (emu_wk_subscribed(emu, sub)) {
         cJSON *ev = cJSON_Duplicate(msg->obj, 1);
         cJSON_AddStringToObject(ev, "channel", c->id);
         cJSON_AddStringToObject(ev, "event_ts", msg->ts);
         cJSON_AddStringToObject(ev, "channel_type",
-                                c->is_im ? "im" : c->is_private ? "group" : "channel");
+                                c->is_im        ? "im"
+                                : c->is_private ? "group"
+                                                : "channel");
         emu_ix_emit_event(emu, ev);
         cJSON_AddItemToArray(ids, cJSON_CreateString("message"));
     }
@@ -1263,9 +1270,9 @@ void emu_ix_on_ack(struct emu *emu, const cJSON *ctx, const cJSON *payload, cons
     if (!strcmp(kind, "slash")) {
         const char *result = "empty";
         const char *rt = emu_jstr(payload, "response_type");
-        if (payload && (emu_jstr(payload, "text") ||
-                        cJSON_GetObjectItemCaseSensitive(payload, "blocks") ||
-                        cJSON_GetObjectItemCaseSensitive(payload, "attachments"))) {
+        if (payload &&
+            (emu_jstr(payload, "text") || cJSON_GetObjectItemCaseSensitive(payload, "blocks") ||
+             cJSON_GetObjectItemCaseSensitive(payload, "attachments"))) {
             bool in_channel = rt && !strcmp(rt, "in_channel");
             const char *e = emu_api_bot_post(emu, emu_jstr(ctx, "channel_id"),
                                              emu_jstr(ctx, "user_id"), payload, !in_channel, NULL);

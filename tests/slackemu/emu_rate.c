@@ -23,7 +23,7 @@ struct bucket {
 struct emu_rate {
     struct bucket *b;
     size_t n, cap;
-    size_t recycle;            /* next slot to recycle when full */
+    size_t recycle; /* next slot to recycle when full */
 };
 
 struct emu_rate *emu_rate_new(void)

@@ -16,15 +16,15 @@
 #include "emu.h"
 #include "xmalloc.h"
 
-#define MAX_TICKETS      4096
-#define MAX_PENDING      32
-#define PENDING_TTL_US   (10 * 1000000)
+#define MAX_TICKETS    4096
+#define MAX_PENDING    32
+#define PENDING_TTL_US (10 * 1000000)
 
 struct out_msg {
     struct out_msg *next;
     size_t len;
     char env_id[EMU_UUID_LEN];
-    unsigned char data[];      /* LWS_PRE bytes, then len bytes */
+    unsigned char data[]; /* LWS_PRE bytes, then len bytes */
 };
 
 enum conn_state { C_OPEN, C_WARNED, C_REFRESHING, C_CLOSING };
@@ -38,7 +38,7 @@ struct emu_conn {
     int64_t opened_us;
     int lifetime_s;
     bool debug_reconnects;
-    bool counted;              /* one of the (at most max_conns) live connections */
+    bool counted; /* one of the (at most max_conns) live connections */
     enum conn_state state;
     enum life_stage next_stage;
     struct out_msg *qhead, *qtail;
@@ -101,8 +101,7 @@ void emu_sock_ticket(struct emu *emu, char *url, size_t urlsz)
     struct ticket *t = &s->tickets[s->nt++];
     emu_uuid(emu, t->id);
     t->created_us = emu_mono_us();
-    snprintf(url, urlsz, "%s/link/?ticket=%s&app_id=%s", emu->ws_base, t->id,
-             emu_wk_app_id(emu));
+    snprintf(url, urlsz, "%s/link/?ticket=%s&app_id=%s", emu->ws_base, t->id, emu_wk_app_id(emu));
 }
 
 static bool ticket_take(struct emu *emu, const char *id)
@@ -156,9 +155,9 @@ int emu_sock_filter(struct emu *emu, struct lws *wsi)
         s->rejected_total++;
         if (!emu->cfg.quiet)
             emu_log(emu, "WS %s rejected: %s", path, why);
-        lws_return_http_status(wsi, strcmp(why, "not_found") == 0 ? HTTP_STATUS_NOT_FOUND
-                                                                   : HTTP_STATUS_UNAUTHORIZED,
-                               why);
+        lws_return_http_status(
+            wsi, strcmp(why, "not_found") == 0 ? HTTP_STATUS_NOT_FOUND : HTTP_STATUS_UNAUTHORIZED,
+            why);
         return -1;
     }
     int64_t now = emu_mono_us();
@@ -437,9 +436,8 @@ void emu_sock_closed(struct emu *emu, struct emu_conn *c)
     buf_free(&c->rx);
     if (!emu->cfg.quiet)
         emu_log(emu, "WS #%u: closed after %.1fs (%llu frames out, %llu in; %d connections left)",
-                c->id, (double)(emu_mono_us() - c->opened_us) / 1e6,
-                (unsigned long long)c->sent, (unsigned long long)c->received,
-                live_count(s));
+                c->id, (double)(emu_mono_us() - c->opened_us) / 1e6, (unsigned long long)c->sent,
+                (unsigned long long)c->received, live_count(s));
     free(c);
     emu_ctl_poke(emu);
 }
@@ -518,8 +516,9 @@ cJSON *emu_sock_render(struct emu *emu)
         cJSON_AddNumberToObject(o, "id", c->id);
         cJSON_AddStringToObject(o, "host", c->host);
         cJSON_AddStringToObject(o, "state",
-                                !c->counted ? "refused" : c->close_due ? "closing"
-                                                                      : names[c->state]);
+                                !c->counted    ? "refused"
+                                : c->close_due ? "closing"
+                                               : names[c->state]);
         cJSON_AddNumberToObject(o, "age_ms", (double)((now - c->opened_us) / 1000));
         cJSON_AddNumberToObject(o, "approximate_connection_time", c->lifetime_s);
         cJSON_AddBoolToObject(o, "debug_reconnects", c->debug_reconnects);

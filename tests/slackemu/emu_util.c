@@ -103,9 +103,9 @@ void emu_log(struct emu *emu, const char *fmt, ...)
     time_t secs = (time_t)(now / 1000000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ slackemu: ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (int)((now / 1000) % 1000));
+    int n = snprintf(
+        line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ slackemu: ", tm.tm_year + 1900,
+        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((now / 1000) % 1000));
     if (n < 0 || (size_t)n >= sizeof line)
         n = 0;
     va_list ap;

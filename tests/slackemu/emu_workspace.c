@@ -22,7 +22,8 @@
 static const char default_workspace[] =
     "{"
     "\"team\":{\"id\":\"T0EMU0ACME1\",\"name\":\"Acme Operations\",\"domain\":\"acme-ops\"},"
-    "\"app\":{\"app_id\":\"A0EMU1NCDNT\",\"bot_id\":\"B0EMU1NCDNT\",\"bot_user_id\":\"U0EMUB0TUSR\","
+    "\"app\":{\"app_id\":\"A0EMU1NCDNT\",\"bot_id\":\"B0EMU1NCDNT\",\"bot_user_id\":"
+    "\"U0EMUB0TUSR\","
     "\"bot_name\":\"incidentd\","
     "\"scopes\":[\"chat:write\",\"chat:write.public\",\"channels:manage\",\"channels:read\","
     "\"channels:join\",\"groups:read\",\"groups:write\",\"im:write\",\"users:read\","
@@ -86,19 +87,19 @@ static const char default_workspace[] =
     "}";
 
 struct emu_wk {
-    cJSON *src;                /* the loaded workspace, for reset */
+    cJSON *src; /* the loaded workspace, for reset */
     char team_id[EMU_ID_LEN], app_id[EMU_ID_LEN], bot_id[EMU_ID_LEN], bot_user[EMU_ID_LEN];
     char *team_name, *team_domain, *bot_name;
     cJSON *tokens_bot, *tokens_app; /* arrays of pinned tokens, or NULL */
-    cJSON *scopes, *events;    /* arrays of strings */
-    cJSON *users;              /* array of full user objects */
-    cJSON *usergroups;         /* array of full usergroup objects */
+    cJSON *scopes, *events;         /* arrays of strings */
+    cJSON *users;                   /* array of full user objects */
+    cJSON *usergroups;              /* array of full usergroup objects */
     struct emu_chan **chans;
     size_t nchans, capchans;
-    cJSON *ephemeral;          /* array */
+    cJSON *ephemeral; /* array */
     struct emu_view **views;
     size_t nviews, capviews;
-    cJSON *calls;              /* method -> count */
+    cJSON *calls; /* method -> count */
     unsigned bookmark_seq;
 };
 
@@ -179,9 +180,8 @@ static double jnum(const cJSON *o, const char *k, double def)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
     /* Bounded so that callers may store it in a long. */
-    return cJSON_IsNumber(it) && it->valuedouble > -1e15 && it->valuedouble < 1e15
-               ? it->valuedouble
-               : def;
+    return cJSON_IsNumber(it) && it->valuedouble > -1e15 && it->valuedouble < 1e15 ? it->valuedouble
+                                                                                   : def;
 }
 
 /* Expands a short user entry into Slack's user object (users.info sample). */
@@ -775,8 +775,8 @@ static void view_hash(struct emu *emu, char out[48])
     snprintf(out, 48, "%lld.%s", (long long)(emu_wall_us() / 1000000), hex);
 }
 
-struct emu_view *emu_wk_view_new(struct emu *emu, const char *user, cJSON *def,
-                                 const char *root_id, const char *previous_id)
+struct emu_view *emu_wk_view_new(struct emu *emu, const char *user, cJSON *def, const char *root_id,
+                                 const char *previous_id)
 {
     struct emu_wk *wk = emu->wk;
     struct emu_view *v = xcalloc(1, sizeof *v);
@@ -1025,8 +1025,9 @@ cJSON *emu_wk_state(struct emu *emu)
         cJSON *vo = emu_wk_view_render(emu, v, EMU_VIEW_PAYLOAD);
         add_str(vo, "user", v->user);
         add_str(vo, "status",
-                v->state == EMU_VIEW_OPEN ? "open"
-                : v->state == EMU_VIEW_PUBLISHED ? "published" : "closed");
+                v->state == EMU_VIEW_OPEN        ? "open"
+                : v->state == EMU_VIEW_PUBLISHED ? "published"
+                                                 : "closed");
         if (v->errors)
             cJSON_AddItemToObject(vo, "errors", cJSON_Duplicate(v->errors, 1));
         cJSON_AddItemToArray(views, vo);
@@ -1077,7 +1078,7 @@ static bool build(struct emu *emu, struct emu_wk *wk, const char *file)
     cJSON *dflt = cJSON_Parse(default_workspace);
     const cJSON *src = wk->src;
 #define SECTION(k)                                                                                 \
-    (cJSON_GetObjectItemCaseSensitive(src, k) ? cJSON_GetObjectItemCaseSensitive(src, k)          \
+    (cJSON_GetObjectItemCaseSensitive(src, k) ? cJSON_GetObjectItemCaseSensitive(src, k)           \
                                               : cJSON_GetObjectItemCaseSensitive(dflt, k))
     const cJSON *team = SECTION("team"), *app = SECTION("app");
     bool ok = true;
@@ -1132,9 +1133,9 @@ static bool build(struct emu *emu, struct emu_wk *wk, const char *file)
         cJSON *bu = cJSON_CreateObject();
         cJSON_AddStringToObject(bu, "id", uid);
         cJSON_AddStringToObject(bu, "name", emu_jstr(b, "name") ? emu_jstr(b, "name") : uid);
-        cJSON_AddItemToArray(wk->users,
-                             user_expand(wk, bu, bid,
-                                         emu_jstr(b, "app_id") ? emu_jstr(b, "app_id") : ""));
+        cJSON_AddItemToArray(
+            wk->users,
+            user_expand(wk, bu, bid, emu_jstr(b, "app_id") ? emu_jstr(b, "app_id") : ""));
         cJSON_Delete(bu);
     }
 

@@ -307,8 +307,7 @@ cJSON *et_api(const struct et_emu *e, const char *method, const char *token, con
     return call(e, "POST", path, json ? "application/json; charset=utf-8" : NULL, json, token);
 }
 
-cJSON *et_api_form(const struct et_emu *e, const char *method, const char *token,
-                   const char *form)
+cJSON *et_api_form(const struct et_emu *e, const char *method, const char *token, const char *form)
 {
     char path[256];
     snprintf(path, sizeof path, "/api/%s", method);

@@ -21,9 +21,9 @@
 struct et_emu {
     pid_t pid;
     int port;
-    char base[64];             /* http://127.0.0.1:PORT */
-    char dir[128];             /* temporary directory (log, workspace files) */
-    char log[192];             /* the emulator's stderr */
+    char base[64]; /* http://127.0.0.1:PORT */
+    char dir[128]; /* temporary directory (log, workspace files) */
+    char log[192]; /* the emulator's stderr */
 };
 
 /* Starts bin with args (NULL-terminated, may be NULL) and waits for its listening line. */
@@ -34,10 +34,10 @@ int et_emu_stop(struct et_emu *e);
 
 struct et_resp {
     long status;
-    char *body;                /* owned */
+    char *body; /* owned */
     size_t len;
-    cJSON *json;               /* parsed body or NULL; owned */
-    char retry_after[32];      /* "" when absent */
+    cJSON *json;          /* parsed body or NULL; owned */
+    char retry_after[32]; /* "" when absent */
     char content_type[128];
 };
 void et_resp_free(struct et_resp *r);
@@ -49,8 +49,7 @@ bool et_http(const struct et_emu *e, const char *verb, const char *path, const c
  * answer (caller deletes) or NULL. */
 cJSON *et_api(const struct et_emu *e, const char *method, const char *token, const char *json);
 /* The same with a form body. */
-cJSON *et_api_form(const struct et_emu *e, const char *method, const char *token,
-                   const char *form);
+cJSON *et_api_form(const struct et_emu *e, const char *method, const char *token, const char *form);
 /* POST /_emu/<path> with a JSON body (NULL: empty). */
 cJSON *et_ctl(const struct et_emu *e, const char *path, const char *json);
 /* GET /_emu/<path_and_query>. */
@@ -61,8 +60,8 @@ struct et_ws {
     int fd;
     unsigned char *buf;
     size_t len, cap;
-    int pings_seen;            /* server pings answered */
-    int close_code;            /* from a close frame, or 0 */
+    int pings_seen; /* server pings answered */
+    int close_code; /* from a close frame, or 0 */
     bool closed;
 };
 /* Connects to a ws:// URL; *status gets the HTTP status of the handshake (101 on success). */

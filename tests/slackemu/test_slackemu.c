@@ -456,8 +456,8 @@ static void test_samples_users(void)
     cJSON_Delete(r);
     /* GET with a query string works too, as Slack's SDKs send read methods. */
     struct et_resp hr;
-    CHECK(et_http(&E, "GET", "/api/users.info?user=U0BOB000002", NULL, NULL, 0,
-                  "Bearer " BOT, &hr));
+    CHECK(
+        et_http(&E, "GET", "/api/users.info?user=U0BOB000002", NULL, NULL, 0, "Bearer " BOT, &hr));
     CHECK(jok(hr.json));
     CHECK_STR(js(hr.json, "user.name"), "bob");
     et_resp_free(&hr);
@@ -470,10 +470,9 @@ static void test_samples_views(void)
     cJSON *want = sample("web-api/views.open.ok.json");
     CHECK(want);
     cJSON *view = cJSON_Duplicate(jget(want, "view"), 1);
-    static const char *const drop[] = {"id",           "team_id",         "state",
-                                       "hash",         "root_view_id",    "app_id",
-                                       "bot_id",       "clear_on_close",  "notify_on_close",
-                                       "external_id"};
+    static const char *const drop[] = {
+        "id",     "team_id",        "state",           "hash",       "root_view_id", "app_id",
+        "bot_id", "clear_on_close", "notify_on_close", "external_id"};
     for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
         cJSON_DeleteItemFromObjectCaseSensitive(view, drop[i]);
     cJSON *req = cJSON_CreateObject();
@@ -547,8 +546,8 @@ static void test_tokens(void)
     cJSON *r = et_api(&E, "chat.postMessage", NULL, "{\"channel\":\"C0INCIDENTS\",\"text\":\"x\"}");
     CHECK(jerr(r, "not_authed"));
     cJSON_Delete(r);
-    static const char *const bad[] = {"garbage", "xoxb-", "xoxb-has space", "xoxp-1-2-3",
-                                      "Bearer", "xoxb-\xc3\xa9"};
+    static const char *const bad[] = {"garbage",    "xoxb-",  "xoxb-has space",
+                                      "xoxp-1-2-3", "Bearer", "xoxb-\xc3\xa9"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = et_api(&E, "auth.test", bad[i], NULL);
         CHECK_MSG(jerr(r, "invalid_auth"), "token %s", bad[i]);
@@ -670,7 +669,8 @@ static void test_channel_names(void)
 static void test_argument_errors(void)
 {
     reset();
-    cJSON *r = api("conversations.invite", "{\"channel\":\"C0INCIDENTS\",\"users\":\"U0BOB000002\"}");
+    cJSON *r =
+        api("conversations.invite", "{\"channel\":\"C0INCIDENTS\",\"users\":\"U0BOB000002\"}");
     CHECK(jerr(r, "already_in_channel"));
     CHECK_STR(js(r, "errors.0.error"), "already_in_channel");
     cJSON_Delete(r);
@@ -938,7 +938,8 @@ static bool replay_envelope(struct et_ws *w, const char *rel)
     free(body);
     cJSON_Delete(req);
     cJSON *env = next_env(w, T_LONG);
-    bool ok = jok(r) && env && shape(rel, env) && !strcmp(js(r, "envelope_id"), js(env, "envelope_id"));
+    bool ok =
+        jok(r) && env && shape(rel, env) && !strcmp(js(r, "envelope_id"), js(env, "envelope_id"));
     if (ok)
         ack(w, js(env, "envelope_id"), "{}");
     cJSON_Delete(r);
@@ -1068,8 +1069,9 @@ static void test_own_payloads_match_samples(void)
     struct et_ws w;
     CHECK(sock(&w));
     /* slash command */
-    cJSON *r = et_ctl(&E, "slash", "{\"user_id\":\"U0ALICE0001\",\"channel_id\":\"C0INCIDENTS\","
-                                   "\"command\":\"/incident\",\"text\":\"declare sev1\"}");
+    cJSON *r = et_ctl(&E, "slash",
+                      "{\"user_id\":\"U0ALICE0001\",\"channel_id\":\"C0INCIDENTS\","
+                      "\"command\":\"/incident\",\"text\":\"declare sev1\"}");
     CHECK(jok(r));
     cJSON *env = next_env(&w, T_LONG);
     CHECK(env);
@@ -1155,8 +1157,9 @@ static void test_own_payloads_match_samples(void)
     cJSON_Delete(vs);
 
     /* an app_mention from a user's message */
-    r = et_ctl(&E, "message", "{\"user_id\":\"U0CAROL0003\",\"channel_id\":\"C0INCIDENTS\","
-                              "\"text\":\"<@U0EMUB0TUSR> status?\"}");
+    r = et_ctl(&E, "message",
+               "{\"user_id\":\"U0CAROL0003\",\"channel_id\":\"C0INCIDENTS\","
+               "\"text\":\"<@U0EMUB0TUSR> status?\"}");
     CHECK(jok(r));
     cJSON_Delete(r);
     env = next_env(&w, T_LONG);
@@ -1300,8 +1303,8 @@ static void test_replay_ack_samples(void)
     /* view_submission acks: update (full ack and bare body), errors, push, clear. */
     char *vid = open_simple_modal(&w, "ticket-due-date");
     CHECK(vid);
-    char *id = submit_with(&w, vid, "socket-mode/acks/ack_view_submission_response_action_update.docs.json",
-                           false);
+    char *id = submit_with(
+        &w, vid, "socket-mode/acks/ack_view_submission_response_action_update.docs.json", false);
     CHECK(id);
     free(id);
     st = et_ctl_get(&E, "state");
@@ -1399,8 +1402,9 @@ static void test_acks(void)
         "{\"response_type\":\"in_channel\",\"text\":\"Incident declared\"}");
     CHECK(wait_acked(js(r3, "envelope_id")));
     /* ...and the default (ephemeral) only to the user. */
-    cJSON *r4 = et_ctl(&E, "slash", "{\"user_id\":\"U0BOB000002\",\"channel_id\":\"C0INCIDENTS\","
-                                    "\"text\":\"help\"}");
+    cJSON *r4 = et_ctl(&E, "slash",
+                       "{\"user_id\":\"U0BOB000002\",\"channel_id\":\"C0INCIDENTS\","
+                       "\"text\":\"help\"}");
     cJSON *e4 = next_env(&w, T_LONG);
     CHECK(e4);
     ack(&w, js(e4, "envelope_id"),
@@ -1410,8 +1414,8 @@ static void test_acks(void)
     CHECK(jok(st));
     const cJSON *c = state_chan(st, "C0INCIDENTS");
     CHECK(c);
-    const cJSON *last = cJSON_GetArrayItem(jget(c, "messages"),
-                                           cJSON_GetArraySize(jget(c, "messages")) - 1);
+    const cJSON *last =
+        cJSON_GetArrayItem(jget(c, "messages"), cJSON_GetArraySize(jget(c, "messages")) - 1);
     CHECK_STR(js(last, "text"), "Incident declared");
     CHECK_STR(js(last, "bot_id"), "B0EMU1NCDNT");
     const cJSON *eph = cJSON_GetArrayItem(jget(st, "ephemeral"), 0);
@@ -1483,9 +1487,10 @@ static void test_event_retries(void)
     reset();
     struct et_ws w;
     CHECK(sock(&w));
-    cJSON *r = et_ctl(&E, "event", "{\"event\":{\"type\":\"app_mention\",\"user\":\"U0ALICE0001\","
-                                   "\"text\":\"<@U0EMUB0TUSR> hi\",\"ts\":\"1.000100\","
-                                   "\"channel\":\"C0INCIDENTS\",\"event_ts\":\"1.000100\"}}");
+    cJSON *r = et_ctl(&E, "event",
+                      "{\"event\":{\"type\":\"app_mention\",\"user\":\"U0ALICE0001\","
+                      "\"text\":\"<@U0EMUB0TUSR> hi\",\"ts\":\"1.000100\","
+                      "\"channel\":\"C0INCIDENTS\",\"event_ts\":\"1.000100\"}}");
     CHECK(jok(r));
     char event_id[64];
     snprintf(event_id, sizeof event_id, "%s", js(r, "event_id"));
@@ -1837,8 +1842,8 @@ static char *open_modal(struct et_ws *w)
 
 static char *submit(struct et_ws *w, const char *vid, const char *values, cJSON **env_out)
 {
-    char *b = xasprintf("{\"view_id\":\"%s\",\"user_id\":\"U0ALICE0001\",\"values\":%s}", vid,
-                        values);
+    char *b =
+        xasprintf("{\"view_id\":\"%s\",\"user_id\":\"U0ALICE0001\",\"values\":%s}", vid, values);
     cJSON *r = et_ctl(&E, "submit", b);
     free(b);
     char *id = jok(r) ? xstrdup(js(r, "envelope_id")) : NULL;
@@ -2011,8 +2016,6 @@ static void test_state_and_reset(void)
     cJSON_Delete(h);
 }
 
-
-
 /* Sends raw bytes to the HTTP port and returns whatever comes back (owned, may be ""). */
 static char *raw_http(const char *data, size_t len, int wait_ms)
 {
@@ -2048,8 +2051,9 @@ static void test_faults(void)
 {
     reset();
     struct et_resp hr;
-    cJSON *r = et_ctl(&E, "fault", "{\"method\":\"chat.postMessage\",\"mode\":\"error\","
-                                   "\"error\":\"internal_error\",\"next\":2}");
+    cJSON *r = et_ctl(&E, "fault",
+                      "{\"method\":\"chat.postMessage\",\"mode\":\"error\","
+                      "\"error\":\"internal_error\",\"next\":2}");
     CHECK(jok(r));
     cJSON_Delete(r);
     const char *post = "{\"channel\":\"C0INCIDENTS\",\"text\":\"x\"}";
@@ -2061,8 +2065,9 @@ static void test_faults(void)
     r = api("chat.postMessage", post);
     CHECK(jok(r));
     cJSON_Delete(r);
-    cJSON_Delete(et_ctl(&E, "fault", "{\"method\":\"auth.test\",\"mode\":\"429\","
-                                     "\"retry_after\":7}"));
+    cJSON_Delete(et_ctl(&E, "fault",
+                        "{\"method\":\"auth.test\",\"mode\":\"429\","
+                        "\"retry_after\":7}"));
     CHECK(et_http(&E, "POST", "/api/auth.test", NULL, NULL, 0, "Bearer " BOT, &hr));
     CHECK_INT(hr.status, 429);
     CHECK_STR(hr.retry_after, "7");
@@ -2079,13 +2084,14 @@ static void test_faults(void)
     CHECK(et_now_ms() - t0 >= 290);
     cJSON_Delete(r);
     /* curl retries once on a reused connection that dies, so fail a few calls */
-    cJSON_Delete(et_ctl(&E, "fault", "{\"method\":\"users.info\",\"mode\":\"close\","
-                                     "\"next\":3}"));
+    cJSON_Delete(et_ctl(&E, "fault",
+                        "{\"method\":\"users.info\",\"mode\":\"close\","
+                        "\"next\":3}"));
     CHECK(!et_http(&E, "POST", "/api/users.info", NULL, NULL, 0, "Bearer " BOT, &hr));
     /* hang: no answer at all (checked with a short client timeout via a raw socket) */
     cJSON_Delete(et_ctl(&E, "fault", "{\"method\":\"users.list\",\"mode\":\"hang\"}"));
-    const char *req = "GET /api/users.list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " BOT
-                      "\r\n\r\n";
+    const char *req =
+        "GET /api/users.list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " BOT "\r\n\r\n";
     char *out = raw_http(req, strlen(req), 1500);
     CHECK(out);
     CHECK_MSG(out[0] == '\0', "a hung method answered: %.80s", out);
@@ -2129,7 +2135,7 @@ static void test_http_garbage(void)
     }
     /* Broken forms are read as well as they can be. */
     const char *forms[] = {"%zz=%%&&&=&channel", "channel=%E2%82&text=%", "=&=&=",
-                           "a=1&a=2&a=3", "blocks=%5B%7B%22type", "&&&&"};
+                           "a=1&a=2&a=3",        "blocks=%5B%7B%22type",  "&&&&"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         CHECK(et_http(&E, "POST", "/api/chat.postMessage", "application/x-www-form-urlencoded",
                       forms[i], strlen(forms[i]), "Bearer " BOT, &hr));
@@ -2146,8 +2152,8 @@ static void test_http_garbage(void)
     CHECK_STR(js(hr.json, "message.text"), "from multipart");
     et_resp_free(&hr);
     /* Unknown methods, empty method, oversize bodies. */
-    CHECK(et_http(&E, "POST", "/api/chat.explode", "application/json", "{}", 2, "Bearer " BOT,
-                  &hr));
+    CHECK(
+        et_http(&E, "POST", "/api/chat.explode", "application/json", "{}", 2, "Bearer " BOT, &hr));
     CHECK(jerr(hr.json, "unknown_method"));
     et_resp_free(&hr);
     CHECK(et_http(&E, "GET", "/api/", NULL, NULL, 0, NULL, &hr));
@@ -2185,12 +2191,15 @@ static void test_http_garbage(void)
     CHECK_CONTAINS(js(r, "response_metadata.messages.0"), "title");
     cJSON_Delete(r);
     /* Raw bytes that are not HTTP at all. */
-    const char *junk[] = {"\x00\x01\x02\x03garbage\r\n\r\n", "GET\r\n\r\n",
-                          "POST /api/auth.test HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-                          "POST /api/auth.test HTTP/1.1\r\nContent-Length: 99999999999999999\r\n\r\nx",
-                          "GET /api/auth.test HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                          "xoxb-\xff\xfe\r\n\r\n",
-                          "GET /" "%%%%%%%%%%%% HTTP/1.1\r\n\r\n"};
+    const char *junk[] = {
+        "\x00\x01\x02\x03garbage\r\n\r\n",
+        "GET\r\n\r\n",
+        "POST /api/auth.test HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+        "POST /api/auth.test HTTP/1.1\r\nContent-Length: 99999999999999999\r\n\r\nx",
+        "GET /api/auth.test HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        "xoxb-\xff\xfe\r\n\r\n",
+        "GET /"
+        "%%%%%%%%%%%% HTTP/1.1\r\n\r\n"};
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
         char *out = raw_http(junk[i], i == 0 ? 15 : strlen(junk[i]), 1000);
         free(out);
@@ -2206,35 +2215,78 @@ static void test_odd_arguments(void)
 {
     reset();
     cJSON_Delete(et_ctl(&E, "ratelimits", "{\"enabled\":false}"));
-    static const char *const methods[] = {
-        "api.test", "auth.test", "team.info", "conversations.create", "conversations.invite",
-        "conversations.join", "conversations.info", "conversations.members",
-        "conversations.setTopic", "conversations.setPurpose", "conversations.rename",
-        "conversations.archive", "conversations.list", "conversations.history",
-        "users.conversations", "chat.postMessage", "chat.update", "chat.delete",
-        "chat.postEphemeral", "chat.getPermalink", "views.open", "views.update", "views.push",
-        "views.publish", "users.info", "users.list", "users.lookupByEmail", "usergroups.list",
-        "usergroups.users.list", "bookmarks.add", "pins.add", "reactions.add"};
-    static const char *const ctl[] = {"slash", "click", "submit", "close_view", "event",
-                                      "envelope", "message", "fault", "disconnect", "flood",
-                                      "wait", "config", "acks", "envelopes"};
+    static const char *const methods[] = {"api.test",
+                                          "auth.test",
+                                          "team.info",
+                                          "conversations.create",
+                                          "conversations.invite",
+                                          "conversations.join",
+                                          "conversations.info",
+                                          "conversations.members",
+                                          "conversations.setTopic",
+                                          "conversations.setPurpose",
+                                          "conversations.rename",
+                                          "conversations.archive",
+                                          "conversations.list",
+                                          "conversations.history",
+                                          "users.conversations",
+                                          "chat.postMessage",
+                                          "chat.update",
+                                          "chat.delete",
+                                          "chat.postEphemeral",
+                                          "chat.getPermalink",
+                                          "views.open",
+                                          "views.update",
+                                          "views.push",
+                                          "views.publish",
+                                          "users.info",
+                                          "users.list",
+                                          "users.lookupByEmail",
+                                          "usergroups.list",
+                                          "usergroups.users.list",
+                                          "bookmarks.add",
+                                          "pins.add",
+                                          "reactions.add"};
+    static const char *const ctl[] = {"slash",    "click",   "submit", "close_view", "event",
+                                      "envelope", "message", "fault",  "disconnect", "flood",
+                                      "wait",     "config",  "acks",   "envelopes"};
     static const char *const keys[] = {
-        "channel", "users", "name", "text", "blocks", "attachments", "ts", "timestamp", "user",
-        "email", "usergroup", "view", "view_id", "trigger_id", "topic", "purpose", "title", "type",
-        "link", "cursor", "limit", "types", "hash", "external_id", "user_id", "channel_id",
-        "message_ts", "thread_ts", "emoji", "entity_id", "force", "is_private", "include_users",
-        "markdown_text", "action_id", "block_id", "values", "value", "command", "event", "payload",
-        "method", "mode", "next", "latency_ms", "reason", "count", "rate", "timeout_ms", "since",
-        "id", "response_type", "connection_id", "error", "retry_after"};
+        "channel",       "users",         "name",       "text",
+        "blocks",        "attachments",   "ts",         "timestamp",
+        "user",          "email",         "usergroup",  "view",
+        "view_id",       "trigger_id",    "topic",      "purpose",
+        "title",         "type",          "link",       "cursor",
+        "limit",         "types",         "hash",       "external_id",
+        "user_id",       "channel_id",    "message_ts", "thread_ts",
+        "emoji",         "entity_id",     "force",      "is_private",
+        "include_users", "markdown_text", "action_id",  "block_id",
+        "values",        "value",         "command",    "event",
+        "payload",       "method",        "mode",       "next",
+        "latency_ms",    "reason",        "count",      "rate",
+        "timeout_ms",    "since",         "id",         "response_type",
+        "connection_id", "error",         "retry_after"};
     char *longstr = xmalloc(100001);
     memset(longstr, 'z', 100000);
     longstr[100000] = '\0';
     char *longjson = xasprintf("\"%s\"", longstr);
     free(longstr);
-    const char *values[] = {"null", "0", "-1", "1e308", "true", "[]", "{}", "[1,\"a\",{}]", "\"\"",
-                            "\"\\u0000x\"", "\"<@U0ALICE0001>\"", "\"C0INCIDENTS\"",
-                            "\"#general\"", "\"U0ALICE0001\"", "\"1.2.abc\"",
-                            "\"[{\\\"type\\\":\\\"section\\\"}]\"", longjson};
+    const char *values[] = {"null",
+                            "0",
+                            "-1",
+                            "1e308",
+                            "true",
+                            "[]",
+                            "{}",
+                            "[1,\"a\",{}]",
+                            "\"\"",
+                            "\"\\u0000x\"",
+                            "\"<@U0ALICE0001>\"",
+                            "\"C0INCIDENTS\"",
+                            "\"#general\"",
+                            "\"U0ALICE0001\"",
+                            "\"1.2.abc\"",
+                            "\"[{\\\"type\\\":\\\"section\\\"}]\"",
+                            longjson};
     for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
         struct buf_s {
             char *d;
@@ -2273,8 +2325,13 @@ static void test_ws_garbage(void)
     reset();
     struct et_ws w;
     CHECK(sock(&w));
-    const char *texts[] = {"", "not json", "[]", "{\"envelope_id\":42}", "{\"payload\":{}}",
-                           "{\"envelope_id\":\"\"}", "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{"};
+    const char *texts[] = {"",
+                           "not json",
+                           "[]",
+                           "{\"envelope_id\":42}",
+                           "{\"payload\":{}}",
+                           "{\"envelope_id\":\"\"}",
+                           "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         CHECK(et_ws_send_text(&w, texts[i]));
     CHECK(et_ws_send_frame(&w, 2, "\x01\x02\x03", 3, true, true)); /* binary */
@@ -2310,10 +2367,10 @@ static void test_ws_garbage(void)
         size_t len;
         bool mask, raw;
     } bad[] = {
-        {1, "{}", 2, false, false},     /* unmasked client frame */
-        {3, "x", 1, true, false},       /* reserved opcode */
-        {9, "", 200, true, false},      /* control frame over 125 bytes */
-        {0, "orphan", 6, true, false},  /* continuation without a start */
+        {1, "{}", 2, false, false},    /* unmasked client frame */
+        {3, "x", 1, true, false},      /* reserved opcode */
+        {9, "", 200, true, false},     /* control frame over 125 bytes */
+        {0, "orphan", 6, true, false}, /* continuation without a start */
         {0, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 12, false, true},
     };
     char zeros[200] = {0};
@@ -2336,7 +2393,6 @@ static void test_ws_garbage(void)
 }
 
 /* ---------- command line ---------- */
-
 
 static int run_status(const char *const *argv, char *out, size_t outsz)
 {
@@ -2409,8 +2465,8 @@ int main(int argc, char **argv)
     emu_bin = argv[1];
     const char *group = argv[2];
     samples = argc > 3 ? argv[3] : NULL;
-    bool need_samples = !strcmp(group, "webapi") || !strcmp(group, "socket") ||
-                        !strcmp(group, "lifecycle");
+    bool need_samples =
+        !strcmp(group, "webapi") || !strcmp(group, "socket") || !strcmp(group, "lifecycle");
     if (need_samples && !samples) {
         fprintf(stderr, "group %s needs the samples directory\n", group);
         return 2;
@@ -2424,11 +2480,18 @@ int main(int argc, char **argv)
     }
     const char *norl[] = {"--no-rate-limits", NULL};
     /* Deadlines here are long enough for a loaded CI box (or valgrind) to meet them. */
-    const char *sockargs[] = {"--no-rate-limits", "--ack-timeout-ms", "1500", "--retry-delays-ms",
-                              "0,300,300", "--trigger-ttl-ms", "2000", "--ping-interval-ms",
-                              "300", NULL};
-    const char *lifeargs[] = {"--conn-lifetime", "4", "--warning-lead-ms", "2000",
-                              "--refresh-grace-ms", "300", NULL};
+    const char *sockargs[] = {"--no-rate-limits",
+                              "--ack-timeout-ms",
+                              "1500",
+                              "--retry-delays-ms",
+                              "0,300,300",
+                              "--trigger-ttl-ms",
+                              "2000",
+                              "--ping-interval-ms",
+                              "300",
+                              NULL};
+    const char *lifeargs[] = {
+        "--conn-lifetime", "4", "--warning-lead-ms", "2000", "--refresh-grace-ms", "300", NULL};
     const char *const *args = norl;
     if (!strcmp(group, "socket"))
         args = sockargs;
