@@ -23,9 +23,9 @@
 #include "slack_backoff.h"
 #include "xmalloc.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_METHOD 100    /* longest method name accepted */
-#define SLEEP_SLICE_MS 50 /* the default sleep looks at the abort flag this often */
+#define NELEM(a)       (sizeof(a) / sizeof((a)[0]))
+#define MAX_METHOD     100 /* longest method name accepted */
+#define SLEEP_SLICE_MS 50  /* the default sleep looks at the abort flag this often */
 
 struct slack_api {
     CURL *curl;
@@ -142,11 +142,26 @@ enum slack_api_errclass slack_api_error_class(const char *code)
 
 /* Methods whose docs say json_input_supported (shared/notes/slack-protocol.md). */
 static const char *const json_methods[] = {
-    "apps.connections.open", "auth.test", "bookmarks.add", "chat.delete", "chat.postEphemeral",
-    "chat.postMessage", "chat.update", "conversations.archive", "conversations.create",
-    "conversations.invite", "conversations.join", "conversations.rename",
-    "conversations.setPurpose", "conversations.setTopic", "pins.add", "reactions.add",
-    "views.open", "views.publish", "views.push", "views.update",
+    "apps.connections.open",
+    "auth.test",
+    "bookmarks.add",
+    "chat.delete",
+    "chat.postEphemeral",
+    "chat.postMessage",
+    "chat.update",
+    "conversations.archive",
+    "conversations.create",
+    "conversations.invite",
+    "conversations.join",
+    "conversations.rename",
+    "conversations.setPurpose",
+    "conversations.setTopic",
+    "pins.add",
+    "reactions.add",
+    "views.open",
+    "views.publish",
+    "views.push",
+    "views.update",
 };
 
 bool slack_api_method_accepts_json(const char *method)
@@ -213,7 +228,8 @@ static void sleep_ms(struct slack_api *c, int64_t ms)
     }
     while (ms > 0 && !atomic_load(&c->aborted)) {
         int64_t slice = ms < SLEEP_SLICE_MS ? ms : SLEEP_SLICE_MS;
-        struct timespec ts = {.tv_sec = (time_t)(slice / 1000), .tv_nsec = (long)(slice % 1000) * 1000000L};
+        struct timespec ts = {.tv_sec = (time_t)(slice / 1000),
+                              .tv_nsec = (long)(slice % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
         ms -= slice;
@@ -520,8 +536,8 @@ static void copy_code(char *dst, size_t len, const cJSON *v)
         snprintf(dst, len, "%s", v->valuestring);
 }
 
-enum bot_rc slack_api_result_parse(const char *method, long status, const char *body,
-                                   size_t len, struct slack_api_result *res, struct bot_err *err)
+enum bot_rc slack_api_result_parse(const char *method, long status, const char *body, size_t len,
+                                   struct slack_api_result *res, struct bot_err *err)
 {
     char snip[64];
     bool http_ok = status >= 200 && status < 300;
@@ -535,8 +551,7 @@ enum bot_rc slack_api_result_parse(const char *method, long status, const char *
     res->http_status = status;
     if (len == 0 || body == NULL) {
         if (!http_ok)
-            return bot_err_set(err, BOT_EREMOTE, "%s: HTTP %ld with an empty body", method,
-                               status);
+            return bot_err_set(err, BOT_EREMOTE, "%s: HTTP %ld with an empty body", method, status);
         return bot_err_set(err, BOT_EPROTO, "%s: empty answer (HTTP %ld)", method, status);
     }
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -565,8 +580,8 @@ enum bot_rc slack_api_result_parse(const char *method, long status, const char *
     if (!cJSON_IsBool(ok)) {
         if (!http_ok)
             return bot_err_set(err, BOT_EREMOTE, "%s: HTTP %ld", method, status);
-        return bot_err_set(err, BOT_EPROTO, "%s: answer has no boolean \"ok\" (HTTP %ld)",
-                           method, status);
+        return bot_err_set(err, BOT_EPROTO, "%s: answer has no boolean \"ok\" (HTTP %ld)", method,
+                           status);
     }
     res->ok = cJSON_IsTrue(ok);
     if (res->ok)
@@ -666,7 +681,8 @@ enum bot_rc slack_api_post_url(struct slack_api *c, const char *url, const cJSON
     if (rc)
         return bot_err_set(err, rc, "%s: cannot encode the message (%s)", label, bot_strerror(rc));
     /* No Authorization header: the URL itself is the credential, and it came from a payload. */
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    struct curl_slist *hdrs =
+        curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
     if (hdrs == NULL || (hdrs = curl_slist_append(hdrs, "Expect:")) == NULL)
         abort(); /* curl_slist_append fails only when out of memory */
     rc = perform(c, label, url, hdrs, NULL, false, 0, res, err);
@@ -751,10 +767,9 @@ static enum bot_rc perform(struct slack_api *c, const char *method, const char *
             if (c->retry_after_ms > c->o.max_retry_after_ms)
                 return bot_err_set(err, BOT_ERATELIMIT, "%s: rate limited, Retry-After %lld s",
                                    method, (long long)(c->retry_after_ms / 1000));
-            delay = c->retry_after_ms >= 0
-                        ? c->retry_after_ms
-                        : slack_backoff_ms(attempt, c->o.backoff_base_ms, c->o.backoff_cap_ms,
-                                           next_random(c));
+            delay = c->retry_after_ms >= 0 ? c->retry_after_ms
+                                           : slack_backoff_ms(attempt, c->o.backoff_base_ms,
+                                                              c->o.backoff_cap_ms, next_random(c));
             if (c->rl && limit)
                 slack_rl_penalize(c->rl, method, channel, now_ms(c), delay);
             rc = bot_err_set(&last, BOT_ERATELIMIT, "rate limited (HTTP 429)");
@@ -774,12 +789,14 @@ static enum bot_rc perform(struct slack_api *c, const char *method, const char *
         }
 
         if (attempt + 1 >= c->o.max_attempts)
-            return bot_err_set(err, rc, "%s: gave up after %u attempts: %s", method,
-                               res->attempts, last.msg);
+            return bot_err_set(err, rc, "%s: gave up after %u attempts: %s", method, res->attempts,
+                               last.msg);
         if (now_ms(c) + delay > deadline) {
             if (rc == BOT_ERATELIMIT)
-                return bot_err_set(err, rc, "%s: rate limited; Retry-After %lld ms is past the "
-                                   "call's deadline", method, (long long)delay);
+                return bot_err_set(err, rc,
+                                   "%s: rate limited; Retry-After %lld ms is past the "
+                                   "call's deadline",
+                                   method, (long long)delay);
             return bot_err_set(err, rc, "%s: deadline of %ld ms reached: %s", method,
                                c->o.deadline_ms, last.msg);
         }

@@ -29,13 +29,13 @@
 #include "slack_ratelimit.h"
 
 #define SLACK_API_DEFAULT_BASE_URL "https://slack.com/api/"
-#define SLACK_API_MAX_URL 2048                   /* base URL + method name */
-#define SLACK_API_MAX_TOKEN 512                  /* longest token accepted */
-#define SLACK_API_MAX_REQUEST (2 * 1024 * 1024)  /* encoded request body */
-#define SLACK_API_MAX_RESPONSE (8 * 1024 * 1024) /* response body; bigger is BOT_ETOOBIG */
-#define SLACK_API_MAX_CODE 128                   /* Slack error / warning codes kept in a result */
-#define SLACK_API_MAX_ATTEMPTS 10                /* upper bound for opts.max_attempts */
-#define SLACK_API_MAX_PAGES 1000                 /* upper bound for slack_api_paginate() */
+#define SLACK_API_MAX_URL          2048              /* base URL + method name */
+#define SLACK_API_MAX_TOKEN        512               /* longest token accepted */
+#define SLACK_API_MAX_REQUEST      (2 * 1024 * 1024) /* encoded request body */
+#define SLACK_API_MAX_RESPONSE     (8 * 1024 * 1024) /* response body; bigger is BOT_ETOOBIG */
+#define SLACK_API_MAX_CODE         128  /* Slack error / warning codes kept in a result */
+#define SLACK_API_MAX_ATTEMPTS     10   /* upper bound for opts.max_attempts */
+#define SLACK_API_MAX_PAGES        1000 /* upper bound for slack_api_paginate() */
 
 /*
  * Time and randomness, replaceable so that tests neither sleep nor depend
@@ -51,20 +51,24 @@ struct slack_api_hooks {
 
 /* Client settings; zero means "the default" for every number. */
 struct slack_api_opts {
-    const char *base_url;      /* NULL: SLACK_API_DEFAULT_BASE_URL; must end in '/'; copied */
-    const char *token;         /* required (xoxb-…, xapp-…); copied; never in errors */
-    long connect_timeout_ms;   /* TCP+TLS connect, per attempt; default 5000 */
-    long timeout_ms;           /* whole request, per attempt; default 15000 */
-    long deadline_ms;          /* one call including all retries and waits; default 60000 */
-    unsigned max_attempts;     /* requests per call, 1 = no retry; default 4, max SLACK_API_MAX_ATTEMPTS */
-    long backoff_base_ms;      /* first retry delay (before jitter); default 500 */
-    long backoff_cap_ms;       /* longest retry delay; default 8000 */
-    long max_retry_after_ms;   /* a longer Retry-After ends the call with BOT_ERATELIMIT; default 30000 */
-    long max_limiter_wait_ms;  /* a longer limiter queue ends the call with BOT_ERATELIMIT; default 10000 */
-    struct slack_rl *limiter;  /* shared limiter, borrowed (must outlive the client); NULL: own one */
-    bool no_limiter;           /* true: no client-side limiting at all (tests, benchmarks) */
+    const char *base_url;    /* NULL: SLACK_API_DEFAULT_BASE_URL; must end in '/'; copied */
+    const char *token;       /* required (xoxb-…, xapp-…); copied; never in errors */
+    long connect_timeout_ms; /* TCP+TLS connect, per attempt; default 5000 */
+    long timeout_ms;         /* whole request, per attempt; default 15000 */
+    long deadline_ms;        /* one call including all retries and waits; default 60000 */
+    unsigned
+        max_attempts; /* requests per call, 1 = no retry; default 4, max SLACK_API_MAX_ATTEMPTS */
+    long backoff_base_ms;     /* first retry delay (before jitter); default 500 */
+    long backoff_cap_ms;      /* longest retry delay; default 8000 */
+    long max_retry_after_ms;  /* a longer Retry-After ends the call with BOT_ERATELIMIT; default
+                                 30000 */
+    long max_limiter_wait_ms; /* a longer limiter queue ends the call with BOT_ERATELIMIT; default
+                                 10000 */
+    struct slack_rl
+        *limiter;    /* shared limiter, borrowed (must outlive the client); NULL: own one */
+    bool no_limiter; /* true: no client-side limiting at all (tests, benchmarks) */
     const struct slack_api_hooks *hooks; /* NULL: the real clock; copied */
-    const char *user_agent;    /* NULL: "incidentd"; copied */
+    const char *user_agent;              /* NULL: "incidentd"; copied */
 };
 
 /* Per-call flags for slack_api_call_ex(). */
@@ -86,18 +90,18 @@ enum {
  * hands it over); messages and warnings point into body.
  */
 struct slack_api_result {
-    bool ok;                         /* Slack's "ok" (false on any failure) */
-    bool ambiguous;                  /* the request may have run although the call failed */
-    long http_status;                /* of the last attempt; 0 when no HTTP answer */
-    char error[SLACK_API_MAX_CODE];  /* Slack's "error" code when ok is false, else "" */
-    char warning[SLACK_API_MAX_CODE];/* Slack's "warning" (comma-separated codes) or "" */
-    char *next_cursor;               /* response_metadata.next_cursor; NULL when none or ""; owned */
-    const cJSON *messages;           /* response_metadata.messages (array) or NULL; borrowed */
-    const cJSON *warnings;           /* response_metadata.warnings (array) or NULL; borrowed */
-    cJSON *body;                     /* the whole JSON answer, or NULL; owned */
-    unsigned attempts;               /* HTTP requests made by the call */
-    int64_t retry_after_ms;          /* last Retry-After (or limiter wait) seen; 0 when none */
-    int64_t waited_ms;               /* time spent in the limiter, Retry-After and backoff */
+    bool ok;                          /* Slack's "ok" (false on any failure) */
+    bool ambiguous;                   /* the request may have run although the call failed */
+    long http_status;                 /* of the last attempt; 0 when no HTTP answer */
+    char error[SLACK_API_MAX_CODE];   /* Slack's "error" code when ok is false, else "" */
+    char warning[SLACK_API_MAX_CODE]; /* Slack's "warning" (comma-separated codes) or "" */
+    char *next_cursor;      /* response_metadata.next_cursor; NULL when none or ""; owned */
+    const cJSON *messages;  /* response_metadata.messages (array) or NULL; borrowed */
+    const cJSON *warnings;  /* response_metadata.warnings (array) or NULL; borrowed */
+    cJSON *body;            /* the whole JSON answer, or NULL; owned */
+    unsigned attempts;      /* HTTP requests made by the call */
+    int64_t retry_after_ms; /* last Retry-After (or limiter wait) seen; 0 when none */
+    int64_t waited_ms;      /* time spent in the limiter, Retry-After and backoff */
 };
 
 /* Frees what res holds and zeroes it. */
@@ -114,7 +118,8 @@ cJSON *slack_api_result_take_body(struct slack_api_result *res);
  * object with a boolean "ok". res->body is kept whenever the body parses.
  */
 enum bot_rc slack_api_result_parse(const char *method, long status, const char *body, size_t len,
-                                   struct slack_api_result *res, struct bot_err *err) BOT_MUST_CHECK;
+                                   struct slack_api_result *res,
+                                   struct bot_err *err) BOT_MUST_CHECK;
 
 /* How a caller should treat a Slack error code. */
 enum slack_api_errclass {

@@ -60,7 +60,8 @@ static const char *get_str(const cJSON *obj, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The integer value of obj[key] within [lo, hi], or def when absent, not a number or out of range. */
+/* The integer value of obj[key] within [lo, hi], or def when absent, not a number or out of range.
+ */
 static long get_long(const cJSON *obj, const char *key, long lo, long hi, long def)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -190,8 +191,7 @@ enum bot_rc slack_envelope_ack(struct buf *out, const char *envelope_id, const c
     if (envelope_id == NULL || envelope_id[0] == '\0')
         return bot_err_set(err, BOT_EINVAL, "ack without an envelope id");
     if (payload != NULL && !cJSON_IsObject(payload))
-        return bot_err_set(err, BOT_EINVAL, "ack payload for %s is not a JSON object",
-                           envelope_id);
+        return bot_err_set(err, BOT_EINVAL, "ack payload for %s is not a JSON object", envelope_id);
     cJSON *obj = cJSON_CreateObject();
     cJSON_AddStringToObject(obj, "envelope_id", envelope_id);
     if (payload != NULL)

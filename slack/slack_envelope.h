@@ -30,12 +30,12 @@ enum slack_env_type {
 };
 
 enum slack_disconnect_reason {
-    SLACK_DISC_NONE = 0,           /* not a disconnect frame */
-    SLACK_DISC_WARNING,            /* about 10 s before Slack closes the link */
-    SLACK_DISC_REFRESH_REQUESTED,  /* Slack wants this link replaced now */
-    SLACK_DISC_LINK_DISABLED,      /* Socket Mode was turned off for the app */
-    SLACK_DISC_TOO_MANY_WEBSOCKETS,/* the app has more than 10 links open */
-    SLACK_DISC_OTHER               /* a reason this code does not know; see reason_name */
+    SLACK_DISC_NONE = 0,            /* not a disconnect frame */
+    SLACK_DISC_WARNING,             /* about 10 s before Slack closes the link */
+    SLACK_DISC_REFRESH_REQUESTED,   /* Slack wants this link replaced now */
+    SLACK_DISC_LINK_DISABLED,       /* Socket Mode was turned off for the app */
+    SLACK_DISC_TOO_MANY_WEBSOCKETS, /* the app has more than 10 links open */
+    SLACK_DISC_OTHER                /* a reason this code does not know; see reason_name */
 };
 
 /*
@@ -45,20 +45,21 @@ enum slack_disconnect_reason {
  */
 struct slack_envelope {
     enum slack_env_type type;
-    const char *type_name;        /* "type" as sent; never NULL after a successful parse */
-    const char *envelope_id;      /* required for the three envelope types; NULL for hello/disconnect */
-    const cJSON *payload;         /* "payload" (any JSON type), or NULL */
-    const char *payload_type;     /* payload.type ("event_callback", "block_actions", ...) or NULL */
-    const char *event_id;         /* events_api: payload.event_id, Slack's dedupe key; else NULL */
-    const char *event_type;       /* events_api: payload.event.type ("app_mention" ...) or NULL */
-    int retry_attempt;            /* events_api: 0 on first delivery; -1 when absent */
-    const char *retry_reason;     /* events_api: "" on first delivery; NULL when absent */
-    bool accepts_response_payload;/* true when the ack may carry a response payload */
+    const char *type_name;    /* "type" as sent; never NULL after a successful parse */
+    const char *envelope_id;  /* required for the three envelope types; NULL for hello/disconnect */
+    const cJSON *payload;     /* "payload" (any JSON type), or NULL */
+    const char *payload_type; /* payload.type ("event_callback", "block_actions", ...) or NULL */
+    const char *event_id;     /* events_api: payload.event_id, Slack's dedupe key; else NULL */
+    const char *event_type;   /* events_api: payload.event.type ("app_mention" ...) or NULL */
+    int retry_attempt;        /* events_api: 0 on first delivery; -1 when absent */
+    const char *retry_reason; /* events_api: "" on first delivery; NULL when absent */
+    bool accepts_response_payload;       /* true when the ack may carry a response payload */
     enum slack_disconnect_reason reason; /* disconnect only */
-    const char *reason_name;      /* disconnect: "reason" as sent, or NULL */
-    int num_connections;          /* hello/disconnect: Slack's count of open links; -1 when absent */
-    long approximate_connection_time; /* hello: seconds until Slack refreshes the link; -1 when absent */
-    cJSON *root;                  /* the whole frame; owned, freed by slack_envelope_free() */
+    const char *reason_name;             /* disconnect: "reason" as sent, or NULL */
+    int num_connections; /* hello/disconnect: Slack's count of open links; -1 when absent */
+    long approximate_connection_time; /* hello: seconds until Slack refreshes the link; -1 when
+                                         absent */
+    cJSON *root;                      /* the whole frame; owned, freed by slack_envelope_free() */
 };
 
 /*

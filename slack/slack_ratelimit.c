@@ -57,7 +57,7 @@ static const struct {
     {"views.update", SLACK_TIER_4},
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define NELEM(a)      (sizeof(a) / sizeof((a)[0]))
 #define MAX_OVERRIDES 32
 
 enum slack_tier slack_method_tier(const char *method)
@@ -71,19 +71,25 @@ enum slack_tier slack_method_tier(const char *method)
 struct slack_rl_rate slack_tier_rate(enum slack_tier tier)
 {
     switch (tier) {
-    case SLACK_TIER_1: return (struct slack_rl_rate){1.0, 1.0};
-    case SLACK_TIER_2: return (struct slack_rl_rate){20.0, 3.0};
-    case SLACK_TIER_3: return (struct slack_rl_rate){50.0, 5.0};
-    case SLACK_TIER_4: return (struct slack_rl_rate){100.0, 10.0};
-    case SLACK_TIER_SPECIAL: return (struct slack_rl_rate){300.0, 20.0};
-    case SLACK_TIER_POST: return (struct slack_rl_rate){60.0, 3.0};
+    case SLACK_TIER_1:
+        return (struct slack_rl_rate){1.0, 1.0};
+    case SLACK_TIER_2:
+        return (struct slack_rl_rate){20.0, 3.0};
+    case SLACK_TIER_3:
+        return (struct slack_rl_rate){50.0, 5.0};
+    case SLACK_TIER_4:
+        return (struct slack_rl_rate){100.0, 10.0};
+    case SLACK_TIER_SPECIAL:
+        return (struct slack_rl_rate){300.0, 20.0};
+    case SLACK_TIER_POST:
+        return (struct slack_rl_rate){60.0, 3.0};
     }
     return (struct slack_rl_rate){50.0, 5.0};
 }
 
 struct bucket {
     char key[SLACK_RL_MAX_KEY];
-    double tat;     /* ms; the theoretical arrival time of the next call */
+    double tat; /* ms; the theoretical arrival time of the next call */
     bool used;
 };
 
@@ -240,8 +246,8 @@ out:
     return rc;
 }
 
-void slack_rl_penalize(struct slack_rl *rl, const char *method, const char *channel,
-                       int64_t now_ms, int64_t retry_after_ms)
+void slack_rl_penalize(struct slack_rl *rl, const char *method, const char *channel, int64_t now_ms,
+                       int64_t retry_after_ms)
 {
     char key[SLACK_RL_MAX_KEY];
     bool per_channel;

@@ -16,15 +16,15 @@
 #include "err.h"
 
 #define SLACK_RL_MAX_BUCKETS 512 /* keys tracked; idle buckets are recycled beyond this */
-#define SLACK_RL_MAX_KEY 128     /* "method" or "method#channel", truncated keys share a bucket */
+#define SLACK_RL_MAX_KEY     128 /* "method" or "method#channel", truncated keys share a bucket */
 
 enum slack_tier {
-    SLACK_TIER_1 = 1,     /* 1+ per minute */
-    SLACK_TIER_2,         /* 20+ per minute */
-    SLACK_TIER_3,         /* 50+ per minute; also methods this table does not know */
-    SLACK_TIER_4,         /* 100+ per minute */
-    SLACK_TIER_SPECIAL,   /* auth.test and the like: hundreds per minute */
-    SLACK_TIER_POST       /* chat.postMessage: per channel ~1/s plus a workspace limit */
+    SLACK_TIER_1 = 1,   /* 1+ per minute */
+    SLACK_TIER_2,       /* 20+ per minute */
+    SLACK_TIER_3,       /* 50+ per minute; also methods this table does not know */
+    SLACK_TIER_4,       /* 100+ per minute */
+    SLACK_TIER_SPECIAL, /* auth.test and the like: hundreds per minute */
+    SLACK_TIER_POST     /* chat.postMessage: per channel ~1/s plus a workspace limit */
 };
 
 struct slack_rl_rate {
@@ -64,7 +64,7 @@ enum bot_rc slack_rl_acquire(struct slack_rl *rl, const char *method, const char
  * Slack answered 429 with Retry-After: no call of method (and channel) is
  * let through before now_ms + retry_after_ms.
  */
-void slack_rl_penalize(struct slack_rl *rl, const char *method, const char *channel,
-                       int64_t now_ms, int64_t retry_after_ms);
+void slack_rl_penalize(struct slack_rl *rl, const char *method, const char *channel, int64_t now_ms,
+                       int64_t retry_after_ms);
 
 #endif

@@ -28,11 +28,12 @@
 #include "slack_backoff.h"
 #include "xmalloc.h"
 
-#define MAX_LINKS (2 * SLACK_WS_MAX_CONNECTIONS) /* room for a replacement of every link */
-#define RX_CHUNK 16384                /* lws rx buffer: frames larger than this come in pieces */
-#define RX_KEEP (64 * 1024)           /* a reassembly buffer grown past this is released after use */
-#define SHORT_LIFE_US (1000 * 1000)   /* a link closed this soon after hello counts as a failure */
-#define RETIRE_MAX_US (30 * 1000000LL) /* a replaced link still busy is closed after this anyway */
+#define MAX_LINKS     (2 * SLACK_WS_MAX_CONNECTIONS) /* room for a replacement of every link */
+#define RX_CHUNK      16384         /* lws rx buffer: frames larger than this come in pieces */
+#define RX_KEEP       (64 * 1024)   /* a reassembly buffer grown past this is released after use */
+#define SHORT_LIFE_US (1000 * 1000) /* a link closed this soon after hello counts as a failure */
+#define RETIRE_MAX_US (30 * 1000000LL) /* a replaced link still busy is closed after this anyway   \
+                                        */
 #define PING_PAYLOAD "incidentd"
 
 enum link_state { L_FREE = 0, L_CONNECTING, L_OPEN, L_READY, L_CLOSING };
@@ -47,11 +48,11 @@ struct link {
     struct slack_ws *ws;
     unsigned id;
     enum link_state state;
-    bool retiring;    /* Slack asked for a refresh; not counted toward connections */
-    bool replaced;    /* its replacement is READY: close at close_at_us */
-    bool kill;        /* cut without a close handshake (stall, close timeout) */
+    bool retiring; /* Slack asked for a refresh; not counted toward connections */
+    bool replaced; /* its replacement is READY: close at close_at_us */
+    bool kill;     /* cut without a close handshake (stall, close timeout) */
     bool want_ping;
-    bool rx_discard;  /* the frame being received is dropped (over max_frame or binary) */
+    bool rx_discard; /* the frame being received is dropped (over max_frame or binary) */
     bool rx_binary;
     size_t rx_dropped; /* bytes of the dropped frame, for the note */
     struct lws *wsi;
@@ -66,7 +67,7 @@ struct link {
 };
 
 struct slack_ws {
-    struct slack_ws_opts o;     /* defaults applied; strings below */
+    struct slack_ws_opts o; /* defaults applied; strings below */
     char *app_token, *token_name, *api_base_url;
     struct lws_protocols proto;
     struct lws_context *ctx;
@@ -75,16 +76,16 @@ struct slack_ws {
     unsigned next_id;
     bool started, stopping, fatal;
     char fatal_msg[BOT_ERR_MAX];
-    unsigned failures;          /* consecutive; reset by a hello */
-    int64_t next_attempt_us;    /* no new link before this */
-    bool url_pending;           /* the helper is fetching a URL for us */
+    unsigned failures;       /* consecutive; reset by a hello */
+    int64_t next_attempt_us; /* no new link before this */
+    bool url_pending;        /* the helper is fetching a URL for us */
     lws_sorted_usec_list_t sul_reconcile;
     struct slack_ws_counters n;
     uint64_t rng;
-    struct buf ackbuf;          /* scratch for encoding acks */
+    struct buf ackbuf; /* scratch for encoding acks */
 
     /* helper thread and its hand-over fields (h_*: under mu) */
-    struct slack_api *api;      /* used by the helper thread only */
+    struct slack_api *api; /* used by the helper thread only */
     pthread_t helper;
     bool helper_started;
     pthread_mutex_t mu;
@@ -125,11 +126,10 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void note(struct slack_ws *ws, enum slack_ws_note kind, unsigned link, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
+static void note(struct slack_ws *ws, enum slack_ws_note kind, unsigned link, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void note(struct slack_ws *ws, enum slack_ws_note kind, unsigned link, const char *fmt,
-                 ...)
+static void note(struct slack_ws *ws, enum slack_ws_note kind, unsigned link, const char *fmt, ...)
 {
     if (ws->o.on_note == NULL)
         return;

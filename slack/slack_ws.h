@@ -46,44 +46,44 @@
 #include "err.h"
 #include "slack_envelope.h"
 
-#define SLACK_WS_MAX_FRAME (1024 * 1024)     /* one reassembled text message; larger is dropped */
-#define SLACK_WS_MAX_CONNECTIONS 10          /* Slack's limit of links per app */
+#define SLACK_WS_MAX_FRAME           (1024 * 1024) /* one reassembled text message; larger is dropped */
+#define SLACK_WS_MAX_CONNECTIONS     10            /* Slack's limit of links per app */
 #define SLACK_WS_DEFAULT_CONNECTIONS 2
-#define SLACK_WS_MAX_URL 2048                /* a wss:// URL from apps.connections.open */
-#define SLACK_WS_MAX_ACK_QUEUE (4 * 1024 * 1024) /* ack bytes waiting for one link's socket */
-#define SLACK_WS_PROTOCOL_NAME "incidentd-slack-socket-mode"
+#define SLACK_WS_MAX_URL             2048              /* a wss:// URL from apps.connections.open */
+#define SLACK_WS_MAX_ACK_QUEUE       (4 * 1024 * 1024) /* ack bytes waiting for one link's socket */
+#define SLACK_WS_PROTOCOL_NAME       "incidentd-slack-socket-mode"
 
 /* What on_note reports. link is the link's number (1, 2, …), 0 when none. */
 enum slack_ws_note {
-    SLACK_WS_NOTE_CONNECTING,  /* a new link is being opened (msg: host) */
-    SLACK_WS_NOTE_READY,       /* a link got hello and receives envelopes */
-    SLACK_WS_NOTE_RETIRING,    /* Slack asked to refresh a link; a replacement is opened first */
-    SLACK_WS_NOTE_CLOSED,      /* a link went away (msg: why); it is replaced */
+    SLACK_WS_NOTE_CONNECTING,     /* a new link is being opened (msg: host) */
+    SLACK_WS_NOTE_READY,          /* a link got hello and receives envelopes */
+    SLACK_WS_NOTE_RETIRING,       /* Slack asked to refresh a link; a replacement is opened first */
+    SLACK_WS_NOTE_CLOSED,         /* a link went away (msg: why); it is replaced */
     SLACK_WS_NOTE_CONNECT_FAILED, /* getting a URL or connecting failed; retried after a backoff */
-    SLACK_WS_NOTE_BACKOFF,     /* Slack said too_many_websockets; new links wait (msg: how long) */
-    SLACK_WS_NOTE_STALL,       /* nothing arrived for stall_ms (or no hello): link dropped, replaced */
-    SLACK_WS_NOTE_BAD_FRAME,   /* not JSON, binary, no type, envelope without id: dropped */
-    SLACK_WS_NOTE_UNKNOWN_TYPE,/* a frame type this client does not know: dropped, not acked */
-    SLACK_WS_NOTE_OVERSIZE,    /* a frame over max_frame: dropped */
-    SLACK_WS_NOTE_NOT_ACKED,   /* on_envelope refused it, or its ack could not be queued */
-    SLACK_WS_NOTE_FATAL        /* stopped for good (bad app token, Socket Mode disabled) */
+    SLACK_WS_NOTE_BACKOFF, /* Slack said too_many_websockets; new links wait (msg: how long) */
+    SLACK_WS_NOTE_STALL,   /* nothing arrived for stall_ms (or no hello): link dropped, replaced */
+    SLACK_WS_NOTE_BAD_FRAME,    /* not JSON, binary, no type, envelope without id: dropped */
+    SLACK_WS_NOTE_UNKNOWN_TYPE, /* a frame type this client does not know: dropped, not acked */
+    SLACK_WS_NOTE_OVERSIZE,     /* a frame over max_frame: dropped */
+    SLACK_WS_NOTE_NOT_ACKED,    /* on_envelope refused it, or its ack could not be queued */
+    SLACK_WS_NOTE_FATAL         /* stopped for good (bad app token, Socket Mode disabled) */
 };
 
 /* Monotonic counts since slack_ws_new(); links_ready is the current number. */
 struct slack_ws_counters {
-    uint64_t envelopes;     /* envelopes handed to on_envelope */
-    uint64_t acks;          /* acks written to a socket */
-    uint64_t not_acked;     /* envelopes refused by on_envelope, or whose ack could not be queued */
-    uint64_t acks_lost;     /* acks queued on a link that closed before they were written */
-    uint64_t reconnects;    /* links lost or retired (each one is replaced) */
-    uint64_t errors;        /* bad + unknown + oversize frames and connect failures */
+    uint64_t envelopes;  /* envelopes handed to on_envelope */
+    uint64_t acks;       /* acks written to a socket */
+    uint64_t not_acked;  /* envelopes refused by on_envelope, or whose ack could not be queued */
+    uint64_t acks_lost;  /* acks queued on a link that closed before they were written */
+    uint64_t reconnects; /* links lost or retired (each one is replaced) */
+    uint64_t errors;     /* bad + unknown + oversize frames and connect failures */
     uint64_t bad_frames;
     uint64_t unknown_frames;
     uint64_t oversize_frames;
     uint64_t connect_failures;
     uint64_t stalls;
-    uint64_t disconnects;   /* disconnect frames received from Slack */
-    uint64_t links_ready;   /* links currently past hello */
+    uint64_t disconnects; /* disconnect frames received from Slack */
+    uint64_t links_ready; /* links currently past hello */
 };
 
 /*
@@ -95,32 +95,31 @@ struct slack_ws_counters {
  * and frees it. Non-zero: no ack (Slack retries events_api; interactive and
  * slash commands are not retried, and the user sees an error).
  */
-typedef int (*slack_ws_envelope_fn)(void *ud, const struct slack_envelope *env,
-                                    cJSON **response);
+typedef int (*slack_ws_envelope_fn)(void *ud, const struct slack_envelope *env, cJSON **response);
 /* Called for everything a log line should say; msg is valid during the call only. */
-typedef void (*slack_ws_note_fn)(void *ud, enum slack_ws_note note, unsigned link,
-                                 const char *msg);
+typedef void (*slack_ws_note_fn)(void *ud, enum slack_ws_note note, unsigned link, const char *msg);
 
 /* Settings; zero means "the default" for every number. */
 struct slack_ws_opts {
-    const char *app_token;      /* xapp-…; required; copied; never in messages */
-    const char *token_name;     /* names the token in fatal messages; NULL: "SLACK_APP_TOKEN" */
-    const char *api_base_url;   /* Web API base for apps.connections.open; NULL: Slack's */
-    unsigned connections;       /* links kept open; default 2, at most SLACK_WS_MAX_CONNECTIONS */
-    long ping_interval_ms;      /* client pings; default 5000; < 0: none */
-    long stall_ms;              /* reconnect when nothing (frame or pong) came for this long; default 30000 */
-    long hello_timeout_ms;      /* a link without hello this long after connecting is dropped; default 10000 */
-    long drain_ms;              /* a retired link whose replacement is ready is closed once no frame
-                                   came for this long (or Slack closes it); default 1000 */
-    long close_timeout_ms;      /* a link that does not finish closing is cut; default 5000 */
-    long backoff_base_ms;       /* first delay after a failure (before jitter); default 1000 */
-    long backoff_cap_ms;        /* longest delay; default 60000 */
-    long too_many_backoff_ms;   /* minimum wait after too_many_websockets; default 30000 */
-    long api_timeout_ms;        /* apps.connections.open, per attempt; default 10000 */
-    size_t max_frame;           /* default and maximum SLACK_WS_MAX_FRAME */
+    const char *app_token;    /* xapp-…; required; copied; never in messages */
+    const char *token_name;   /* names the token in fatal messages; NULL: "SLACK_APP_TOKEN" */
+    const char *api_base_url; /* Web API base for apps.connections.open; NULL: Slack's */
+    unsigned connections;     /* links kept open; default 2, at most SLACK_WS_MAX_CONNECTIONS */
+    long ping_interval_ms;    /* client pings; default 5000; < 0: none */
+    long stall_ms; /* reconnect when nothing (frame or pong) came for this long; default 30000 */
+    long hello_timeout_ms;    /* a link without hello this long after connecting is dropped; default
+                                 10000 */
+    long drain_ms;            /* a retired link whose replacement is ready is closed once no frame
+                                 came for this long (or Slack closes it); default 1000 */
+    long close_timeout_ms;    /* a link that does not finish closing is cut; default 5000 */
+    long backoff_base_ms;     /* first delay after a failure (before jitter); default 1000 */
+    long backoff_cap_ms;      /* longest delay; default 60000 */
+    long too_many_backoff_ms; /* minimum wait after too_many_websockets; default 30000 */
+    long api_timeout_ms;      /* apps.connections.open, per attempt; default 10000 */
+    size_t max_frame;         /* default and maximum SLACK_WS_MAX_FRAME */
     slack_ws_envelope_fn on_envelope; /* required */
-    slack_ws_note_fn on_note;   /* may be NULL */
-    void *ud;                   /* passed to both callbacks */
+    slack_ws_note_fn on_note;         /* may be NULL */
+    void *ud;                         /* passed to both callbacks */
 };
 
 struct slack_ws;

@@ -24,10 +24,11 @@ static void test_parse_ok_with_metadata(void)
 {
     struct slack_api_result res = {0};
     struct bot_err err = {{0}};
-    CHECK_INT(parse("{\"ok\":true,\"warning\":\"already_in_channel\",\"response_metadata\":"
-                    "{\"warnings\":[\"already_in_channel\"],\"next_cursor\":\"dXNlcjpVMEc5V0ZYTlo=\"}}",
-                    200, &res, &err),
-              BOT_OK);
+    CHECK_INT(
+        parse("{\"ok\":true,\"warning\":\"already_in_channel\",\"response_metadata\":"
+              "{\"warnings\":[\"already_in_channel\"],\"next_cursor\":\"dXNlcjpVMEc5V0ZYTlo=\"}}",
+              200, &res, &err),
+        BOT_OK);
     CHECK(res.ok);
     CHECK_STR(res.warning, "already_in_channel");
     CHECK_STR(res.error, "");
@@ -88,7 +89,7 @@ static void test_parse_broken_answers(void)
         "{\"ok\":true,\"channel\":{\"id\":\"C1\"", /* cut off */
         "[true]",
         "\"ok\"",
-        "{\"ok\":\"true\"}",                       /* ok is not a boolean */
+        "{\"ok\":\"true\"}", /* ok is not a boolean */
         "{\"channel\":\"C1\"}",
         "\x01\x02\xff",
     };

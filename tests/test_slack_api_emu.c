@@ -167,8 +167,7 @@ struct pages {
     int stop_after;
 };
 
-static enum bot_rc on_page(void *ud, struct slack_api_result *page, bool *more,
-                           struct bot_err *err)
+static enum bot_rc on_page(void *ud, struct slack_api_result *page, bool *more, struct bot_err *err)
 {
     (void)err;
     struct pages *p = ud;
@@ -218,8 +217,8 @@ static long long log_ms(const char *line)
     if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
                &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
         return -1;
-    long long days_ms = ((long long)tm.tm_mday * 24 * 3600 + tm.tm_hour * 3600 + tm.tm_min * 60 +
-                         tm.tm_sec) * 1000;
+    long long days_ms =
+        ((long long)tm.tm_mday * 24 * 3600 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000;
     return days_ms + ms; /* same month in one test run; enough for differences */
 }
 
@@ -354,7 +353,8 @@ static void test_limiter_avoids_429(void)
     slack_api_free(c);
     CHECK_INT(failures, 0);
     CHECK_INT(retried, 0);
-    CHECK_INT(log_times("POST /api/chat.postMessage 429", t, 64), seen); /* none in the emulator's log */
+    CHECK_INT(log_times("POST /api/chat.postMessage 429", t, 64),
+              seen); /* none in the emulator's log */
 }
 
 static void test_5xx_retried_with_backoff(void)
@@ -453,8 +453,11 @@ static void test_deadline_bounds_the_call(void)
 {
     reset_emu();
     /* Real clock: 1.5 s latency, 1 s per attempt, 2.5 s for the call. */
-    struct slack_api_opts o = {.no_limiter = true, .timeout_ms = 1000, .deadline_ms = 2500,
-                               .max_attempts = 10, .backoff_base_ms = 100};
+    struct slack_api_opts o = {.no_limiter = true,
+                               .timeout_ms = 1000,
+                               .deadline_ms = 2500,
+                               .max_attempts = 10,
+                               .backoff_base_ms = 100};
     struct slack_api *c = client(&o, NULL);
     CHECK(c != NULL);
     CHECK(fault("{\"method\":\"auth.test\",\"latency_ms\":1500}"));
@@ -511,8 +514,8 @@ static void test_connection_refused(void)
     /* Nothing listens on port 1: a network error after the attempts, quickly. */
     struct fake_time ft = {0};
     struct slack_api_hooks h = {fake_now, fake_sleep, NULL, &ft};
-    struct slack_api_opts o = {.no_limiter = true, .base_url = "http://127.0.0.1:1/api/",
-                               .max_attempts = 3};
+    struct slack_api_opts o = {
+        .no_limiter = true, .base_url = "http://127.0.0.1:1/api/", .max_attempts = 3};
     struct slack_api *c = client(&o, &h);
     CHECK(c != NULL);
     struct slack_api_result res = {0};
@@ -592,16 +595,17 @@ static void raw_stop(struct raw_server *s)
 static void test_not_json_and_cut_off_answers(void)
 {
     struct raw_server s = {
-        .answers = {
-            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 22\r\n"
-            "Connection: close\r\n\r\n<html>maintenance</html>",
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
-            "Connection: close\r\n\r\n{\"ok\":true,\"channel\":{\"id\":",
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n"
-            "Connection: close\r\n\r\n{\"ok\":true,\"chan",
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
-            "Connection: close\r\n\r\n{\"ok\":true}",
-        },
+        .answers =
+            {
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 22\r\n"
+                "Connection: close\r\n\r\n<html>maintenance</html>",
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
+                "Connection: close\r\n\r\n{\"ok\":true,\"channel\":{\"id\":",
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n"
+                "Connection: close\r\n\r\n{\"ok\":true,\"chan",
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
+                "Connection: close\r\n\r\n{\"ok\":true}",
+            },
         .n = 4,
     };
     CHECK(raw_start(&s));

@@ -161,8 +161,8 @@ static cJSON *request(const struct emu_proc *e, const char *cmd, const char *bod
     if (cc == CURLE_OK)
         out = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
     if (cc != CURLE_OK || out == NULL)
-        fprintf(stderr, "emulator /_emu/%s: %s (HTTP %ld): %.300s\n", cmd,
-                curl_easy_strerror(cc), st, buf_str(&b));
+        fprintf(stderr, "emulator /_emu/%s: %s (HTTP %ld): %.300s\n", cmd, curl_easy_strerror(cc),
+                st, buf_str(&b));
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     buf_free(&b);

@@ -62,9 +62,9 @@ static void test_events_api_missing_payload_fields(void)
 {
     /* A payload without event_id or event is handed on; the caller keys on envelope_id. */
     struct slack_envelope env;
-    CHECK_INT(parse_str("{\"envelope_id\":\"e3\",\"type\":\"events_api\",\"payload\":[1]}", &env,
-                        NULL),
-              BOT_OK);
+    CHECK_INT(
+        parse_str("{\"envelope_id\":\"e3\",\"type\":\"events_api\",\"payload\":[1]}", &env, NULL),
+        BOT_OK);
     CHECK(env.event_id == NULL && env.event_type == NULL && env.payload_type == NULL);
     CHECK(cJSON_IsArray(env.payload));
     slack_envelope_free(&env);
@@ -133,13 +133,13 @@ static void test_bad_frames(void)
     static const char *const bad[] = {
         "",
         "{",
-        "{\"type\":\"hello\"",              /* cut off */
+        "{\"type\":\"hello\"", /* cut off */
         "not json at all",
-        "[1,2,3]",                          /* not an object */
+        "[1,2,3]", /* not an object */
         "\"hello\"",
-        "{}",                               /* no type */
-        "{\"type\":5}",                     /* type not a string */
-        "{\"type\":\"events_api\"}",        /* no envelope_id */
+        "{}",                        /* no type */
+        "{\"type\":5}",              /* type not a string */
+        "{\"type\":\"events_api\"}", /* no envelope_id */
         "{\"type\":\"interactive\",\"envelope_id\":\"\"}",
         "{\"type\":\"slash_commands\",\"envelope_id\":42}",
         "{\"type\":\"hello\"} trailing",
@@ -222,8 +222,8 @@ static const struct expect expects[] = {
      SLACK_DISC_REFRESH_REQUESTED, -1},
     {"disconnect_too_many_websockets.captured-bolt-js-issue-2238.json", SLACK_ENV_DISCONNECT, NULL,
      NULL, NULL, false, SLACK_DISC_TOO_MANY_WEBSOCKETS, -1},
-    {"disconnect_too_many_websockets.python-slack-sdk.json", SLACK_ENV_DISCONNECT, NULL, NULL,
-     NULL, false, SLACK_DISC_TOO_MANY_WEBSOCKETS, 2},
+    {"disconnect_too_many_websockets.python-slack-sdk.json", SLACK_ENV_DISCONNECT, NULL, NULL, NULL,
+     false, SLACK_DISC_TOO_MANY_WEBSOCKETS, 2},
     {"disconnect_warning.docs.json", SLACK_ENV_DISCONNECT, NULL, NULL, NULL, false,
      SLACK_DISC_WARNING, -1},
     {"events_api_app_mention.java-slack-sdk.json", SLACK_ENV_EVENTS_API, "xxx-11-222-yyy-zzz",
@@ -310,8 +310,8 @@ static void check_one(const char *rel, const char *path)
         }
         struct buf b;
         buf_init(&b, SLACK_ACK_MAX);
-        enum bot_rc arc = slack_envelope_ack(&b, cJSON_IsString(id) ? id->valuestring : "E1",
-                                             payload, &err);
+        enum bot_rc arc =
+            slack_envelope_ack(&b, cJSON_IsString(id) ? id->valuestring : "E1", payload, &err);
         cJSON *got = arc == BOT_OK ? cJSON_Parse(buf_str(&b)) : NULL;
         bool same = got && cJSON_Compare(got, expect ? expect : want, 1);
         cJSON_Delete(got);

@@ -16,7 +16,7 @@ static void test_backoff_grows_caps_and_jitters(void)
     CHECK_INT(slack_backoff_ms(1, 500, 8000, 0), 500);
     CHECK_INT(slack_backoff_ms(2, 500, 8000, 0), 1000);
     CHECK_INT(slack_backoff_ms(4, 500, 8000, 0), 4000);
-    CHECK_INT(slack_backoff_ms(5, 500, 8000, 0), 4000); /* capped at 8000, half is 4000 */
+    CHECK_INT(slack_backoff_ms(5, 500, 8000, 0), 4000);  /* capped at 8000, half is 4000 */
     CHECK_INT(slack_backoff_ms(60, 500, 8000, 0), 4000); /* no overflow for large attempts */
     CHECK_INT(slack_backoff_ms(1000, 500, 8000, 4000), 8000);
     CHECK_INT(slack_backoff_ms(0, 0, 8000, 7), 0);
@@ -75,8 +75,7 @@ static void test_burst_then_spacing(void)
     CHECK_INT(wait, 0);
     /* After a quiet spell the burst is back. */
     for (int i = 0; i < 3; i++) {
-        CHECK_INT(slack_rl_acquire(rl, "conversations.create", NULL, 100000, 60000, &wait),
-                  BOT_OK);
+        CHECK_INT(slack_rl_acquire(rl, "conversations.create", NULL, 100000, 60000, &wait), BOT_OK);
         CHECK_INT(wait, 0);
     }
     slack_rl_free(rl);

@@ -35,7 +35,7 @@
 #include "test_slack_emu.h"
 #include "xmalloc.h"
 
-#define MAX_SEEN 4096
+#define MAX_SEEN  4096
 #define MAX_NOTES 1024
 
 struct seen {
@@ -261,8 +261,8 @@ static void scenario_basic(void)
     pthread_mutex_lock(&h.mu);
     struct seen *s0 = seen_find(id);
     bool ok0 = s0 && strcmp(s0->type, "slash_commands") == 0 && s0->count == 1;
-    bool ok1 = h.nseen == 2 && strcmp(h.seen[1].event_id, "Ev0BASIC") == 0 &&
-               h.seen[1].retry_attempt == 0;
+    bool ok1 =
+        h.nseen == 2 && strcmp(h.seen[1].event_id, "Ev0BASIC") == 0 && h.seen[1].retry_attempt == 0;
     pthread_mutex_unlock(&h.mu);
     CHECK(ok0);
     CHECK(ok1);
@@ -360,11 +360,9 @@ static void scenario_refresh(void)
         int closed_at = -1, ready_after = -1;
         for (int j = i + 1; j < h.nnotes; j++) {
             if (closed_at < 0 && h.notes[j].link == old &&
-                (h.notes[j].kind == SLACK_WS_NOTE_CLOSED ||
-                 h.notes[j].kind == SLACK_WS_NOTE_STALL))
+                (h.notes[j].kind == SLACK_WS_NOTE_CLOSED || h.notes[j].kind == SLACK_WS_NOTE_STALL))
                 closed_at = j;
-            if (ready_after < 0 && h.notes[j].kind == SLACK_WS_NOTE_READY &&
-                h.notes[j].link > old)
+            if (ready_after < 0 && h.notes[j].kind == SLACK_WS_NOTE_READY && h.notes[j].link > old)
                 ready_after = j;
         }
         if (ready_after < 0 || (closed_at >= 0 && closed_at < ready_after))
@@ -422,7 +420,8 @@ static void scenario_too_many(void)
     /* backed off: not a storm of refused links */
     cJSON *r = emu_get(&h.emu, "connections", NULL);
     const cJSON *sm = cJSON_GetObjectItemCaseSensitive(r, "socket_mode");
-    double tm = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sm, "too_many_websockets_total"));
+    double tm =
+        cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sm, "too_many_websockets_total"));
     cJSON_Delete(r);
     CHECK_MSG(tm >= 1 && tm <= 4, "too_many_websockets_total %g", tm);
 }
@@ -463,11 +462,11 @@ enum script { SCRIPT_FRAMES, SCRIPT_STALL };
 
 static struct {
     enum script script;
-    int conns;          /* websocket connections accepted */
-    int step;           /* next frame of the script on the current connection */
-    int acks;           /* ack frames received */
+    int conns; /* websocket connections accepted */
+    int step;  /* next frame of the script on the current connection */
+    int acks;  /* ack frames received */
     char ack_ids[8][64];
-    int http_port;      /* of the canned apps.connections.open answer */
+    int http_port; /* of the canned apps.connections.open answer */
     int ws_port;
     int listen_fd;
     pthread_t http_th;
@@ -475,7 +474,8 @@ static struct {
 } fake;
 
 /* Text frames (and how to send them) of the "frames" script, after hello. */
-static const char big_prefix[] = "{\"type\":\"events_api\",\"envelope_id\":\"E-BIG\",\"payload\":{\"x\":\"";
+static const char big_prefix[] =
+    "{\"type\":\"events_api\",\"envelope_id\":\"E-BIG\",\"payload\":{\"x\":\"";
 
 static int fake_write(struct lws *wsi, const char *text, size_t len, int flags)
 {
@@ -498,8 +498,10 @@ static int fake_script_step(struct lws *wsi)
     if (fake.script == SCRIPT_STALL)
         return 1; /* the first connection: hello, then silence */
     switch (s) {
-    case 1: return fake_write(wsi, "this is not json", 16, LWS_WRITE_TEXT);
-    case 2: return fake_write(wsi, "\x01\x02\x03", 3, LWS_WRITE_BINARY);
+    case 1:
+        return fake_write(wsi, "this is not json", 16, LWS_WRITE_TEXT);
+    case 2:
+        return fake_write(wsi, "\x01\x02\x03", 3, LWS_WRITE_BINARY);
     case 3: {
         /* 10 000 bytes against the client's 4 096-byte cap */
         size_t len = 10000;
@@ -511,19 +513,26 @@ static int fake_script_step(struct lws *wsi)
         free(t);
         return r;
     }
-    case 4: return fake_write(wsi, "{\"type\":\"brand_new_type\",\"envelope_id\":\"E-NEW\"}", 47,
-                              LWS_WRITE_TEXT);
-    case 5: return fake_write(wsi, "{\"type\":\"interactive\",\"payload\":{}}", 35, LWS_WRITE_TEXT);
+    case 4:
+        return fake_write(wsi, "{\"type\":\"brand_new_type\",\"envelope_id\":\"E-NEW\"}", 47,
+                          LWS_WRITE_TEXT);
+    case 5:
+        return fake_write(wsi, "{\"type\":\"interactive\",\"payload\":{}}", 35, LWS_WRITE_TEXT);
     /* one envelope in three fragments */
-    case 6: return fake_write(wsi, "{\"type\":\"slash_commands\",", 25,
-                              LWS_WRITE_TEXT | LWS_WRITE_NO_FIN);
-    case 7: return fake_write(wsi, "\"envelope_id\":\"E-FRAG\",", 23,
-                              LWS_WRITE_CONTINUATION | LWS_WRITE_NO_FIN);
-    case 8: return fake_write(wsi, "\"payload\":{\"command\":\"/incident\"}}", 34,
-                              LWS_WRITE_CONTINUATION);
-    case 9: return fake_write(wsi, "{\"type\":\"slash_commands\",\"envelope_id\":\"E-LAST\"}", 48,
-                              LWS_WRITE_TEXT);
-    default: return 1; /* done */
+    case 6:
+        return fake_write(wsi, "{\"type\":\"slash_commands\",", 25,
+                          LWS_WRITE_TEXT | LWS_WRITE_NO_FIN);
+    case 7:
+        return fake_write(wsi, "\"envelope_id\":\"E-FRAG\",", 23,
+                          LWS_WRITE_CONTINUATION | LWS_WRITE_NO_FIN);
+    case 8:
+        return fake_write(wsi, "\"payload\":{\"command\":\"/incident\"}}", 34,
+                          LWS_WRITE_CONTINUATION);
+    case 9:
+        return fake_write(wsi, "{\"type\":\"slash_commands\",\"envelope_id\":\"E-LAST\"}", 48,
+                          LWS_WRITE_TEXT);
+    default:
+        return 1; /* done */
     }
 }
 
@@ -578,8 +587,9 @@ static void *fake_http(void *arg)
         ssize_t r = read(c, req, sizeof(req));
         (void)r;
         char body[160], resp[512];
-        int bl = snprintf(body, sizeof(body), "{\"ok\":true,\"url\":\"ws://127.0.0.1:%d/link/?ticket=t\"}",
-                          fake.ws_port);
+        int bl =
+            snprintf(body, sizeof(body),
+                     "{\"ok\":true,\"url\":\"ws://127.0.0.1:%d/link/?ticket=t\"}", fake.ws_port);
         int rl = snprintf(resp, sizeof(resp),
                           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                           "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
@@ -674,8 +684,12 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
     {"basic", scenario_basic, false, {NULL}, NULL, 2},
-    {"refused", scenario_refused, false,
-     {"--ack-timeout-ms", "300", "--retry-delays-ms", "100,60000,300000", NULL}, NULL, 1},
+    {"refused",
+     scenario_refused,
+     false,
+     {"--ack-timeout-ms", "300", "--retry-delays-ms", "100,60000,300000", NULL},
+     NULL,
+     1},
     {"refresh", scenario_refresh, false, {"--refresh-grace-ms", "1500", NULL}, NULL, 2},
     {"drop", scenario_drop, false, {NULL}, NULL, 2},
     {"link_disabled", scenario_link_disabled, false, {NULL}, NULL, 1},
@@ -819,8 +833,8 @@ int main(int argc, char **argv)
     lws_context_destroy(h.ctx);
     slack_ws_free(h.ws);
 
-    bool want_fatal = strcmp(current->name, "link_disabled") == 0 ||
-                      strcmp(current->name, "bad_token") == 0;
+    bool want_fatal =
+        strcmp(current->name, "link_disabled") == 0 || strcmp(current->name, "bad_token") == 0;
     if (failed != want_fatal || (want_fatal && !names_token)) {
         fprintf(stderr, "fatal %d (wanted %d): \"%s\"\n", failed, want_fatal, why);
         check_failed++;
