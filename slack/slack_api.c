@@ -529,6 +529,7 @@ static void snippet(const char *body, size_t len, char *out, size_t outlen)
     out[j] = '\0';
 }
 
+/* Copies a Slack code; longer ones are cut at len - 1 bytes (see SLACK_API_MAX_CODE). */
 static void copy_code(char *dst, size_t len, const cJSON *v)
 {
     dst[0] = '\0';

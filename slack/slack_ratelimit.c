@@ -185,7 +185,11 @@ static struct bucket *bucket_get(struct slack_rl *rl, const char *key, double no
     return b;
 }
 
-/* Fills key with "method" or "method#channel" for per-channel methods. */
+/*
+ * Fills key with "method" or "method#channel" for per-channel methods.
+ * Truncation is harmless and deliberate: a key cut at SLACK_RL_MAX_KEY
+ * only shares its bucket with another key of the same first 127 bytes.
+ */
 static void make_keys(const char *method, const char *channel, char *key, size_t keylen,
                       bool *per_channel)
 {

@@ -32,8 +32,9 @@
 #define RX_CHUNK      16384         /* lws rx buffer: frames larger than this come in pieces */
 #define RX_KEEP       (64 * 1024)   /* a reassembly buffer grown past this is released after use */
 #define SHORT_LIFE_US (1000 * 1000) /* a link closed this soon after hello counts as a failure */
-#define RETIRE_MAX_US (30 * 1000000LL) /* a replaced link still busy is closed after this anyway   \
-                                        */
+#define RETIRE_MAX_US                                                                              \
+    (30 * 1000000LL) /* a replaced link still busy is closed after this anyway                     \
+                      */
 #define PING_PAYLOAD "incidentd"
 
 enum link_state { L_FREE = 0, L_CONNECTING, L_OPEN, L_READY, L_CLOSING };
@@ -140,6 +141,8 @@ static void note(struct slack_ws *ws, enum slack_ws_note kind, unsigned link, co
     va_end(ap);
     if (n < 0)
         msg[0] = '\0';
+    else if ((size_t)n >= sizeof(msg))
+        memcpy(msg + sizeof(msg) - 4, "...", 4); /* a cut note says so */
     ws->o.on_note(ws->o.ud, kind, link, msg);
 }
 
@@ -298,7 +301,7 @@ static void fatal_stop(struct slack_ws *ws, const char *msg)
     if (ws->fatal)
         return;
     ws->fatal = true;
-    snprintf(ws->fatal_msg, sizeof(ws->fatal_msg), "%s", msg);
+    snprintf(ws->fatal_msg, sizeof(ws->fatal_msg), "%s", msg); /* both are BOT_ERR_MAX */
     note(ws, SLACK_WS_NOTE_FATAL, 0, "%s", msg);
     slack_ws_stop(ws);
 }
@@ -343,11 +346,12 @@ static void link_open(struct slack_ws *ws, const char *url)
     l->ws = ws;
     l->id = ++ws->next_id;
     buf_init(&l->rx, ws->o.max_frame);
-    snprintf(l->url, sizeof(l->url), "%s", url);
+    int n = snprintf(l->url, sizeof(l->url), "%s", url);
 
     const char *prot = NULL, *addr = NULL, *path = NULL;
     int port = 0;
-    if (lws_parse_uri(l->url, &prot, &addr, &port, &path) != 0 || addr == NULL || addr[0] == '\0') {
+    if (n < 0 || (size_t)n >= sizeof(l->url) ||
+        lws_parse_uri(l->url, &prot, &addr, &port, &path) != 0 || addr == NULL || addr[0] == '\0') {
         link_release(l);
         failure(ws, 0, "apps.connections.open gave a URL that does not parse");
         return;
@@ -366,7 +370,13 @@ static void link_open(struct slack_ws *ws, const char *url)
         fatal_stop(ws, msg);
         return;
     }
-    snprintf(l->path, sizeof(l->path), "/%s", path ? path : "");
+    /* path is a piece of url, so it fits; checked all the same */
+    n = snprintf(l->path, sizeof(l->path), "/%s", path ? path : "");
+    if (n < 0 || (size_t)n >= sizeof(l->path)) {
+        link_release(l);
+        failure(ws, 0, "apps.connections.open gave an overlong URL");
+        return;
+    }
 
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
