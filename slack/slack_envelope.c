@@ -127,6 +127,8 @@ enum bot_rc slack_envelope_parse(const char *text, size_t len, struct slack_enve
         return bot_err_set(err, BOT_EPROTO, "frame has no string \"type\"");
     }
     env->root = root;
+    env->raw = text;
+    env->raw_len = len;
     env->type_name = type;
     for (size_t i = 0; i < NELEM(env_types); i++)
         if (strcmp(type, env_types[i].name) == 0)

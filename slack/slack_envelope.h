@@ -60,6 +60,14 @@ struct slack_envelope {
     long approximate_connection_time; /* hello: seconds until Slack refreshes the link; -1 when
                                          absent */
     cJSON *root;                      /* the whole frame; owned, freed by slack_envelope_free() */
+    /*
+     * The frame text given to slack_envelope_parse(): borrowed, not
+     * NUL-terminated, valid as long as the caller's text (in slack_ws
+     * callbacks: during the call). Store it as received to replay it
+     * through slack_envelope_parse() later.
+     */
+    const char *raw;
+    size_t raw_len;
 };
 
 /*

@@ -35,6 +35,7 @@ static void test_slash_command(void)
     CHECK(env.event_id == NULL);
     CHECK(cJSON_IsObject(env.payload));
     CHECK_INT(env.retry_attempt, -1);
+    CHECK(env.raw == f && env.raw_len == strlen(f));
     slack_envelope_free(&env);
     CHECK(env.root == NULL);
     slack_envelope_free(&env); /* twice is harmless */
