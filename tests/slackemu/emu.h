@@ -434,6 +434,9 @@ void emu_sock_tick(struct emu *emu);
 /* ---- emu_env.c: envelopes, acks, retries, latency ---- */
 enum emu_env_type { EMU_ENV_EVENTS_API, EMU_ENV_SLASH, EMU_ENV_INTERACTIVE };
 struct emu_env *emu_env_new(void);
+/* Cancels the env's timers; call before the lws_context goes away. */
+void emu_env_stop(struct emu *emu);
+/* Frees e; its timers must already be cancelled (emu_env_stop). */
 void emu_env_free(struct emu_env *e);
 void emu_env_reset(struct emu *emu);
 /* Delivers payload (taken) as a new envelope. ctx (taken, may be NULL) is handed back to

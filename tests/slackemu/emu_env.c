@@ -16,7 +16,8 @@
 #include "xmalloc.h"
 
 #define HASH_BUCKETS   (1u << 16)
-#define FLOOD_MAX_TICK 5000 /* envelopes a single tick may send while catching up */
+#define FLOOD_MAX_TICK 5000 /* envelopes a single step may send while catching up */
+#define FLOOD_STEP_US  1000 /* flood pacing step */
 
 enum env_status { E_QUEUED, E_SENT, E_ACKED, E_TIMED_OUT, E_UNDELIVERED };
 
@@ -51,6 +52,8 @@ struct envelope {
 };
 
 struct flood {
+    struct emu *emu;
+    lws_sorted_usec_list_t sul; /* paces the flood at 1 ms steps */
     bool active;
     long count, sent;
     double rate;
@@ -110,6 +113,7 @@ struct emu_env *emu_env_new(void)
 
 static void clear(struct emu_env *e)
 {
+    lws_sul_cancel(&e->flood.sul);
     struct envelope *v = e->all;
     while (v) {
         struct envelope *n = v->anext;
@@ -128,6 +132,12 @@ static void clear(struct emu_env *e)
     free(e->acks);
     free(e->lat);
     memset(e, 0, sizeof *e);
+}
+
+void emu_env_stop(struct emu *emu)
+{
+    lws_sul_cancel(&emu->env->flood.sul);
+    emu->env->flood.active = false;
 }
 
 void emu_env_free(struct emu_env *e)
@@ -396,8 +406,6 @@ static void expire(struct emu *emu, struct envelope *v)
     emu_ctl_poke(emu);
 }
 
-static void flood_tick(struct emu *emu, int64_t now);
-
 void emu_env_tick(struct emu *emu)
 {
     struct emu_env *e = emu->env;
@@ -436,7 +444,6 @@ void emu_env_tick(struct emu *emu)
         due = ev->rnext;
         event_attempt(emu, ev);
     }
-    flood_tick(emu, now);
 }
 
 /* ---------- reports ---------- */
@@ -618,6 +625,8 @@ static char *flood_payload(struct emu *emu, enum emu_env_type type, long n)
         seq);
 }
 
+static void flood_step(lws_sorted_usec_list_t *sul);
+
 static void flood_tick(struct emu *emu, int64_t now)
 {
     struct flood *f = &emu->env->flood;
@@ -638,7 +647,15 @@ static void flood_tick(struct emu *emu, int64_t now)
         f->end_us = now;
         emu_log(emu, "flood done: %ld envelopes in %.3fs", f->sent,
                 (double)(now - f->start_us) / 1e6);
+        return;
     }
+    lws_sul_schedule(emu->lws, 0, &f->sul, flood_step, FLOOD_STEP_US);
+}
+
+static void flood_step(lws_sorted_usec_list_t *sul)
+{
+    struct flood *f = lws_container_of(sul, struct flood, sul);
+    flood_tick(f->emu, emu_mono_us());
 }
 
 const char *emu_env_flood(struct emu *emu, long count, double rate, const char *type)
@@ -659,7 +676,9 @@ const char *emu_env_flood(struct emu *emu, long count, double rate, const char *
         return "invalid_type";
     if (emu_sock_count(emu) == 0)
         return "no_connection";
+    lws_sul_cancel(&f->sul);
     memset(f, 0, sizeof *f);
+    f->emu = emu;
     f->active = true;
     f->count = count;
     f->rate = rate;

@@ -268,6 +268,7 @@ int main(int argc, char **argv)
 out:
     if (emu->lws) {
         lws_sul_cancel(&emu->sul_tick);
+        emu_env_stop(emu);
         lws_context_destroy(emu->lws);
     }
     emu_api_free(emu->api);
