@@ -170,19 +170,19 @@ enum bot_rc slack_envelope_parse(const char *text, size_t len, struct slack_enve
             if (cJSON_IsObject(ev))
                 env->event_type = get_str(ev, "type");
         }
-        /* events need an envelope_id like the others */
-        /* fall through */
+        break;
     case SLACK_ENV_INTERACTIVE:
     case SLACK_ENV_SLASH_COMMANDS:
-        if (env->envelope_id == NULL) {
-            enum bot_rc rc = bot_err_set(err, BOT_EPROTO, "%s envelope without \"envelope_id\"",
-                                         slack_env_type_name(env->type));
-            slack_envelope_free(env);
-            return rc;
-        }
-        break;
     case SLACK_ENV_UNKNOWN:
         break;
+    }
+    bool is_envelope = env->type == SLACK_ENV_EVENTS_API || env->type == SLACK_ENV_INTERACTIVE ||
+                       env->type == SLACK_ENV_SLASH_COMMANDS;
+    if (is_envelope && env->envelope_id == NULL) {
+        enum bot_rc rc = bot_err_set(err, BOT_EPROTO, "%s envelope without \"envelope_id\"",
+                                     slack_env_type_name(env->type));
+        slack_envelope_free(env);
+        return rc;
     }
     return BOT_OK;
 }

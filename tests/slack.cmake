@@ -35,3 +35,11 @@ if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/slackemu/CMakeLists.txt)
     set_tests_properties(test_slack_ws_${scenario} PROPERTIES TIMEOUT 300 LABELS "integration")
   endforeach()
 endif()
+
+# libFuzzer target for envelope and Web API answer decoding; clang only.
+if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  add_executable(fuzz_slack fuzz/fuzz_slack.c)
+  target_link_libraries(fuzz_slack PRIVATE incidentd_slack)
+  target_compile_options(fuzz_slack PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_slack PRIVATE -fsanitize=fuzzer,address,undefined)
+endif()
