@@ -29,7 +29,7 @@ if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/slackemu/CMakeLists.txt)
   target_include_directories(test_slack_ws_emu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(test_slack_ws_emu PRIVATE incidentd_slack Threads::Threads)
   foreach(scenario basic refused refresh drop link_disabled bad_token too_many backoff frames
-                   stall)
+                   stall insecure)
     add_test(NAME test_slack_ws_${scenario}
              COMMAND test_slack_ws_emu $<TARGET_FILE:slackemu> ${scenario})
     set_tests_properties(test_slack_ws_${scenario} PROPERTIES TIMEOUT 300 LABELS "integration")

@@ -458,7 +458,7 @@ static void scenario_backoff(void)
 
 /* ---- the scripted server: frames the emulator does not send ---------------- */
 
-enum script { SCRIPT_FRAMES, SCRIPT_STALL };
+enum script { SCRIPT_FRAMES, SCRIPT_STALL, SCRIPT_INSECURE };
 
 static struct {
     enum script script;
@@ -587,9 +587,10 @@ static void *fake_http(void *arg)
         ssize_t r = read(c, req, sizeof(req));
         (void)r;
         char body[160], resp[512];
+        /* SCRIPT_INSECURE: plain ws:// to a host that is not loopback */
         int bl =
-            snprintf(body, sizeof(body),
-                     "{\"ok\":true,\"url\":\"ws://127.0.0.1:%d/link/?ticket=t\"}", fake.ws_port);
+            snprintf(body, sizeof(body), "{\"ok\":true,\"url\":\"ws://%s:%d/link/?ticket=t\"}",
+                     fake.script == SCRIPT_INSECURE ? "10.255.255.1" : "127.0.0.1", fake.ws_port);
         int rl = snprintf(resp, sizeof(resp),
                           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                           "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
@@ -671,6 +672,16 @@ static void scenario_stall(void)
     CHECK(counters().connect_failures >= 1); /* no hello counts as a failed connect */
 }
 
+static void scenario_insecure(void)
+{
+    CHECK(wait_notes(SLACK_WS_NOTE_FATAL, 1, 30000));
+    CHECK_INT(count_notes(SLACK_WS_NOTE_CONNECTING), 0); /* refused before any connect */
+    pthread_mutex_lock(&h.mu);
+    bool says = strstr(h.notes[h.nnotes - 1].msg, "unencrypted ws://") != NULL;
+    pthread_mutex_unlock(&h.mu);
+    CHECK(says);
+}
+
 /* ---- the loop ------------------------------------------------------------- */
 
 struct scenario {
@@ -698,6 +709,7 @@ static const struct scenario scenarios[] = {
     {"backoff", scenario_backoff, false, {NULL}, NULL, 1},
     {"frames", scenario_frames, true, {NULL}, NULL, 1},
     {"stall", scenario_stall, true, {NULL}, NULL, 1},
+    {"insecure", scenario_insecure, true, {NULL}, NULL, 1},
 };
 
 static const struct scenario *current;
@@ -744,7 +756,9 @@ int main(int argc, char **argv)
     if (current->fake_server) {
         if (!fake_http_start())
             return 1;
-        fake.script = strcmp(current->name, "stall") == 0 ? SCRIPT_STALL : SCRIPT_FRAMES;
+        fake.script = strcmp(current->name, "stall") == 0      ? SCRIPT_STALL
+                      : strcmp(current->name, "insecure") == 0 ? SCRIPT_INSECURE
+                                                               : SCRIPT_FRAMES;
         snprintf(api_base, sizeof(api_base), "http://127.0.0.1:%d/api/", fake.http_port);
     } else {
         if (!emu_start(&h.emu, argv[1], current->emu_args))
@@ -835,7 +849,10 @@ int main(int argc, char **argv)
 
     bool want_fatal =
         strcmp(current->name, "link_disabled") == 0 || strcmp(current->name, "bad_token") == 0;
-    if (failed != want_fatal || (want_fatal && !names_token)) {
+    bool insecure = strcmp(current->name, "insecure") == 0;
+    if (insecure && failed) {
+        /* fatal, as wanted, but about the URL rather than the token */
+    } else if (failed != want_fatal || (want_fatal && !names_token)) {
         fprintf(stderr, "fatal %d (wanted %d): \"%s\"\n", failed, want_fatal, why);
         check_failed++;
     }
