@@ -528,6 +528,30 @@ static void test_connection_refused(void)
     slack_api_free(c);
 }
 
+static void test_response_url(void)
+{
+    reset_emu();
+    struct slack_api_opts o = {0};
+    struct slack_api *c = client(&o, NULL);
+    CHECK(c != NULL);
+    cJSON *r = emu_ctl(&emu, "slash", "{\"command\":\"/incident\",\"text\":\"help\"}", NULL);
+    const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "response_url"));
+    char url[512];
+    snprintf(url, sizeof(url), "%s", u ? u : "");
+    cJSON_Delete(r);
+    CHECK(url[0] != '\0');
+    cJSON *msg = cJSON_Parse("{\"response_type\":\"ephemeral\",\"text\":\"usage: /incident\"}");
+    struct slack_api_result res = {0};
+    struct bot_err err = {{0}};
+    CHECK_INT(slack_api_post_url(c, url, msg, &res, &err), BOT_OK);
+    CHECK(res.ok);
+    /* only http(s), and never with the token: the emulator would refuse a replayed URL anyway */
+    CHECK_INT(slack_api_post_url(c, "ftp://127.0.0.1/x", msg, &res, &err), BOT_EINVAL);
+    cJSON_Delete(msg);
+    slack_api_result_free(&res);
+    slack_api_free(c);
+}
+
 /* ---- canned raw answers the emulator does not produce -------------------- */
 
 struct raw_server {
@@ -666,6 +690,7 @@ int main(int argc, char **argv)
     RUN(test_deadline_bounds_the_call);
     RUN(test_abort_from_another_thread);
     RUN(test_connection_refused);
+    RUN(test_response_url);
     RUN(test_not_json_and_cut_off_answers);
     emu_stop(&emu, check_failed > 0);
     slack_api_global_cleanup();
