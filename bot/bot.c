@@ -105,6 +105,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
     so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
+    so.autocheckpoint = 0; /* the worker checkpoints, so no ack waits for one */
     rc = store_open_opts(cfg->store_path, &so, &b->store, err);
     if (rc)
         goto fail;

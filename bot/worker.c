@@ -134,6 +134,7 @@ static void process_one(struct worker *w, struct store_inbox_row *row)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
+    unsigned since_checkpoint = 1; /* one at start: the WAL may be long after a crash */
     for (;;) {
         pthread_mutex_lock(&w->lock);
         bool stop = w->stop;
@@ -150,10 +151,19 @@ static void *worker_main(void *arg)
         if (rc == BOT_OK) {
             process_one(w, &row);
             store_inbox_row_clear(&row);
-            continue;
-        }
-        if (rc != BOT_ENOTFOUND)
+            if (++since_checkpoint < WORKER_CHECKPOINT_EVERY)
+                continue;
+        } else if (rc != BOT_ENOTFOUND) {
             log_error("cannot read the inbox", "error", err.msg);
+        }
+        /* The loop thread's connection never checkpoints (an ack must not wait for it). */
+        if (since_checkpoint > 0) {
+            if (store_checkpoint(w->store, &err) != BOT_OK)
+                log_warn("checkpoint failed", "error", err.msg);
+            since_checkpoint = 0;
+        }
+        if (rc == BOT_OK)
+            continue;
 
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

@@ -15,6 +15,7 @@
 
 #define WORKER_MAX_ATTEMPTS 3 /* claims of one envelope before it is failed for good */
 #define WORKER_POLL_MS 1000   /* the worker looks at the inbox at least this often */
+#define WORKER_CHECKPOINT_EVERY 500 /* envelopes between WAL checkpoints under load */
 
 struct worker;
 struct slack_rl;

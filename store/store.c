@@ -216,6 +216,7 @@ void store_opts_init(struct store_opts *opts)
 {
     opts->busy_timeout_ms = STORE_BUSY_TIMEOUT_MS_DEFAULT;
     opts->sync = STORE_SYNC_FULL;
+    opts->autocheckpoint = 1;
 }
 
 int store_schema_latest(void)
@@ -394,6 +395,11 @@ static enum bot_rc open_conn(const char *path, const struct store_opts *opts, st
     rc = store_exec(s, sql, "setting synchronous", err);
     if (rc)
         goto out;
+    if (!opts->autocheckpoint) {
+        rc = store_exec(s, "PRAGMA wal_autocheckpoint = 0", "disabling checkpoints", err);
+        if (rc)
+            goto out;
+    }
     /* Per connection, and a no-op inside a transaction: set before anything else runs. */
     rc = store_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err);
     if (rc)
@@ -565,6 +571,17 @@ void store_close(struct store *s)
 enum bot_rc store_schema_version(struct store *s, int *version, struct bot_err *err)
 {
     return pragma_int(s, "PRAGMA user_version", version, err);
+}
+
+enum bot_rc store_checkpoint(struct store *s, struct bot_err *err)
+{
+    int n_log = 0, n_ckpt = 0;
+    int src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, &n_ckpt);
+    if (src == SQLITE_OK)
+        return BOT_OK;
+    if (src == SQLITE_BUSY || src == SQLITE_LOCKED)
+        return bot_err_set(err, BOT_EBUSY, "checkpoint of %s: busy", s->path);
+    return bot_err_set(err, BOT_EDB, "checkpoint of %s: %s", s->path, sqlite3_errmsg(s->db));
 }
 
 enum bot_rc store_ping(struct store *s, struct bot_err *err)

@@ -55,6 +55,14 @@ enum store_sync {
 struct store_opts {
     int64_t busy_timeout_ms; /* 0..600000; how long to wait for a lock */
     enum store_sync sync;
+    /*
+     * false: this connection never checkpoints the WAL by itself (SQLite
+     * would do it inside a commit once the WAL is 1000 pages long, stalling
+     * that commit); another connection calls store_checkpoint() instead.
+     * The loop thread's connection uses this so that acks never wait for a
+     * checkpoint. Default true.
+     */
+    int autocheckpoint;
 };
 
 /* The defaults: STORE_BUSY_TIMEOUT_MS_DEFAULT, STORE_SYNC_FULL. */
@@ -88,6 +96,12 @@ int store_schema_latest(void);
 enum bot_rc store_schema_version(struct store *s, int *version, struct bot_err *err) BOT_MUST_CHECK;
 /* The path given to store_open; owned by s. */
 const char *store_path(const struct store *s);
+/*
+ * Copies what the WAL holds into the database file without waiting for
+ * readers or writers (a passive checkpoint); for the thread whose
+ * connection does the checkpoints that others skip (see autocheckpoint).
+ */
+enum bot_rc store_checkpoint(struct store *s, struct bot_err *err) BOT_MUST_CHECK;
 /* A trivial query, for /healthz. */
 enum bot_rc store_ping(struct store *s, struct bot_err *err) BOT_MUST_CHECK;
 /* The current time in Unix milliseconds (CLOCK_REALTIME). */

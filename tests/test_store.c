@@ -178,6 +178,68 @@ static void test_open_options(void)
     free(path);
 }
 
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* Writes about 8 MB through s: twice SQLite's default autocheckpoint threshold. */
+static int write_8mb(struct store *s, const char *prefix)
+{
+    struct bot_err err;
+    char *big = malloc(100001);
+    memset(big, 'x', 100000);
+    big[100000] = '\0';
+    for (int i = 0; i < 80; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "%s-%d", prefix, i);
+        if (store_kv_set(s, key, big, i + 1, &err) != BOT_OK) {
+            free(big);
+            return -1;
+        }
+    }
+    free(big);
+    return 0;
+}
+
+static void test_checkpoint_left_to_another_connection(void)
+{
+    struct bot_err err = {{0}};
+    struct store *loop = NULL, *worker = NULL;
+    struct store_opts opts;
+    char *path = new_path("ckpt");
+    char *wal = xasprintf("%s-wal", path);
+
+    store_opts_init(&opts);
+    CHECK_INT(opts.autocheckpoint, 1);
+    opts.autocheckpoint = 0;
+    CHECK_INT(store_open_opts(path, &opts, &loop, &err), BOT_OK);
+    CHECK_INT(store_open(path, &worker, &err), BOT_OK);
+    CHECK_INT(write_8mb(loop, "a"), 0);
+    /* With checkpoints on, the WAL would have been restarted near 4 MB. */
+    CHECK_MSG(file_size(wal) > 7000000, "WAL is %ld bytes", file_size(wal));
+    CHECK_INT(store_checkpoint(worker, &err), BOT_OK);
+    /* Once checkpointed, the next writes reuse the WAL from its start: it stops growing. */
+    long before = file_size(wal);
+    CHECK_INT(write_8mb(loop, "b"), 0);
+    CHECK_MSG(file_size(wal) <= before + 200000, "WAL grew from %ld to %ld", before,
+              file_size(wal));
+    char *v = NULL;
+    CHECK_INT(store_kv_get(worker, "b-79", &v, &err), BOT_OK);
+    CHECK_INT(strlen(v), 100000);
+    free(v);
+    store_close(worker);
+    store_close(loop);
+    free(wal);
+    free(path);
+}
+
 static void test_reopen_keeps_data(void)
 {
     struct bot_err err = {{0}};
@@ -1557,6 +1619,7 @@ int main(void)
     }
     RUN(test_open_empty_is_latest);
     RUN(test_open_options);
+    RUN(test_checkpoint_left_to_another_connection);
     RUN(test_reopen_keeps_data);
     RUN(test_migrate_from_every_version);
     RUN(test_newer_schema_refused_unchanged);
