@@ -67,6 +67,7 @@ def start_bot(tmp, emu_base, log_name):
     cfg = os.path.join(tmp, "incidentd.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
+                'call_timeout_seconds = 2\n'
                 '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n'
                 % (emu_base, os.path.join(tmp, "incidentd.db"), port))
     log = open(os.path.join(tmp, log_name), "w")
@@ -126,6 +127,25 @@ def main():
         check(wait_for(lambda: len([a for a in call(base, "/_emu/acks")["acks"]
                                     if a["envelope_id"] in ids]) == 2),
               "both deliveries of a retried event were acked")
+
+        # The worker hangs on a reply (Slack slow or down): acks keep flowing meanwhile, and
+        # the reply goes out when the worker's call times out and is retried.
+        r = call(base, "/_emu/fault", {"method": "response_url", "mode": "hang", "next": 1})
+        check(r.get("ok"), "hang fault set: %r" % r)
+        first = call(base, "/_emu/slash", {"user_id": "U0FRANK0006", "channel_id": "C0GENERAL01",
+                                           "command": "/incident", "text": "help"})
+        time.sleep(0.3)
+        later = [call(base, "/_emu/slash", {"user_id": "U0ERIN00005", "channel_id": "C0GENERAL01",
+                                            "command": "/incident", "text": "help"})["envelope_id"]
+                 for _ in range(5)]
+        acks = wait_for(lambda: (lambda a: a if len(a) == 5 else None)(
+            [a for a in call(base, "/_emu/acks")["acks"] if a["envelope_id"] in later]))
+        check(acks and all(not a["late"] and a["latency_us"] < 1000000 for a in acks),
+              "acks unaffected while the worker hangs: %r" % acks)
+        check(not ephemerals(base, "U0ERIN00005"), "the later commands wait behind the hang")
+        eph = wait_for(lambda: len(ephemerals(base, "U0ERIN00005")) == 5, timeout=60)
+        check(eph and ephemerals(base, "U0FRANK0006"),
+              "after the timeout every command was answered")
 
         # An abrupt drop of every link: reconnected, and commands are answered again.
         call(base, "/_emu/drop_websockets", {})

@@ -265,6 +265,30 @@ void emu_ix_response_url(struct emu *emu, struct emu_req *req, struct emu_resp *
         emu_resp_error(resp, 405, "method_not_allowed");
         return;
     }
+    /* Faults set for the pseudo-method "response_url" apply here, as for Web API methods. */
+    struct emu_fault_hit hit;
+    emu_fault_take(emu, "response_url", &hit);
+    resp->delay_us = hit.latency_us;
+    switch (hit.mode) {
+    case EMU_FAULT_NONE:
+        break;
+    case EMU_FAULT_ERROR:
+        emu_resp_error(resp, 404, hit.error);
+        return;
+    case EMU_FAULT_429:
+    case EMU_FAULT_500:
+        emu_resp_error(resp, hit.mode == EMU_FAULT_429 ? 429 : 500,
+                       hit.mode == EMU_FAULT_429 ? "ratelimited" : "internal_error");
+        return;
+    case EMU_FAULT_HANG:
+        resp->hang = true;
+        snprintf(resp->note, sizeof resp->note, "fault hang");
+        return;
+    case EMU_FAULT_CLOSE:
+        resp->close = true;
+        snprintf(resp->note, sizeof resp->note, "fault close");
+        return;
+    }
     if (emu_mono_us() - r->created_us > (int64_t)EMU_RESPONSE_URL_TTL_S * 1000000) {
         emu_resp_error(resp, 404, "expired_url");
         return;
