@@ -29,6 +29,9 @@ struct bot {
     struct slack_rl *rl;          /* Web API rate limiter shared by every client */
     struct worker *worker;
     pthread_mutex_t write_lock;   /* serialises the database writers (loop and worker) */
+    bool batch_open;              /* a group commit of envelopes is open (write_lock held) */
+    unsigned batch_n;             /* envelopes in it */
+    lws_sorted_usec_list_t batch_sul; /* commits it at the start of the next poll round */
 };
 
 /* True when the database answers a trivial query. */

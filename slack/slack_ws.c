@@ -67,6 +67,14 @@ struct link {
     char path[SLACK_WS_MAX_URL + 1];
 };
 
+/* An envelope whose handler answered SLACK_WS_DEFER: acked (or not) at the next flush. */
+struct deferred {
+    struct deferred *next;
+    unsigned link_id;   /* the link it arrived on; gone by the flush means the ack is lost */
+    cJSON *response;    /* owned */
+    char envelope_id[]; /* NUL-terminated */
+};
+
 struct slack_ws {
     struct slack_ws_opts o; /* defaults applied; strings below */
     char *app_token, *token_name, *api_base_url;
@@ -84,6 +92,7 @@ struct slack_ws {
     struct slack_ws_counters n;
     uint64_t rng;
     struct buf ackbuf; /* scratch for encoding acks */
+    struct deferred *def_head, *def_tail; /* acks held for slack_ws_flush(), in arrival order */
 
     /* helper thread and its hand-over fields (h_*: under mu) */
     struct slack_api *api; /* used by the helper thread only */
@@ -586,23 +595,23 @@ static void on_disconnect(struct link *l, const struct slack_envelope *env)
     }
 }
 
-static void queue_ack(struct link *l, const struct slack_envelope *env, cJSON *response)
+static void queue_ack(struct link *l, const char *envelope_id, cJSON *response)
 {
     struct slack_ws *ws = l->ws;
     struct bot_err err = {{0}};
     buf_reset(&ws->ackbuf);
-    enum bot_rc rc = slack_envelope_ack(&ws->ackbuf, env->envelope_id, response, &err);
+    enum bot_rc rc = slack_envelope_ack(&ws->ackbuf, envelope_id, response, &err);
     if (rc != BOT_OK && response != NULL) {
-        note(ws, SLACK_WS_NOTE_NOT_ACKED, l->id, "response for %s dropped: %s", env->envelope_id,
+        note(ws, SLACK_WS_NOTE_NOT_ACKED, l->id, "response for %s dropped: %s", envelope_id,
              err.msg);
         buf_reset(&ws->ackbuf);
-        rc = slack_envelope_ack(&ws->ackbuf, env->envelope_id, NULL, &err);
+        rc = slack_envelope_ack(&ws->ackbuf, envelope_id, NULL, &err);
     }
     if (rc == BOT_OK && l->ack_bytes + ws->ackbuf.len > SLACK_WS_MAX_ACK_QUEUE)
         rc = bot_err_set(&err, BOT_ETOOBIG, "ack queue over SLACK_WS_MAX_ACK_QUEUE");
     if (rc != BOT_OK) {
         ws->n.not_acked++;
-        note(ws, SLACK_WS_NOTE_NOT_ACKED, l->id, "%s not acked: %s", env->envelope_id, err.msg);
+        note(ws, SLACK_WS_NOTE_NOT_ACKED, l->id, "%s not acked: %s", envelope_id, err.msg);
         return;
     }
     struct ack *a = xmalloc(sizeof(*a) + LWS_PRE + ws->ackbuf.len);
@@ -648,12 +657,25 @@ static void on_frame(struct link *l, const char *text, size_t len)
         cJSON *response = NULL;
         ws->n.envelopes++;
         int r = ws->o.on_envelope(ws->o.ud, &env, &response);
-        if (r != 0) {
+        if (r == SLACK_WS_DEFER) {
+            size_t idlen = strlen(env.envelope_id);
+            struct deferred *d = xmalloc(sizeof(*d) + idlen + 1);
+            d->next = NULL;
+            d->link_id = l->id;
+            d->response = response;
+            response = NULL;
+            memcpy(d->envelope_id, env.envelope_id, idlen + 1);
+            if (ws->def_tail)
+                ws->def_tail->next = d;
+            else
+                ws->def_head = d;
+            ws->def_tail = d;
+        } else if (r != 0) {
             ws->n.not_acked++;
             note(ws, SLACK_WS_NOTE_NOT_ACKED, l->id, "%s %s refused by the handler (%d)",
                  env.type_name, env.envelope_id, r);
         } else {
-            queue_ack(l, &env, response); /* lost (and counted) if the link is being cut */
+            queue_ack(l, env.envelope_id, response); /* lost (and counted) if the link is being cut */
         }
         cJSON_Delete(response);
         break;
@@ -947,6 +969,34 @@ void slack_ws_stop(struct slack_ws *ws)
     }
 }
 
+void slack_ws_flush(struct slack_ws *ws, bool stored)
+{
+    struct deferred *d = ws->def_head;
+    ws->def_head = ws->def_tail = NULL;
+    while (d != NULL) {
+        struct deferred *next = d->next;
+        struct link *l = NULL;
+        for (size_t i = 0; i < MAX_LINKS && l == NULL; i++)
+            if (ws->links[i].state != L_FREE && ws->links[i].id == d->link_id &&
+                ws->links[i].wsi != NULL)
+                l = &ws->links[i];
+        if (!stored) {
+            ws->n.not_acked++;
+            note(ws, SLACK_WS_NOTE_NOT_ACKED, d->link_id, "%s not acked: it was not stored",
+                 d->envelope_id);
+        } else if (l == NULL) {
+            ws->n.acks_lost++;
+            note(ws, SLACK_WS_NOTE_NOT_ACKED, d->link_id,
+                 "%s stored, but its link closed before the ack", d->envelope_id);
+        } else {
+            queue_ack(l, d->envelope_id, d->response);
+        }
+        cJSON_Delete(d->response);
+        free(d);
+        d = next;
+    }
+}
+
 void slack_ws_free(struct slack_ws *ws)
 {
     if (ws == NULL)
@@ -959,6 +1009,11 @@ void slack_ws_free(struct slack_ws *ws)
     for (size_t i = 0; i < MAX_LINKS; i++) {
         ack_queue_clear(&ws->links[i]);
         buf_free(&ws->links[i].rx);
+    }
+    for (struct deferred *d = ws->def_head, *next; d != NULL; d = next) {
+        next = d->next;
+        cJSON_Delete(d->response);
+        free(d);
     }
     slack_api_free(ws->api);
     free(ws->h_url);

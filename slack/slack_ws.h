@@ -96,6 +96,13 @@ struct slack_ws_counters {
  * slash commands are not retried, and the user sees an error).
  */
 typedef int (*slack_ws_envelope_fn)(void *ud, const struct slack_envelope *env, cJSON **response);
+/*
+ * on_envelope may also answer SLACK_WS_DEFER: the envelope went into a batch
+ * that is not committed yet (group commit: one commit for every envelope of
+ * a poll round). Its ack, with *response if set, is held until the caller's
+ * slack_ws_flush(), and goes out only if that says the batch was stored.
+ */
+#define SLACK_WS_DEFER 2 /* any other non-zero answer still means "not stored: no ack" */
 /* Called for everything a log line should say; msg is valid during the call only. */
 typedef void (*slack_ws_note_fn)(void *ud, enum slack_ws_note note, unsigned link, const char *msg);
 
@@ -153,6 +160,14 @@ void slack_ws_stop(struct slack_ws *ws);
 
 /* Joins the helper thread and frees everything. Call after lws_context_destroy(). */
 void slack_ws_free(struct slack_ws *ws);
+
+/*
+ * Sends the acks held by SLACK_WS_DEFER answers when stored is true (the
+ * batch is committed), or drops them (counted as not acked) when false. An
+ * ack whose link closed meanwhile is lost and counted (Slack retries
+ * events_api envelopes). Call on the loop thread.
+ */
+void slack_ws_flush(struct slack_ws *ws, bool stored);
 
 /* True once the client stopped for good by itself (SLACK_WS_NOTE_FATAL); see slack_ws_error(). */
 bool slack_ws_failed(const struct slack_ws *ws);
