@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "delivery.h"
 #include "http.h"
 #include "log.h"
 #include "slack_api.h"
@@ -167,7 +168,10 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     if (rc)
         goto fail;
     b->rl = slack_rl_new();
-    rc = worker_start(cfg, b->rl, &b->write_lock, &b->worker, err);
+    rc = delivery_start(cfg, b->rl, &b->write_lock, &b->delivery, err);
+    if (rc)
+        goto fail;
+    rc = worker_start(cfg, &b->write_lock, b->delivery, &b->worker, err);
     if (rc)
         goto fail;
 
@@ -236,8 +240,9 @@ void bot_close(struct bot *b)
     batch_commit(b); /* nothing is acked after this: the links are stopping */
     if (b->lws && b->ws)
         slack_ws_stop(b->ws); /* a second call, after bot_run's, does nothing more */
-    /* The worker goes before the context: it may still be answering an envelope. */
+    /* Worker and delivery go before the context; the worker first, as it wakes delivery. */
     worker_stop(b->worker);
+    delivery_stop(b->delivery);
     if (b->lws) {
         lws_sul_cancel(&b->tick);
         lws_context_destroy(b->lws);

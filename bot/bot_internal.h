@@ -15,6 +15,7 @@ struct store;
 struct slack_ws;
 struct slack_rl;
 struct worker;
+struct delivery;
 
 struct bot {
     const struct config *cfg;
@@ -27,7 +28,8 @@ struct bot {
     int http_port;
     struct slack_ws *ws;          /* the Socket Mode links */
     struct slack_rl *rl;          /* Web API rate limiter shared by every client */
-    struct worker *worker;
+    struct worker *worker;        /* processes the inbox into outbox effects */
+    struct delivery *delivery;    /* drains the outbox: the only thread that calls Slack */
     pthread_mutex_t write_lock;   /* serialises the database writers (loop and worker) */
     bool batch_open;              /* a group commit of envelopes is open (write_lock held) */
     unsigned batch_n;             /* envelopes in it */

@@ -1,7 +1,7 @@
 /*
- * The inbox worker (see worker.h). It owns a second SQLite connection and
- * a Web API client, both used only on its thread, so that curl and slow SQL
- * never run on the loop thread that acks envelopes and serves HTTP.
+ * The inbox worker (see worker.h). It owns a second SQLite connection, used
+ * only on its thread, so that slow SQL never runs on the loop thread that
+ * acks envelopes and serves HTTP; it makes no network calls at all.
  */
 #include "worker.h"
 
@@ -14,17 +14,18 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "delivery.h"
 #include "log.h"
-#include "slack_api.h"
 #include "store.h"
 #include "store_inbox.h"
+#include "store_outbox.h"
 #include "xmalloc.h"
 
 struct worker {
     const struct config *cfg;
-    pthread_mutex_t *write_lock;  /* shared with the loop thread; see worker.h */
+    pthread_mutex_t *write_lock;  /* shared with the loop and delivery; see worker.h */
+    struct delivery *delivery;
     struct store *store;
-    struct slack_api *api;
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -38,21 +39,41 @@ static const char *str_field(const cJSON *obj, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Answers a slash command through its response_url: only the user sees it. */
-static enum bot_rc reply_ephemeral(struct slack_api *api, const char *url, const char *text,
-                                   struct bot_err *err)
+void worker_effects_free(struct worker_effects *fx)
 {
-    struct slack_api_result res = {0};
-    cJSON *msg = cJSON_CreateObject();
-    cJSON_AddStringToObject(msg, "response_type", "ephemeral");
-    cJSON_AddStringToObject(msg, "text", text);
-    enum bot_rc rc = slack_api_post_url(api, url, msg, &res, err);
-    cJSON_Delete(msg);
-    slack_api_result_free(&res);
-    return rc;
+    for (size_t i = 0; i < fx->n; i++) {
+        free(fx->e[i].kind);
+        free(fx->e[i].payload);
+        free(fx->e[i].idem);
+    }
+    fx->n = 0;
 }
 
-static enum bot_rc process_slash(struct slack_api *api, const cJSON *p, struct bot_err *err)
+static void add_effect(struct worker_effects *fx, const char *kind, cJSON *payload, char *idem)
+{
+    if (fx->n == WORKER_MAX_EFFECTS)
+        abort(); /* a handler producing more is a bug, not bad input */
+    struct worker_effect *e = &fx->e[fx->n++];
+    e->kind = xstrdup(kind);
+    e->payload = cJSON_PrintUnformatted(payload);
+    e->idem = idem;
+}
+
+/* A reply only the user sees, through the slash command's response_url. */
+static void reply_ephemeral(struct worker_effects *fx, const char *envelope_id, const char *url,
+                            const char *text)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "url", url);
+    cJSON *msg = cJSON_AddObjectToObject(p, "message");
+    cJSON_AddStringToObject(msg, "response_type", "ephemeral");
+    cJSON_AddStringToObject(msg, "text", text);
+    add_effect(fx, "slack.respond", p, xasprintf("reply/%s", envelope_id));
+    cJSON_Delete(p);
+}
+
+static enum bot_rc decide_slash(const char *envelope_id, const cJSON *p,
+                                struct worker_effects *fx, struct bot_err *err)
 {
     static const char *const required[] = {"command", "text", "user_id", "channel_id",
                                            "response_url"};
@@ -70,16 +91,18 @@ static enum bot_rc process_slash(struct slack_api *api, const cJSON *p, struct b
     cmd_result_init(&out);
     enum bot_rc rc = cmd_run(&call, text, strlen(text), &out);
     /* A user's mistake is answered like any other reply; it is not a failure of ours. */
-    if (rc == BOT_OK || rc == BOT_EINVAL)
-        rc = reply_ephemeral(api, str_field(p, "response_url"), buf_str(&out.reply), err);
-    else
+    if (rc == BOT_OK || rc == BOT_EINVAL) {
+        reply_ephemeral(fx, envelope_id, str_field(p, "response_url"), buf_str(&out.reply));
+        rc = BOT_OK;
+    } else {
         bot_err_set(err, rc, "%s: %s", call.command, bot_strerror(rc));
+    }
     cmd_result_free(&out);
     return rc;
 }
 
-enum bot_rc worker_process(struct slack_api *api, const char *type, const char *payload,
-                           struct bot_err *err)
+enum bot_rc worker_decide(const char *envelope_id, const char *type, const char *payload,
+                          struct worker_effects *fx, struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
     cJSON *p = cJSON_Parse(payload);
@@ -88,47 +111,65 @@ enum bot_rc worker_process(struct slack_api *api, const char *type, const char *
         goto out;
     }
     if (strcmp(type, "slash_commands") == 0)
-        rc = process_slash(api, p, err);
+        rc = decide_slash(envelope_id, p, fx, err);
     /* events_api and interactive envelopes have no handler yet: recorded and done. */
 out:
     cJSON_Delete(p);
     return rc;
 }
 
+/* Records the effects and the envelope's end in one transaction. */
+static enum bot_rc record(struct worker *w, const struct store_inbox_row *row,
+                          const struct worker_effects *fx, const char *failure,
+                          struct bot_err *err)
+{
+    enum bot_rc rc;
+    int64_t now = store_now_ms();
+    pthread_mutex_lock(w->write_lock);
+    rc = store_begin(w->store, err);
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < fx->n && rc == BOT_OK; i++) {
+        struct store_effect e = {
+            .kind = fx->e[i].kind,
+            .target = "slack",
+            .payload = fx->e[i].payload,
+            .idem_key = fx->e[i].idem,
+        };
+        rc = store_outbox_enqueue(w->store, &e, now, NULL, err);
+        if (rc == BOT_EEXISTS)
+            rc = BOT_OK; /* recorded by an attempt that crashed before its commit ended */
+    }
+    if (rc == BOT_OK)
+        rc = failure ? store_inbox_fail(w->store, row->id, failure, now, err)
+                     : store_inbox_done(w->store, row->id, now, err);
+    if (rc == BOT_OK)
+        rc = store_commit(w->store, err);
+    else
+        store_rollback(w->store);
+out:
+    pthread_mutex_unlock(w->write_lock);
+    return rc;
+}
+
 static void process_one(struct worker *w, struct store_inbox_row *row)
 {
-    struct bot_err err = {{0}};
+    struct bot_err err = {{0}}, err2 = {{0}};
+    struct worker_effects fx = {0};
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)row->id);
-    enum bot_rc rc = worker_process(w->api, row->type, row->payload, &err);
-    if (rc == BOT_OK) {
-        pthread_mutex_lock(w->write_lock);
-        rc = store_inbox_done(w->store, row->id, store_now_ms(), &err);
-        pthread_mutex_unlock(w->write_lock);
-        if (rc)
-            log_error("cannot mark envelope done", "inbox_id", id, "error", err.msg);
-        else
-            log_debug("envelope processed", "inbox_id", id, "type", row->type,
-                      "envelope_id", row->envelope_id);
-        return;
-    }
-    pthread_mutex_lock(&w->lock);
-    bool stopping = w->stop;
-    pthread_mutex_unlock(&w->lock);
-    if (stopping) {
-        /* Interrupted by shutdown: left in processing, the next start picks it up again. */
-        log_info("envelope interrupted by shutdown", "inbox_id", id, "envelope_id",
-                 row->envelope_id);
-        return;
-    }
-    log_warn("envelope failed", "inbox_id", id, "type", row->type, "envelope_id",
-             row->envelope_id, "error", err.msg);
-    struct bot_err err2;
-    pthread_mutex_lock(w->write_lock);
-    rc = store_inbox_fail(w->store, row->id, err.msg, store_now_ms(), &err2);
-    pthread_mutex_unlock(w->write_lock);
-    if (rc)
-        log_error("cannot mark envelope failed", "inbox_id", id, "error", err2.msg);
+    enum bot_rc rc = worker_decide(row->envelope_id, row->type, row->payload, &fx, &err);
+    if (rc != BOT_OK)
+        log_warn("envelope failed", "inbox_id", id, "type", row->type, "envelope_id",
+                 row->envelope_id, "error", err.msg);
+    if (record(w, row, &fx, rc == BOT_OK ? NULL : err.msg, &err2) != BOT_OK)
+        log_error("cannot record an envelope's outcome; it is retried at the next start",
+                  "inbox_id", id, "error", err2.msg);
+    else if (fx.n > 0)
+        delivery_wake(w->delivery);
+    else
+        log_debug("envelope processed", "inbox_id", id, "type", row->type);
+    worker_effects_free(&fx);
 }
 
 static void *worker_main(void *arg)
@@ -178,8 +219,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl,
-                         pthread_mutex_t *write_lock, struct worker **out, struct bot_err *err)
+enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
+                         struct delivery *delivery, struct worker **out, struct bot_err *err)
 {
     enum bot_rc rc;
     struct worker *w = xcalloc(1, sizeof(*w));
@@ -189,6 +230,7 @@ enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl,
     *out = NULL;
     w->cfg = cfg;
     w->write_lock = write_lock;
+    w->delivery = delivery;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     store_opts_init(&so);
@@ -207,15 +249,6 @@ enum bot_rc worker_start(const struct config *cfg, struct slack_rl *rl,
         snprintf(b, sizeof(b), "%lld", (long long)failed);
         log_info("resuming envelopes left by the previous run", "requeued", a, "failed", b);
     }
-    struct slack_api_opts ao = {
-        .base_url = cfg->slack_api_base_url,
-        .token = cfg->slack_bot_token,
-        .timeout_ms = cfg->slack_call_timeout_seconds * 1000,
-        .limiter = rl,
-    };
-    rc = slack_api_new(&ao, &w->api, err);
-    if (rc)
-        goto fail;
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         rc = bot_err_set(err, BOT_EIO, "cannot start the worker thread");
         goto fail;
@@ -245,10 +278,8 @@ void worker_stop(struct worker *w)
         w->stop = true;
         pthread_cond_signal(&w->cond);
         pthread_mutex_unlock(&w->lock);
-        slack_api_abort(w->api);
         pthread_join(w->thread, NULL);
     }
-    slack_api_free(w->api);
     store_close(w->store);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);

@@ -1,0 +1,299 @@
+/*
+ * The outbox drain (see delivery.h). One effect at a time, in the order the
+ * store hands them out (per incident and lane); the loop sleeps until the
+ * next effect falls due or someone calls delivery_wake().
+ */
+#include "delivery.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+#include "slack_api.h"
+#include "slack_backoff.h"
+#include "store.h"
+#include "store_outbox.h"
+#include "xmalloc.h"
+
+struct delivery {
+    const struct config *cfg;
+    pthread_mutex_t *write_lock;
+    struct store *store;
+    struct slack_api *api;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop, kicked;
+    uint64_t rng;
+};
+
+static const char *str_field(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Classifies a failed call by what Slack (or the network) said. */
+static enum delivery_outcome classify(enum bot_rc rc, const struct slack_api_result *res,
+                                      int64_t *retry_after_ms)
+{
+    switch (rc) {
+    case BOT_ERATELIMIT:
+        *retry_after_ms = res->retry_after_ms;
+        return DELIVERY_RETRY;
+    case BOT_ENET:
+    case BOT_EPROTO:
+        return DELIVERY_RETRY;
+    case BOT_EREMOTE:
+        if (res->http_status >= 500 || res->http_status == 429 || res->http_status == 0)
+            return DELIVERY_RETRY;
+        switch (slack_api_error_class(res->error)) {
+        case SLACK_ERRC_RATELIMIT:
+            *retry_after_ms = res->retry_after_ms;
+            return DELIVERY_RETRY;
+        case SLACK_ERRC_TRANSIENT:
+            return DELIVERY_RETRY;
+        default:
+            return DELIVERY_FAIL;
+        }
+    default:
+        return DELIVERY_FAIL;
+    }
+}
+
+enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
+                                       const char *payload, char **result,
+                                       int64_t *retry_after_ms, struct bot_err *err)
+{
+    struct slack_api_result res = {0};
+    enum delivery_outcome out = DELIVERY_FAIL;
+    enum bot_rc rc;
+    cJSON *p = cJSON_Parse(payload);
+
+    *result = NULL;
+    *retry_after_ms = 0;
+    if (!cJSON_IsObject(p)) {
+        bot_err_set(err, BOT_EINVAL, "%s: payload is not a JSON object", kind);
+        goto out;
+    }
+    if (strcmp(kind, "slack.respond") == 0) {
+        const char *url = str_field(p, "url");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(p, "message");
+        if (url == NULL || !cJSON_IsObject(msg)) {
+            bot_err_set(err, BOT_EINVAL, "%s: needs \"url\" (string) and \"message\" (object)",
+                        kind);
+            goto out;
+        }
+        rc = slack_api_post_url(api, url, msg, &res, err);
+    } else if (strcmp(kind, "slack.call") == 0) {
+        const char *method = str_field(p, "method");
+        const cJSON *args = cJSON_GetObjectItemCaseSensitive(p, "args");
+        if (method == NULL || (args != NULL && !cJSON_IsObject(args))) {
+            bot_err_set(err, BOT_EINVAL, "%s: needs \"method\" (string) and \"args\" (object)",
+                        kind);
+            goto out;
+        }
+        /* A call that may already have run is not repeated blindly within this attempt. */
+        rc = slack_api_call_ex(api, method, args, SLACK_API_NO_AMBIGUOUS_RETRY, &res, err);
+    } else {
+        bot_err_set(err, BOT_EINVAL, "unknown effect kind \"%s\"", kind);
+        goto out;
+    }
+    if (rc == BOT_OK) {
+        out = DELIVERY_DONE;
+        *result = res.body ? cJSON_PrintUnformatted(res.body) : NULL;
+        goto out;
+    }
+    out = classify(rc, &res, retry_after_ms);
+out:
+    slack_api_result_free(&res);
+    cJSON_Delete(p);
+    return out;
+}
+
+int64_t delivery_backoff_ms(int64_t attempts, int64_t retry_after_ms, uint64_t rnd)
+{
+    int64_t delay = slack_backoff_ms((unsigned)(attempts > 0 ? attempts - 1 : 0),
+                                     DELIVERY_BACKOFF_BASE_MS, DELIVERY_BACKOFF_CAP_MS, rnd);
+    return retry_after_ms > delay ? retry_after_ms : delay;
+}
+
+static bool stopping(struct delivery *d)
+{
+    pthread_mutex_lock(&d->lock);
+    bool s = d->stop;
+    pthread_mutex_unlock(&d->lock);
+    return s;
+}
+
+static void finish(struct delivery *d, const struct store_outbox_row *row)
+{
+    struct bot_err err = {{0}}, err2;
+    char *result = NULL;
+    int64_t retry_after = 0;
+    char id[24], att[24];
+    enum delivery_outcome o =
+        delivery_perform(d->api, row->kind, row->payload, &result, &retry_after, &err);
+    enum bot_rc rc;
+
+    snprintf(id, sizeof(id), "%lld", (long long)row->id);
+    snprintf(att, sizeof(att), "%lld", (long long)row->attempts);
+    if (o != DELIVERY_DONE && stopping(d)) {
+        /* Interrupted by shutdown: left in sending, put back at the next start. */
+        log_info("effect interrupted by shutdown", "outbox_id", id, "kind", row->kind);
+        free(result);
+        return;
+    }
+    if (o == DELIVERY_RETRY && row->attempts >= DELIVERY_MAX_ATTEMPTS)
+        o = DELIVERY_FAIL;
+    pthread_mutex_lock(d->write_lock);
+    if (o == DELIVERY_DONE) {
+        rc = store_outbox_done(d->store, row->id, result, store_now_ms(), &err2);
+    } else if (o == DELIVERY_RETRY) {
+        d->rng = d->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t delay = delivery_backoff_ms(row->attempts, retry_after, d->rng >> 11);
+        rc = store_outbox_retry(d->store, row->id, store_now_ms() + delay, err.msg,
+                                store_now_ms(), &err2);
+        char ms[24];
+        snprintf(ms, sizeof(ms), "%lld", (long long)delay);
+        log_warn("effect failed; will retry", "outbox_id", id, "kind", row->kind, "attempt",
+                 att, "retry_in_ms", ms, "error", err.msg);
+    } else {
+        rc = store_outbox_fail(d->store, row->id, err.msg, store_now_ms(), &err2);
+        log_error("effect given up", "outbox_id", id, "kind", row->kind, "attempt", att,
+                  "error", err.msg);
+    }
+    pthread_mutex_unlock(d->write_lock);
+    if (rc)
+        log_error("cannot record an effect's outcome", "outbox_id", id, "error", err2.msg);
+    free(result);
+}
+
+static void *delivery_main(void *arg)
+{
+    struct delivery *d = arg;
+    while (!stopping(d)) {
+        struct store_outbox_row row = {0};
+        struct bot_err err;
+        int64_t now = store_now_ms();
+        pthread_mutex_lock(d->write_lock);
+        enum bot_rc rc = store_outbox_claim(d->store, now, &row, &err);
+        pthread_mutex_unlock(d->write_lock);
+        if (rc == BOT_OK) {
+            finish(d, &row);
+            store_outbox_row_clear(&row);
+            continue;
+        }
+        int64_t wait = DELIVERY_POLL_MS;
+        if (rc != BOT_ENOTFOUND) {
+            log_error("cannot read the outbox", "error", err.msg);
+        } else {
+            int64_t at = 0;
+            if (store_outbox_next_due_at(d->store, &at, &err) == BOT_OK && at > 0 &&
+                at - now < wait)
+                wait = at - now > 0 ? at - now : 0;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += wait / 1000;
+        until.tv_nsec += (long)(wait % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&d->lock);
+        while (!d->stop && !d->kicked) {
+            if (pthread_cond_timedwait(&d->cond, &d->lock, &until) != 0)
+                break;
+        }
+        d->kicked = false;
+        pthread_mutex_unlock(&d->lock);
+    }
+    return NULL;
+}
+
+enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
+                           pthread_mutex_t *write_lock, struct delivery **out,
+                           struct bot_err *err)
+{
+    enum bot_rc rc;
+    struct delivery *d = xcalloc(1, sizeof(*d));
+    struct store_opts so;
+    int64_t requeued = 0;
+
+    *out = NULL;
+    d->cfg = cfg;
+    d->write_lock = write_lock;
+    d->rng = (uint64_t)store_now_ms() | 1;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    store_opts_init(&so);
+    so.busy_timeout_ms = cfg->store_busy_timeout_ms;
+    so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
+    rc = store_open_opts(cfg->store_path, &so, &d->store, err);
+    if (rc)
+        goto fail;
+    rc = store_outbox_recover(d->store, &requeued, err);
+    if (rc)
+        goto fail;
+    if (requeued) {
+        char n[24];
+        snprintf(n, sizeof(n), "%lld", (long long)requeued);
+        log_info("resuming effects left in flight by the previous run", "requeued", n);
+    }
+    struct slack_api_opts ao = {
+        .base_url = cfg->slack_api_base_url,
+        .token = cfg->slack_bot_token,
+        .timeout_ms = cfg->slack_call_timeout_seconds * 1000,
+        .deadline_ms = cfg->slack_call_timeout_seconds * 2000,
+        .max_attempts = 2, /* quick in-call retries; the durable ones are the outbox's */
+        .limiter = rl,
+    };
+    rc = slack_api_new(&ao, &d->api, err);
+    if (rc)
+        goto fail;
+    if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
+        rc = bot_err_set(err, BOT_EIO, "cannot start the delivery thread");
+        goto fail;
+    }
+    d->started = true;
+    *out = d;
+    return BOT_OK;
+fail:
+    delivery_stop(d);
+    return rc;
+}
+
+void delivery_wake(struct delivery *d)
+{
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->kicked = true;
+    pthread_cond_signal(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+void delivery_stop(struct delivery *d)
+{
+    if (d == NULL)
+        return;
+    if (d->started) {
+        pthread_mutex_lock(&d->lock);
+        d->stop = true;
+        pthread_cond_signal(&d->cond);
+        pthread_mutex_unlock(&d->lock);
+        slack_api_abort(d->api);
+        pthread_join(d->thread, NULL);
+    }
+    slack_api_free(d->api);
+    store_close(d->store);
+    pthread_mutex_destroy(&d->lock);
+    pthread_cond_destroy(&d->cond);
+    free(d);
+}
