@@ -21,3 +21,5 @@ if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
   target_compile_options(fuzz_cmd PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(fuzz_cmd PRIVATE -fsanitize=fuzzer,address,undefined)
 endif()
+
+incidentd_unit_test(test_worker SOURCES test_worker.c LIBS incidentd_bot)
