@@ -118,17 +118,12 @@ out:
     return rc;
 }
 
-/* Records the effects and the envelope's end in one transaction. */
-static enum bot_rc record(struct worker *w, const struct store_inbox_row *row,
-                          const struct worker_effects *fx, const char *failure,
-                          struct bot_err *err)
+/* Writes one envelope's effects and its end; inside the caller's transaction. */
+static enum bot_rc record_one(struct worker *w, const struct store_inbox_row *row,
+                              const struct worker_effects *fx, const char *failure, int64_t now,
+                              struct bot_err *err)
 {
-    enum bot_rc rc;
-    int64_t now = store_now_ms();
-    pthread_mutex_lock(w->write_lock);
-    rc = store_begin(w->store, err);
-    if (rc)
-        goto out;
+    enum bot_rc rc = BOT_OK;
     for (size_t i = 0; i < fx->n && rc == BOT_OK; i++) {
         struct store_effect e = {
             .kind = fx->e[i].kind,
@@ -143,33 +138,85 @@ static enum bot_rc record(struct worker *w, const struct store_inbox_row *row,
     if (rc == BOT_OK)
         rc = failure ? store_inbox_fail(w->store, row->id, failure, now, err)
                      : store_inbox_done(w->store, row->id, now, err);
-    if (rc == BOT_OK)
-        rc = store_commit(w->store, err);
-    else
-        store_rollback(w->store);
-out:
-    pthread_mutex_unlock(w->write_lock);
     return rc;
 }
 
-static void process_one(struct worker *w, struct store_inbox_row *row)
+/*
+ * Claims up to WORKER_BATCH pending envelopes in one transaction. Few, short
+ * write transactions matter: each one holds the write lock the loop thread
+ * needs for its next group commit, so per-envelope transactions would show
+ * up directly as ack latency.
+ */
+static size_t claim_batch(struct worker *w, struct store_inbox_row *rows, struct bot_err *err,
+                          enum bot_rc *rcp)
 {
-    struct bot_err err = {{0}}, err2 = {{0}};
-    struct worker_effects fx = {0};
+    size_t n = 0;
+    enum bot_rc rc;
+    pthread_mutex_lock(w->write_lock);
+    rc = store_begin(w->store, err);
+    while (rc == BOT_OK && n < WORKER_BATCH) {
+        rc = store_inbox_claim(w->store, store_now_ms(), &rows[n], err);
+        if (rc == BOT_OK)
+            n++;
+    }
+    if (rc == BOT_ENOTFOUND)
+        rc = BOT_OK;
+    if (rc == BOT_OK && store_in_txn(w->store))
+        rc = store_commit(w->store, err);
+    if (rc) {
+        store_rollback(w->store);
+        for (size_t i = 0; i < n; i++)
+            store_inbox_row_clear(&rows[i]);
+        n = 0;
+    }
+    pthread_mutex_unlock(w->write_lock);
+    *rcp = rc;
+    return n;
+}
+
+/* Decides every claimed envelope, then records all outcomes in one transaction. */
+static void process_batch(struct worker *w, struct store_inbox_row *rows, size_t n)
+{
+    struct worker_effects fx[WORKER_BATCH];
+    struct bot_err why[WORKER_BATCH];
+    enum bot_rc decided[WORKER_BATCH];
+    struct bot_err err = {{0}};
+    size_t effects = 0;
     char id[32];
-    snprintf(id, sizeof(id), "%lld", (long long)row->id);
-    enum bot_rc rc = worker_decide(row->envelope_id, row->type, row->payload, &fx, &err);
-    if (rc != BOT_OK)
-        log_warn("envelope failed", "inbox_id", id, "type", row->type, "envelope_id",
-                 row->envelope_id, "error", err.msg);
-    if (record(w, row, &fx, rc == BOT_OK ? NULL : err.msg, &err2) != BOT_OK)
-        log_error("cannot record an envelope's outcome; it is retried at the next start",
-                  "inbox_id", id, "error", err2.msg);
-    else if (fx.n > 0)
-        delivery_wake(w->delivery);
+
+    for (size_t i = 0; i < n; i++) {
+        memset(&fx[i], 0, sizeof(fx[i]));
+        why[i].msg[0] = '\0';
+        decided[i] = worker_decide(rows[i].envelope_id, rows[i].type, rows[i].payload, &fx[i],
+                                   &why[i]);
+        effects += fx[i].n;
+        if (decided[i] != BOT_OK) {
+            snprintf(id, sizeof(id), "%lld", (long long)rows[i].id);
+            log_warn("envelope failed", "inbox_id", id, "type", rows[i].type, "envelope_id",
+                     rows[i].envelope_id, "error", why[i].msg);
+        }
+    }
+    int64_t now = store_now_ms();
+    pthread_mutex_lock(w->write_lock);
+    enum bot_rc rc = store_begin(w->store, &err);
+    for (size_t i = 0; i < n && rc == BOT_OK; i++)
+        rc = record_one(w, &rows[i], &fx[i], decided[i] == BOT_OK ? NULL : why[i].msg, now,
+                        &err);
+    if (rc == BOT_OK)
+        rc = store_commit(w->store, &err);
     else
-        log_debug("envelope processed", "inbox_id", id, "type", row->type);
-    worker_effects_free(&fx);
+        store_rollback(w->store);
+    pthread_mutex_unlock(w->write_lock);
+    if (rc != BOT_OK) {
+        char count[24];
+        snprintf(count, sizeof(count), "%zu", n);
+        log_error("cannot record the outcome of envelopes; they are retried at the next start",
+                  "count", count, "error", err.msg);
+    } else if (effects > 0) {
+        delivery_wake(w->delivery);
+    }
+    for (size_t i = 0; i < n; i++)
+        worker_effects_free(&fx[i]);
 }
 
 static void *worker_main(void *arg)
@@ -184,18 +231,19 @@ static void *worker_main(void *arg)
         if (stop)
             break;
 
-        struct store_inbox_row row = {0};
+        struct store_inbox_row rows[WORKER_BATCH];
         struct bot_err err;
-        pthread_mutex_lock(w->write_lock);
-        enum bot_rc rc = store_inbox_claim(w->store, store_now_ms(), &row, &err);
-        pthread_mutex_unlock(w->write_lock);
-        if (rc == BOT_OK) {
-            process_one(w, &row);
-            store_inbox_row_clear(&row);
-            if (++since_checkpoint < WORKER_CHECKPOINT_EVERY)
-                continue;
-        } else if (rc != BOT_ENOTFOUND) {
+        enum bot_rc rc;
+        size_t n = claim_batch(w, rows, &err, &rc);
+        if (rc != BOT_OK)
             log_error("cannot read the inbox", "error", err.msg);
+        if (n > 0) {
+            process_batch(w, rows, n);
+            for (size_t i = 0; i < n; i++)
+                store_inbox_row_clear(&rows[i]);
+            since_checkpoint += (unsigned)n;
+            if (since_checkpoint < WORKER_CHECKPOINT_EVERY)
+                continue;
         }
         /* The loop thread's connection never checkpoints (an ack must not wait for it). */
         if (since_checkpoint > 0) {
@@ -203,7 +251,7 @@ static void *worker_main(void *arg)
                 log_warn("checkpoint failed", "error", err.msg);
             since_checkpoint = 0;
         }
-        if (rc == BOT_OK)
+        if (n > 0)
             continue;
 
         struct timespec until;

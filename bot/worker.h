@@ -20,6 +20,7 @@
 #define WORKER_POLL_MS 1000   /* the worker looks at the inbox at least this often */
 #define WORKER_CHECKPOINT_EVERY 500 /* envelopes between WAL checkpoints under load */
 #define WORKER_MAX_EFFECTS 16 /* effects one envelope may produce */
+#define WORKER_BATCH 64       /* envelopes claimed, and recorded, per transaction */
 
 struct worker;
 struct delivery;
