@@ -6,6 +6,7 @@
 #include "delivery.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,7 +16,9 @@
 #include "log.h"
 #include "slack_api.h"
 #include "slack_backoff.h"
+#include "buf.h"
 #include "store.h"
+#include "store_incident.h"
 #include "store_outbox.h"
 #include "xmalloc.h"
 
@@ -36,6 +39,138 @@ static const char *str_field(const cJSON *obj, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The incident fields effects may read, and which of them an answer may be saved into. */
+static const struct {
+    const char *name;
+    size_t off;
+    bool saveable;
+} fields[] = {
+    {"channel_id", offsetof(struct store_incident, channel_id), true},
+    {"channel_name", offsetof(struct store_incident, channel_name), true},
+    {"control_ts", offsetof(struct store_incident, control_ts), true},
+    {"announce_channel", offsetof(struct store_incident, announce_channel), true},
+    {"announce_ts", offsetof(struct store_incident, announce_ts), true},
+    {"call_url", offsetof(struct store_incident, call_url), false},
+    {"statuspage_id", offsetof(struct store_incident, statuspage_id), true},
+    {"declarer", offsetof(struct store_incident, declarer), false},
+};
+
+static char **field_ptr(struct store_incident *inc, size_t i)
+{
+    return (char **)(void *)((char *)inc + fields[i].off);
+}
+
+static int field_index(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (strlen(fields[i].name) == len && memcmp(fields[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+static enum bot_rc fill_string(cJSON *node, const struct store_incident *inc, struct bot_err *err)
+{
+    static const char open[] = "{{incident.";
+    const char *s = node->valuestring;
+    if (strstr(s, open) == NULL)
+        return BOT_OK;
+    struct buf out;
+    enum bot_rc rc = BOT_OK;
+    buf_init(&out, DELIVERY_MAX_FILL);
+    while (rc == BOT_OK && *s) {
+        const char *p = strstr(s, open);
+        if (p == NULL) {
+            rc = buf_addstr(&out, s);
+            break;
+        }
+        const char *name = p + sizeof(open) - 1, *close = strstr(name, "}}");
+        if (close == NULL) {
+            rc = bot_err_set(err, BOT_EINVAL, "unterminated placeholder in \"%.60s\"",
+                             node->valuestring);
+            break;
+        }
+        int i = field_index(name, (size_t)(close - name));
+        if (i < 0) {
+            rc = bot_err_set(err, BOT_EINVAL, "unknown placeholder {{incident.%.*s}}",
+                             (int)(close - name), name);
+            break;
+        }
+        if (inc == NULL) {
+            rc = bot_err_set(err, BOT_EINVAL, "placeholder {{incident.%s}} in an effect of no "
+                             "incident", fields[i].name);
+            break;
+        }
+        const char *v = *field_ptr((struct store_incident *)(void *)inc, (size_t)i);
+        if (v == NULL) {
+            rc = bot_err_set(err, BOT_ESTATE, "incident %lld has no %s yet (the effect that "
+                             "sets it failed)", (long long)inc->id, fields[i].name);
+            break;
+        }
+        rc = buf_add(&out, s, (size_t)(p - s));
+        if (rc == BOT_OK)
+            rc = buf_addstr(&out, v);
+        s = close + 2;
+    }
+    if (rc == BOT_ETOOBIG)
+        bot_err_set(err, rc, "a filled string is longer than %d bytes", DELIVERY_MAX_FILL);
+    if (rc == BOT_OK && cJSON_SetValuestring(node, buf_str(&out)) == NULL)
+        rc = bot_err_set(err, BOT_EINVAL, "cannot set a filled string");
+    buf_free(&out);
+    return rc;
+}
+
+enum bot_rc delivery_fill(cJSON *node, const struct store_incident *inc, struct bot_err *err)
+{
+    if (cJSON_IsString(node) && node->valuestring != NULL)
+        return fill_string(node, inc, err);
+    for (cJSON *c = node->child; c != NULL; c = c->next) {
+        enum bot_rc rc = delivery_fill(c, inc, err);
+        if (rc)
+            return rc;
+    }
+    return BOT_OK;
+}
+
+/* The member of root at a dotted path ("channel.id"), or NULL. */
+static const cJSON *at_path(const cJSON *root, const char *path)
+{
+    const cJSON *cur = root;
+    char key[128];
+    while (cur != NULL && *path) {
+        const char *dot = strchr(path, '.');
+        size_t len = dot ? (size_t)(dot - path) : strlen(path);
+        if (len == 0 || len >= sizeof(key))
+            return NULL;
+        memcpy(key, path, len);
+        key[len] = '\0';
+        cur = cJSON_GetObjectItemCaseSensitive(cur, key);
+        path += len + (dot ? 1 : 0);
+    }
+    return cur;
+}
+
+enum bot_rc delivery_save(const cJSON *save, const cJSON *result, struct store_incident *inc,
+                          struct bot_err *err)
+{
+    if (!cJSON_IsObject(save))
+        return bot_err_set(err, BOT_EINVAL, "\"save\" is not an object");
+    for (const cJSON *m = save->child; m != NULL; m = m->next) {
+        int i = field_index(m->string, strlen(m->string));
+        if (i < 0 || !fields[i].saveable)
+            return bot_err_set(err, BOT_EINVAL, "\"save\": %s cannot be saved", m->string);
+        if (!cJSON_IsString(m))
+            return bot_err_set(err, BOT_EINVAL, "\"save\": %s needs a path string", m->string);
+        const cJSON *v = at_path(result, m->valuestring);
+        if (!cJSON_IsString(v))
+            return bot_err_set(err, BOT_EINVAL, "\"save\": the answer has no string at %s",
+                               m->valuestring);
+        char **f = field_ptr(inc, (size_t)i);
+        free(*f);
+        *f = xstrdup(v->valuestring);
+    }
+    return BOT_OK;
 }
 
 /* Classifies a failed call by what Slack (or the network) said. */
@@ -67,8 +202,9 @@ static enum delivery_outcome classify(enum bot_rc rc, const struct slack_api_res
 }
 
 enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
-                                       const char *payload, char **result,
-                                       int64_t *retry_after_ms, struct bot_err *err)
+                                       const char *payload, const struct store_incident *inc,
+                                       char **result, int64_t *retry_after_ms,
+                                       struct bot_err *err)
 {
     struct slack_api_result res = {0};
     enum delivery_outcome out = DELIVERY_FAIL;
@@ -81,6 +217,9 @@ enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
         bot_err_set(err, BOT_EINVAL, "%s: payload is not a JSON object", kind);
         goto out;
     }
+    cJSON_DeleteItemFromObjectCaseSensitive(p, "save"); /* for finish(), not for Slack */
+    if (delivery_fill(p, inc, err) != BOT_OK)
+        goto out;
     if (strcmp(kind, "slack.respond") == 0) {
         const char *url = str_field(p, "url");
         const cJSON *msg = cJSON_GetObjectItemCaseSensitive(p, "message");
@@ -131,29 +270,88 @@ static bool stopping(struct delivery *d)
     return s;
 }
 
+/*
+ * Saves what Slack answered into the incident row, as the effect's "save"
+ * says; the worker may have updated the row meanwhile (its version moved),
+ * in which case it is read again and the save applied again.
+ */
+static enum bot_rc save_result(struct delivery *d, int64_t incident_id, const char *payload,
+                               const char *result, struct bot_err *err)
+{
+    enum bot_rc rc = BOT_OK;
+    cJSON *p = cJSON_Parse(payload), *r = result ? cJSON_Parse(result) : NULL;
+    const cJSON *save = cJSON_GetObjectItemCaseSensitive(p, "save");
+    if (save == NULL || incident_id == 0)
+        goto out;
+    for (int tries = 0; tries < 5; tries++) {
+        struct store_incident inc;
+        rc = store_incident_get(d->store, incident_id, &inc, err);
+        if (rc == BOT_OK)
+            rc = delivery_save(save, r, &inc, err);
+        if (rc == BOT_OK)
+            rc = store_incident_update(d->store, &inc, err);
+        store_incident_clear(&inc);
+        if (rc != BOT_ESTATE)
+            break;
+    }
+out:
+    cJSON_Delete(p);
+    cJSON_Delete(r);
+    return rc;
+}
+
 static void finish(struct delivery *d, const struct store_outbox_row *row)
 {
-    struct bot_err err = {{0}}, err2;
+    struct bot_err err = {{0}}, err2 = {{0}};
     char *result = NULL;
     int64_t retry_after = 0;
     char id[24], att[24];
-    enum delivery_outcome o =
-        delivery_perform(d->api, row->kind, row->payload, &result, &retry_after, &err);
+    struct store_incident inc;
+    bool have_inc = false;
+    enum delivery_outcome o;
     enum bot_rc rc;
 
     snprintf(id, sizeof(id), "%lld", (long long)row->id);
     snprintf(att, sizeof(att), "%lld", (long long)row->attempts);
+    store_incident_init(&inc);
+    if (row->incident_id != 0) {
+        rc = store_incident_get(d->store, row->incident_id, &inc, &err);
+        if (rc != BOT_OK && rc != BOT_ENOTFOUND) {
+            log_error("cannot read an effect's incident; will retry", "outbox_id", id, "error",
+                      err.msg);
+            o = DELIVERY_RETRY;
+            goto record;
+        }
+        have_inc = rc == BOT_OK;
+    }
+    o = delivery_perform(d->api, row->kind, row->payload, have_inc ? &inc : NULL, &result,
+                         &retry_after, &err);
     if (o != DELIVERY_DONE && stopping(d)) {
         /* Interrupted by shutdown: left in sending, put back at the next start. */
         log_info("effect interrupted by shutdown", "outbox_id", id, "kind", row->kind);
-        free(result);
-        return;
+        goto out;
     }
+record:
     if (o == DELIVERY_RETRY && row->attempts >= DELIVERY_MAX_ATTEMPTS)
         o = DELIVERY_FAIL;
     pthread_mutex_lock(d->write_lock);
     if (o == DELIVERY_DONE) {
-        rc = store_outbox_done(d->store, row->id, result, store_now_ms(), &err2);
+        rc = store_begin(d->store, &err2);
+        if (rc == BOT_OK) {
+            struct bot_err serr = {{0}};
+            enum bot_rc src = save_result(d, row->incident_id, row->payload, result, &serr);
+            if (src == BOT_EINVAL || src == BOT_ENOTFOUND)
+                /* The call happened; a bad "save" is a bug to report, not a reason to redo it. */
+                log_error("cannot save an effect's answer", "outbox_id", id, "error", serr.msg);
+            else if (src != BOT_OK)
+                rc = bot_err_set(&err2, src, "%s", serr.msg);
+        }
+        if (rc == BOT_OK)
+            rc = store_outbox_done(d->store, row->id, result, store_now_ms(), &err2);
+        if (rc == BOT_OK)
+            rc = store_commit(d->store, &err2);
+        else
+            store_rollback(d->store);
     } else if (o == DELIVERY_RETRY) {
         d->rng = d->rng * 6364136223846793005ULL + 1442695040888963407ULL;
         int64_t delay = delivery_backoff_ms(row->attempts, retry_after, d->rng >> 11);
@@ -171,6 +369,8 @@ static void finish(struct delivery *d, const struct store_outbox_row *row)
     pthread_mutex_unlock(d->write_lock);
     if (rc)
         log_error("cannot record an effect's outcome", "outbox_id", id, "error", err2.msg);
+out:
+    store_incident_clear(&inc);
     free(result);
 }
 

@@ -9,6 +9,14 @@
  * Effect kinds (payload is JSON):
  *   "slack.respond"  {"url": response_url, "message": {...}}
  *   "slack.call"     {"method": "chat.postMessage", "args": {...}}
+ *
+ * Effects of an incident may refer to what earlier effects produced: a
+ * string anywhere in the payload may contain "{{incident.channel_id}}" (or
+ * another field of DELIVERY_FIELDS), filled from the incident row just before
+ * the call; and a "save" object, e.g. {"channel_id": "channel.id"}, writes
+ * members of Slack's answer into the incident row when the call succeeds.
+ * Effects of one incident run in order, so a conversations.create that saves
+ * the channel id comes before the invites that use it.
  */
 #ifndef INCIDENTD_DELIVERY_H
 #define INCIDENTD_DELIVERY_H
@@ -27,6 +35,12 @@
 struct delivery;
 struct slack_rl;
 struct slack_api;
+struct store_incident;
+struct cJSON;
+
+/* Incident fields that placeholders may read: see delivery_fill(). */
+#define DELIVERY_FIELDS "channel_id channel_name control_ts announce_channel announce_ts call_url statuspage_id declarer"
+#define DELIVERY_MAX_FILL 8192 /* longest string after its placeholders are filled */
 
 /*
  * Opens the delivery thread's own database connection and Web API client,
@@ -55,8 +69,29 @@ enum delivery_outcome {
  * Exposed for tests.
  */
 enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
-                                       const char *payload, char **result,
-                                       int64_t *retry_after_ms, struct bot_err *err);
+                                       const char *payload, const struct store_incident *inc,
+                                       char **result, int64_t *retry_after_ms,
+                                       struct bot_err *err);
+
+/*
+ * Replaces every "{{incident.FIELD}}" in the strings of node (recursively,
+ * in place) with that field of inc. BOT_ESTATE when a field is still unset
+ * (the effect that should have set it failed), BOT_EINVAL for an unknown
+ * field or a placeholder without an incident (inc NULL), BOT_ETOOBIG past
+ * DELIVERY_MAX_FILL.
+ */
+enum bot_rc delivery_fill(struct cJSON *node, const struct store_incident *inc,
+                          struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * Copies into inc the members of result named by save ({"field":
+ * "dotted.path"}); the fields that may be saved are channel_id,
+ * channel_name, control_ts, announce_channel, announce_ts and
+ * statuspage_id. Strings replaced in inc are freed (inc must be a row the
+ * store filled). BOT_EINVAL for another field or a path not in result.
+ */
+enum bot_rc delivery_save(const struct cJSON *save, const struct cJSON *result,
+                          struct store_incident *inc, struct bot_err *err) BOT_MUST_CHECK;
 
 /* Delay before attempt number `attempts` + 1 (attempts >= 1), jittered by rnd. */
 int64_t delivery_backoff_ms(int64_t attempts, int64_t retry_after_ms, uint64_t rnd);

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "delivery.h"
+#include "store_incident.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -79,17 +80,84 @@ static void test_delivery_refuses_bad_effects(void)
     int64_t ra = 1;
     struct bot_err err;
     /* Bad effects are given up before any network call: no client is needed. */
-    CHECK_INT(delivery_perform(NULL, "slack.respond", "{\"url\":5}", &result, &ra, &err),
+    CHECK_INT(delivery_perform(NULL, "slack.respond", "{\"url\":5}", NULL, &result, &ra, &err),
               DELIVERY_FAIL);
     CHECK_CONTAINS(err.msg, "needs \"url\" (string) and \"message\" (object)");
     CHECK(result == NULL && ra == 0);
-    CHECK_INT(delivery_perform(NULL, "slack.call", "{\"args\":{}}", &result, &ra, &err),
+    CHECK_INT(delivery_perform(NULL, "slack.call", "{\"args\":{}}", NULL, &result, &ra, &err),
               DELIVERY_FAIL);
     CHECK_CONTAINS(err.msg, "needs \"method\"");
-    CHECK_INT(delivery_perform(NULL, "slack.teleport", "{}", &result, &ra, &err), DELIVERY_FAIL);
+    CHECK_INT(delivery_perform(NULL, "slack.teleport", "{}", NULL, &result, &ra, &err), DELIVERY_FAIL);
     CHECK_STR(err.msg, "unknown effect kind \"slack.teleport\"");
-    CHECK_INT(delivery_perform(NULL, "slack.call", "{", &result, &ra, &err), DELIVERY_FAIL);
+    CHECK_INT(delivery_perform(NULL, "slack.call", "{", NULL, &result, &ra, &err), DELIVERY_FAIL);
     CHECK_CONTAINS(err.msg, "not a JSON object");
+}
+
+static void test_fill_placeholders(void)
+{
+    struct store_incident inc;
+    struct bot_err err;
+    store_incident_init(&inc);
+    inc.id = 42;
+    inc.channel_id = "C0INC42";
+    cJSON *p = cJSON_Parse("{\"method\":\"conversations.invite\",\"args\":{\"channel\":"
+                           "\"{{incident.channel_id}}\",\"text\":\"see <#{{incident.channel_id}}> "
+                           "and {{incident.channel_id}}\",\"n\":[\"{{incident.channel_id}}\",3]}}");
+    CHECK(p != NULL);
+    enum bot_rc rc = delivery_fill(p, &inc, &err);
+    char *out = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+    bool ok = rc == BOT_OK &&
+              strcmp(out, "{\"method\":\"conversations.invite\",\"args\":{\"channel\":\"C0INC42\","
+                          "\"text\":\"see <#C0INC42> and C0INC42\",\"n\":[\"C0INC42\",3]}}") == 0;
+    free(out);
+    CHECK_MSG(ok, "placeholders not filled everywhere");
+
+    /* Unset field: the effect that should have set it failed. */
+    p = cJSON_Parse("{\"a\":\"{{incident.control_ts}}\"}");
+    CHECK_INT(delivery_fill(p, &inc, &err), BOT_ESTATE);
+    CHECK_STR(err.msg, "incident 42 has no control_ts yet (the effect that sets it failed)");
+    cJSON_Delete(p);
+    p = cJSON_Parse("{\"a\":\"{{incident.password}}\"}");
+    CHECK_INT(delivery_fill(p, &inc, &err), BOT_EINVAL);
+    CHECK_STR(err.msg, "unknown placeholder {{incident.password}}");
+    CHECK_INT(delivery_fill(p, NULL, &err), BOT_EINVAL);
+    cJSON_Delete(p);
+    p = cJSON_Parse("{\"a\":\"{{incident.channel_id\"}");
+    CHECK_INT(delivery_fill(p, &inc, &err), BOT_EINVAL);
+    CHECK_CONTAINS(err.msg, "unterminated placeholder");
+    cJSON_Delete(p);
+    p = cJSON_Parse("{\"a\":\"no placeholder {{here}}\"}");
+    CHECK_INT(delivery_fill(p, NULL, &err), BOT_OK);
+    cJSON_Delete(p);
+}
+
+static void test_save_answer_into_incident(void)
+{
+    struct store_incident inc;
+    struct bot_err err;
+    store_incident_init(&inc);
+    inc.channel_id = xstrdup("Cold");
+    cJSON *save = cJSON_Parse("{\"channel_id\":\"channel.id\",\"channel_name\":\"channel.name\"}");
+    cJSON *res = cJSON_Parse("{\"ok\":true,\"channel\":{\"id\":\"C0NEW\",\"name\":\"inc-42\"}}");
+    CHECK_INT(delivery_save(save, res, &inc, &err), BOT_OK);
+    bool ok = strcmp(inc.channel_id, "C0NEW") == 0 && strcmp(inc.channel_name, "inc-42") == 0;
+    cJSON_Delete(save);
+    save = cJSON_Parse("{\"title\":\"channel.id\"}");
+    enum bot_rc rc1 = delivery_save(save, res, &inc, &err);
+    bool msg1 = strcmp(err.msg, "\"save\": title cannot be saved") == 0;
+    cJSON_Delete(save);
+    save = cJSON_Parse("{\"control_ts\":\"message.ts\"}");
+    enum bot_rc rc2 = delivery_save(save, res, &inc, &err);
+    cJSON_Delete(save);
+    cJSON_Delete(res);
+    free(inc.channel_id);
+    free(inc.channel_name);
+    CHECK(ok);
+    CHECK_INT(rc1, BOT_EINVAL);
+    CHECK(msg1);
+    CHECK_INT(rc2, BOT_EINVAL);
+    CHECK_STR(err.msg, "\"save\": the answer has no string at message.ts");
 }
 
 static void test_delivery_backoff(void)
@@ -120,6 +188,8 @@ int main(void)
     RUN(test_payload_not_an_object);
     RUN(test_events_have_no_effect_yet);
     RUN(test_delivery_refuses_bad_effects);
+    RUN(test_fill_placeholders);
+    RUN(test_save_answer_into_incident);
     RUN(test_delivery_backoff);
     return CHECK_DONE();
 }
