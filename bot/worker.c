@@ -283,7 +283,14 @@ enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
     pthread_cond_init(&w->cond, NULL);
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
-    so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
+    /*
+     * The worker's commits need no fsync of their own: the envelopes were made
+     * durable by the loop's commit before they were acked, and if a power cut
+     * loses a worker commit, the envelopes go back to pending and are decided
+     * again (the outbox's idempotency keys keep that from doubling effects).
+     * An fsync here would be made while holding the write lock the loop needs.
+     */
+    so.sync = STORE_SYNC_NORMAL;
     rc = store_open_opts(cfg->store_path, &so, &w->store, err);
     if (rc)
         goto fail;
