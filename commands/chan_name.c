@@ -375,8 +375,8 @@ enum bot_rc chan_name_check_template(const char *tmpl, struct bot_err *err)
         "Checkout fails",
         "!!!",
         "データベース障害",
-        "Zahlungsausfall bei Überweisungen und Lastschriften für Großkunden in Österreich, "
-        "Dänemark und der Schweiz seit dem frühen Morgen mit Folgen für alle Abrechnungen",
+        ("Zahlungsausfall bei Überweisungen und Lastschriften für Großkunden in Österreich, "
+         "Dänemark und der Schweiz seit dem frühen Morgen mit Folgen für alle Abrechnungen"),
         "x",
     };
     static const int64_t starts[] = {0, INT64_C(1709164800000) /* 2024-02-29 */,

@@ -312,7 +312,11 @@ static const struct flag {
 };
 #define NFLAGS (sizeof(flags) / sizeof(flags[0]))
 
-/* Length of the flag prefix of w ("--", "—" or "–" followed by something), else 0. */
+/*
+ * Length of the flag prefix of w ("--", "—" or "–" followed by something),
+ * else 0. A name with a blank in it (before any '=') is a quoted title such
+ * as "--force push broke main", not a flag.
+ */
 static size_t flag_prefix(const char *w)
 {
     size_t p = 0;
@@ -320,7 +324,12 @@ static size_t flag_prefix(const char *w)
         p = 2;
     else if (strncmp(w, "\xe2\x80\x94", 3) == 0 || strncmp(w, "\xe2\x80\x93", 3) == 0)
         p = 3;
-    return p != 0 && w[p] != '\0' ? p : 0;
+    if (p == 0 || w[p] == '\0')
+        return 0;
+    for (const char *c = w + p; *c != '\0' && *c != '='; c++)
+        if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+            return 0;
+    return p;
 }
 
 /* Edit distance of a and b (ASCII case folded), capped for long words. */
@@ -422,7 +431,7 @@ static enum bot_rc apply_flag(const struct flag *f, const char *v, int64_t now_m
         out->breach = true;
         return BOT_OK;
     case F_STARTED: {
-        int64_t at;
+        int64_t at = 0;
         rc = declare_parse_started(v, now_ms, tz_offset_min, &at, err);
         if (rc)
             return rc;
@@ -433,7 +442,7 @@ static enum bot_rc apply_flag(const struct flag *f, const char *v, int64_t now_m
         return BOT_OK;
     }
     case F_USERS: {
-        long n;
+        long n = 0;
         rc = declare_parse_users(v, &n, err);
         if (rc)
             return rc;

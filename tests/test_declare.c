@@ -96,6 +96,13 @@ static void test_flags_anywhere(void)
     CHECK_STR(r.title, "API \xe2\x80\x94 down --not-a-flag x");
     CHECK_INT(r.severity, SEV_MINOR);
 
+    /* a quoted title that starts with "--" is not a flag */
+    CHECK_INT(parse("\"--force push broke main\" --sev=major", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "--force push broke main");
+    CHECK_INT(parse("--sev \"minor\" \"x --users 5\"", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "x --users 5");
+    CHECK(!r.has_users);
+
     /* same value twice is fine; different values are a mistake */
     CHECK_INT(parse("x --sev major --sev MAJOR --breach --breach", &r, &e), BOT_OK);
     CHECK_BAD("x --sev major --sev minor", "--sev: given twice with different values; give it once");
