@@ -29,8 +29,8 @@
 #define ID_TEXT_MAX        40   /* a malformed id shown as literal text */
 
 static const char *const step_names[RENDER_STEPS] = {
-    "Set up",         "Announce",   "Support plan", "Identify and fix",       "Identified",
-    "Monitoring",     "Resolved",   "Customer communication", "Follow-up",
+    "Set up",     "Announce", "Support plan",           "Identify and fix", "Identified",
+    "Monitoring", "Resolved", "Customer communication", "Follow-up",
 };
 
 static const char *const sev_emoji[SEV_COUNT] = {
@@ -311,7 +311,8 @@ static void txt_date(struct txt *t, int64_t ms)
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
     char when[64];
-    if (gmtime_r(&secs, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm) == 0) {
+    if (gmtime_r(&secs, &tm) == NULL ||
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm) == 0) {
         txt_raw(t, "_unknown_");
         return;
     }
@@ -383,8 +384,8 @@ static cJSON *add_block(cJSON *blocks, const char *type, int64_t id, const char 
     return b;
 }
 
-static cJSON *button(const char *text, const char *action_id, const char *value,
-                     const char *style, enum bot_rc *rc)
+static cJSON *button(const char *text, const char *action_id, const char *value, const char *style,
+                     enum bot_rc *rc)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "type", "button");
@@ -559,7 +560,8 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
     if (txt_take(&t, &header) != BOT_OK)
         rc = BOT_ETOOBIG;
     cJSON *hb = add_block(blocks, "header", id, "header");
-    cJSON_AddItemToObject(hb, "text", plain_text(header ? header : "", RENDER_MAX_HEADER_TEXT, &rc));
+    cJSON_AddItemToObject(hb, "text",
+                          plain_text(header ? header : "", RENDER_MAX_HEADER_TEXT, &rc));
     free(header);
 
     cJSON *summary = add_block(blocks, "section", id, "summary");
@@ -608,29 +610,34 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
         section_take(blocks, id, "call", &t, &rc);
     }
 
-    snprintf(value, sizeof value, "%" PRId64, id); /* 20 digits at most: never cut */
+    int vn = snprintf(value, sizeof value, "%" PRId64, id); /* 20 digits at most */
+    if (vn < 0 || (size_t)vn >= sizeof value)
+        rc = BOT_ETOOBIG;
     cJSON *acts = add_block(blocks, "actions", id, "actions");
     cJSON *els = cJSON_AddArrayToObject(acts, "elements");
-    cJSON_AddItemToArray(els, button("Take IRM", "inc_take_irm", value,
-                                     valid_id(inc->irm) ? NULL : "primary", &rc));
+    cJSON_AddItemToArray(
+        els, button("Take IRM", "inc_take_irm", value, valid_id(inc->irm) ? NULL : "primary", &rc));
     cJSON_AddItemToArray(els, severity_select("inc_severity", inc->severity, &rc));
     if (next_status[inc->status].label != NULL) {
-        snprintf(next_value, sizeof next_value, "%" PRId64 ":%s", id,
-                 plan_status_name(next_status[inc->status].next));
-        cJSON_AddItemToArray(els, button(next_status[inc->status].label, "inc_next_status",
-                                         next_value, NULL, &rc));
+        int nn = snprintf(next_value, sizeof next_value, "%" PRId64 ":%s", id,
+                          plan_status_name(next_status[inc->status].next));
+        if (nn < 0 || (size_t)nn >= sizeof next_value)
+            rc = BOT_ETOOBIG;
+        cJSON_AddItemToArray(
+            els, button(next_status[inc->status].label, "inc_next_status", next_value, NULL, &rc));
     }
     if (!inc->public_)
-        cJSON_AddItemToArray(els, button("Publish to status page", "inc_publish", value, NULL, &rc));
+        cJSON_AddItemToArray(els,
+                             button("Publish to status page", "inc_publish", value, NULL, &rc));
     cJSON_AddItemToArray(els, button("Checklist", "inc_checklist", value, NULL, &rc));
 
     cJSON *roles = add_block(blocks, "actions", id, "roles");
     els = cJSON_AddArrayToObject(roles, "elements");
     cJSON_AddItemToArray(els, users_select("inc_role_irm", "Assign IRM", inc->irm, &rc));
-    cJSON_AddItemToArray(els, users_select("inc_role_tech", "Assign tech liaison",
-                                           inc->tech_liaison, &rc));
-    cJSON_AddItemToArray(els, users_select("inc_role_support", "Assign support liaison",
-                                           inc->support_liaison, &rc));
+    cJSON_AddItemToArray(
+        els, users_select("inc_role_tech", "Assign tech liaison", inc->tech_liaison, &rc));
+    cJSON_AddItemToArray(
+        els, users_select("inc_role_support", "Assign support liaison", inc->support_liaison, &rc));
     cJSON_AddItemToArray(els, users_select("inc_role_dpo", "Assign DPO", inc->dpo, &rc));
 
     if (inc->declared_at_ms > 0 || (inc->announcement_url && inc->announcement_url[0])) {
@@ -800,8 +807,19 @@ static cJSON *element(const char *type, const char *action_id, const char *place
     cJSON_AddStringToObject(e, "type", type);
     cJSON_AddStringToObject(e, "action_id", action_id);
     if (placeholder != NULL)
-        cJSON_AddItemToObject(e, "placeholder", plain_text(placeholder, RENDER_MAX_PLACEHOLDER, rc));
+        cJSON_AddItemToObject(e, "placeholder",
+                              plain_text(placeholder, RENDER_MAX_PLACEHOLDER, rc));
     return e;
+}
+
+/* True when all of s is valid UTF-8. */
+static bool utf8_valid(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0, l; i < n; i += l)
+        if ((l = utf8_len((const unsigned char *)s + i, n - i)) == 0)
+            return false;
+    return true;
 }
 
 /* Characters of s as Slack counts them (astral = 2, a bad byte = 1). */
@@ -828,7 +846,8 @@ enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON 
     cJSON *view = cJSON_CreateObject();
     cJSON_AddStringToObject(view, "type", "modal");
     cJSON_AddStringToObject(view, "callback_id", RENDER_DECLARE_CALLBACK);
-    cJSON_AddItemToObject(view, "title", plain_text("Declare incident", RENDER_MAX_VIEW_TITLE, &rc));
+    cJSON_AddItemToObject(view, "title",
+                          plain_text("Declare incident", RENDER_MAX_VIEW_TITLE, &rc));
     cJSON_AddItemToObject(view, "submit", plain_text("Declare", RENDER_MAX_VIEW_TITLE, &rc));
     cJSON_AddItemToObject(view, "close", plain_text("Cancel", RENDER_MAX_VIEW_TITLE, &rc));
     if (d->private_metadata != NULL)
@@ -895,8 +914,7 @@ enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON 
     cJSON *copts = cJSON_CreateArray();
     for (size_t i = 0; i < d->n_components && shown < RENDER_MAX_OPTIONS; i++) {
         const char *c = d->components[i];
-        if (c == NULL || c[0] == '\0' || count_chars(c) > RENDER_MAX_OPTION_VALUE ||
-            utf8_len((const unsigned char *)c, strlen(c)) == 0)
+        if (c == NULL || c[0] == '\0' || count_chars(c) > RENDER_MAX_OPTION_VALUE || !utf8_valid(c))
             continue; /* cannot be an option value that comes back unchanged */
         cJSON_AddItemToArray(copts, option(c, c, &rc));
         shown++;
@@ -933,8 +951,8 @@ static enum bot_rc bad(struct render_declare_values *v, const char *block, struc
  * optional input Slack left out). A present entry must be an object of type.
  */
 static enum bot_rc state_entry(const cJSON *values, const char *block, const char *action,
-                               const char *type, const cJSON **out,
-                               struct render_declare_values *v, struct bot_err *err)
+                               const char *type, const cJSON **out, struct render_declare_values *v,
+                               struct bot_err *err)
 {
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(values, block);
     *out = NULL;
@@ -1083,8 +1101,9 @@ static enum bot_rc parse_fields(const cJSON *values, struct render_declare_value
         return rc;
     if (e && s && s[0] != '\0') {
         if (!parse_int(s, 0, 100, &n))
-            return bad(v, "percent", err, BOT_EINVAL,
-                       "Give the percentage of customers affected as a whole number from 0 to 100.");
+            return bad(
+                v, "percent", err, BOT_EINVAL,
+                "Give the percentage of customers affected as a whole number from 0 to 100.");
         v->percent = (int)n;
     }
 
@@ -1153,8 +1172,7 @@ static enum bot_rc parse_fields(const cJSON *values, struct render_declare_value
 }
 
 enum bot_rc render_parse_declare_submission(const cJSON *view_state_values,
-                                            struct render_declare_values *out,
-                                            struct bot_err *err)
+                                            struct render_declare_values *out, struct bot_err *err)
 {
     memset(out, 0, sizeof *out);
     out->percent = -1;
@@ -1237,8 +1255,8 @@ bool render_block_incident_id(const char *block_id, int64_t *id_out)
 {
     const char *end;
     int64_t id;
-    if (block_id == NULL || strncmp(block_id, "inc", 3) != 0 || !parse_id(block_id + 3, &id, &end) ||
-        *end != '_')
+    if (block_id == NULL || strncmp(block_id, "inc", 3) != 0 ||
+        !parse_id(block_id + 3, &id, &end) || *end != '_')
         return false;
     *id_out = id;
     return true;

@@ -27,33 +27,33 @@
 #include "incident.h"
 
 /* Slack's Block Kit limits, counted in characters (an astral character counts as two). */
-#define RENDER_MAX_BLOCKS          50   /* blocks in one message */
-#define RENDER_MAX_MODAL_BLOCKS    100  /* blocks in one modal view */
-#define RENDER_MAX_BLOCK_ID        255
-#define RENDER_MAX_HEADER_TEXT     150  /* header block, plain_text */
-#define RENDER_MAX_SECTION_TEXT    3000 /* section text */
-#define RENDER_MAX_FIELDS          10   /* section fields */
-#define RENDER_MAX_FIELD_TEXT      2000 /* each section field */
-#define RENDER_MAX_CONTEXT_ELEMS   10   /* elements of a context block */
-#define RENDER_MAX_ACTIONS_ELEMS   25   /* elements of an actions block */
-#define RENDER_MAX_BUTTON_TEXT     75
-#define RENDER_MAX_VALUE           2000 /* button value */
-#define RENDER_MAX_PLACEHOLDER     150
-#define RENDER_MAX_LABEL           2000 /* input block label and hint */
-#define RENDER_MAX_OPTIONS         100  /* options of a select */
-#define RENDER_MAX_OPTION_TEXT     75
-#define RENDER_MAX_OPTION_VALUE    150
-#define RENDER_MAX_VIEW_TITLE      24 /* modal title, submit and close */
-#define RENDER_MAX_PRIVATE_META    3000
-#define RENDER_MAX_TOPIC           250 /* conversations.setTopic */
-#define RENDER_MAX_PURPOSE         250 /* conversations.setPurpose */
-#define RENDER_MAX_FALLBACK        3000 /* a message's top-level text (notifications) */
-#define RENDER_MAX_USER_ID         32 /* longest Slack user or channel id taken as an id */
+#define RENDER_MAX_BLOCKS        50  /* blocks in one message */
+#define RENDER_MAX_MODAL_BLOCKS  100 /* blocks in one modal view */
+#define RENDER_MAX_BLOCK_ID      255
+#define RENDER_MAX_HEADER_TEXT   150  /* header block, plain_text */
+#define RENDER_MAX_SECTION_TEXT  3000 /* section text */
+#define RENDER_MAX_FIELDS        10   /* section fields */
+#define RENDER_MAX_FIELD_TEXT    2000 /* each section field */
+#define RENDER_MAX_CONTEXT_ELEMS 10   /* elements of a context block */
+#define RENDER_MAX_ACTIONS_ELEMS 25   /* elements of an actions block */
+#define RENDER_MAX_BUTTON_TEXT   75
+#define RENDER_MAX_VALUE         2000 /* button value */
+#define RENDER_MAX_PLACEHOLDER   150
+#define RENDER_MAX_LABEL         2000 /* input block label and hint */
+#define RENDER_MAX_OPTIONS       100  /* options of a select */
+#define RENDER_MAX_OPTION_TEXT   75
+#define RENDER_MAX_OPTION_VALUE  150
+#define RENDER_MAX_VIEW_TITLE    24 /* modal title, submit and close */
+#define RENDER_MAX_PRIVATE_META  3000
+#define RENDER_MAX_TOPIC         250  /* conversations.setTopic */
+#define RENDER_MAX_PURPOSE       250  /* conversations.setPurpose */
+#define RENDER_MAX_FALLBACK      3000 /* a message's top-level text (notifications) */
+#define RENDER_MAX_USER_ID       32   /* longest Slack user or channel id taken as an id */
 /* Our own bounds on what the declare modal accepts. */
-#define RENDER_MAX_TITLE_INPUT     150  /* title field (max_length) */
-#define RENDER_MAX_DESC_INPUT      3000 /* description field (max_length) */
-#define RENDER_MAX_AFFECTED_USERS  1000000000LL
-#define RENDER_STEPS               9 /* the steps of PLAN.md */
+#define RENDER_MAX_TITLE_INPUT    150  /* title field (max_length) */
+#define RENDER_MAX_DESC_INPUT     3000 /* description field (max_length) */
+#define RENDER_MAX_AFFECTED_USERS 1000000000LL
+#define RENDER_STEPS              9 /* the steps of PLAN.md */
 
 /* The incident as the renderers see it. Strings are borrowed; any may be NULL except title. */
 struct render_incident {
@@ -62,8 +62,8 @@ struct render_incident {
     const char *description;
     enum severity severity;
     enum inc_status status;
-    bool breach;  /* a data or security breach is suspected */
-    bool public_; /* published to the status page */
+    bool breach;            /* a data or security breach is suspected */
+    bool public_;           /* published to the status page */
     int64_t started_at_ms;  /* when the problem started (Unix ms) */
     int64_t declared_at_ms; /* when it was declared */
     int step;               /* 1..RENDER_STEPS, the plan's step pointer */
@@ -112,7 +112,8 @@ struct render_update {
     const char *text;       /* what the user wrote; escaped here */
 };
 
-/* The update's mrkdwn text (≤ RENDER_MAX_FALLBACK characters); *text_out is the caller's to free. */
+/* The update's mrkdwn text (≤ RENDER_MAX_FALLBACK characters); *text_out is the caller's to free.
+ */
 enum bot_rc render_update_line(const struct render_update *u, char **text_out) BOT_MUST_CHECK;
 
 /* Channel topic "SEV major | investigating | IRM <@U1>" (≤ RENDER_MAX_TOPIC); caller frees. */
@@ -130,10 +131,10 @@ enum render_scope {
 
 /* What the declare modal starts with. Strings borrowed; all but now_ms and suggested optional. */
 struct render_declare_defaults {
-    int64_t now_ms;           /* initial start time */
-    enum severity suggested;  /* initial severity */
-    const char *title;        /* pre-filled title, e.g. typed after `/incident declare` */
-    const char *private_metadata; /* handed back in the submission, ≤ RENDER_MAX_PRIVATE_META */
+    int64_t now_ms;                /* initial start time */
+    enum severity suggested;       /* initial severity */
+    const char *title;             /* pre-filled title, e.g. typed after `/incident declare` */
+    const char *private_metadata;  /* handed back in the submission, ≤ RENDER_MAX_PRIVATE_META */
     const char *const *components; /* choices; those with a name over RENDER_MAX_OPTION_VALUE
                                       characters, and any beyond RENDER_MAX_OPTIONS, are left out */
     size_t n_components;
@@ -146,8 +147,8 @@ struct render_declare_defaults {
  * The declare modal, a view object for views.open's "view". *view_out is the
  * caller's, freed with cJSON_Delete(). BOT_EINVAL on bad defaults.
  */
-enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON **view_out)
-    BOT_MUST_CHECK;
+enum bot_rc render_declare_modal(const struct render_declare_defaults *d,
+                                 cJSON **view_out) BOT_MUST_CHECK;
 
 /* The declare modal's answers. Strings are owned; free with render_declare_values_free(). */
 struct render_declare_values {
@@ -158,7 +159,7 @@ struct render_declare_values {
     bool breach;
     bool has_severity;
     enum severity severity;
-    int64_t started_at_ms; /* 0 when not given */
+    int64_t started_at_ms;  /* 0 when not given */
     int64_t affected_users; /* -1 when not given */
     char **components;
     size_t n_components;
@@ -186,7 +187,8 @@ const cJSON *render_view_state_values(const cJSON *payload);
  * The caller owns the result (cJSON_Delete). */
 cJSON *render_ephemeral_error(const char *text);
 
-/* {"response_action":"errors","errors":{block_id: message}} for a view_submission ack; caller owns. */
+/* {"response_action":"errors","errors":{block_id: message}} for a view_submission ack; caller owns.
+ */
 cJSON *render_view_errors(const char *block_id, const char *message);
 
 /* The incident id of a control-message block_id ("inc42_actions" -> 42); false when not one. */

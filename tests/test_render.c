@@ -187,15 +187,15 @@ static const char *check_blocks(const cJSON *blocks, int max_blocks)
                 return r;
             if ((o = cJSON_GetObjectItem(b, "fields"))) {
                 FAIL_IF(cJSON_GetArraySize(o) > RENDER_MAX_FIELDS, "%s: too many fields", bid);
-                cJSON_ArrayForEach(e, o) if ((r = check_text_obj(e, RENDER_MAX_FIELD_TEXT, bid)))
-                    return r;
+                cJSON_ArrayForEach(
+                    e, o) if ((r = check_text_obj(e, RENDER_MAX_FIELD_TEXT, bid))) return r;
             }
         }
         if (strcmp(type, "context") == 0) {
             o = cJSON_GetObjectItem(b, "elements");
             FAIL_IF(cJSON_GetArraySize(o) > RENDER_MAX_CONTEXT_ELEMS, "%s: context", bid);
-            cJSON_ArrayForEach(e, o) if ((r = check_text_obj(e, RENDER_MAX_SECTION_TEXT, bid)))
-                return r;
+            cJSON_ArrayForEach(
+                e, o) if ((r = check_text_obj(e, RENDER_MAX_SECTION_TEXT, bid))) return r;
         }
         if (strcmp(type, "actions") == 0) {
             o = cJSON_GetObjectItem(b, "elements");
@@ -396,19 +396,19 @@ static void test_control_breach_and_meta(void)
     free(fb);
     const cJSON *breach = find_block(blocks, "inc42_breach");
     const cJSON *meta = find_block(blocks, "inc42_meta");
-    bool ok = breach && strstr(str(cJSON_GetArrayItem(cJSON_GetObjectItem(breach, "elements"), 0),
-                                   "text"),
-                               "breach") != NULL;
-    bool meta_ok = meta && strcmp(str(cJSON_GetArrayItem(cJSON_GetObjectItem(meta, "elements"), 0),
-                                      "text"),
-                                  "<https://example.slack.com/archives/C1/p1?x=1&amp;y=2|"
-                                  "Announcement>") == 0;
+    bool ok = breach &&
+              strstr(str(cJSON_GetArrayItem(cJSON_GetObjectItem(breach, "elements"), 0), "text"),
+                     "breach") != NULL;
+    bool meta_ok =
+        meta && strcmp(str(cJSON_GetArrayItem(cJSON_GetObjectItem(meta, "elements"), 0), "text"),
+                       "<https://example.slack.com/archives/C1/p1?x=1&amp;y=2|"
+                       "Announcement>") == 0;
     bool none = !find_block(blocks, "inc42_description") && !find_block(blocks, "inc42_call") &&
                 !find_block(blocks, "inc42_components");
     const cJSON *dpo = find_action(blocks, "inc_role_dpo");
     bool dpo_ok = dpo && str(dpo, "initial_user") && strcmp(str(dpo, "initial_user"), "U9") == 0;
-    const cJSON *age = cJSON_GetArrayItem(
-        cJSON_GetObjectItem(find_block(blocks, "inc42_summary"), "fields"), 4);
+    const cJSON *age =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(find_block(blocks, "inc42_summary"), "fields"), 4);
     bool age_ok = strcmp(str(age, "text"), "*Age*\n< 1 min") == 0;
     cJSON_Delete(blocks);
     CHECK(ok);
@@ -450,8 +450,13 @@ static void test_age_formats(void)
 static void test_buttons_by_status(void)
 {
     static const char *const next_value[ST_COUNT] = {
-        "42:investigating", "42:identified", "42:monitoring", "42:resolved",
-        "42:postmortem",    "42:closed",     NULL,
+        "42:investigating",
+        "42:identified",
+        "42:monitoring",
+        "42:resolved",
+        "42:postmortem",
+        "42:closed",
+        NULL,
     };
     for (int st = 0; st < ST_COUNT; st++) {
         for (int pub = 0; pub < 2; pub++) {
@@ -470,10 +475,9 @@ static void test_buttons_by_status(void)
                                      strcmp(text_of(next, "text"),
                                             render_next_status_label((enum inc_status)st)) == 0;
             bool pub_ok = pub ? publish == NULL : publish != NULL;
-            bool always = find_action(blocks, "inc_take_irm") &&
-                          find_action(blocks, "inc_checklist") &&
-                          find_action(blocks, "inc_severity") &&
-                          find_action(blocks, "inc_role_support");
+            bool always =
+                find_action(blocks, "inc_take_irm") && find_action(blocks, "inc_checklist") &&
+                find_action(blocks, "inc_severity") && find_action(blocks, "inc_role_support");
             cJSON_Delete(blocks);
             CHECK_MSG(next_ok, "status %d", st);
             CHECK_MSG(pub_ok, "status %d public %d", st, pub);
@@ -610,8 +614,7 @@ static void test_long_title_and_description(void)
     /* Cut between entities, never inside one: the text before "…" ends a whole unit. */
     size_t dl = strlen(d);
     bool desc_ok = slack_chars(d) <= RENDER_MAX_SECTION_TEXT && slack_chars(d) >= 2990 &&
-                   strcmp(d + dl - 3, "…") == 0 &&
-                   (d[dl - 4] == ';' || d[dl - 4] == 'x');
+                   strcmp(d + dl - 3, "…") == 0 && (d[dl - 4] == ';' || d[dl - 4] == 'x');
     bool fb_ok = slack_chars(fb) <= RENDER_MAX_FALLBACK;
     cJSON_Delete(blocks);
     free(fb);
@@ -759,8 +762,8 @@ static void test_escape_matches_slack_text(void)
     char *fb;
     CHECK_INT(render_control_message(&inc, T0, &blocks, &fb), BOT_OK);
     free(fb);
-    bool same = strcmp(text_of(find_block(blocks, "inc42_description"), "text"), buf_str(&want)) ==
-                0;
+    bool same =
+        strcmp(text_of(find_block(blocks, "inc42_description"), "text"), buf_str(&want)) == 0;
     cJSON_Delete(blocks);
     buf_free(&want);
     CHECK(same);
@@ -858,7 +861,8 @@ static void test_topic_and_purpose(void)
 static void test_small_replies(void)
 {
     cJSON *j = render_ephemeral_error(":warning: No such incident.");
-    bool ok = same_json(j, "{'response_type':'ephemeral','text':':warning: No such incident.'}", NULL);
+    bool ok =
+        same_json(j, "{'response_type':'ephemeral','text':':warning: No such incident.'}", NULL);
     cJSON_Delete(j);
     CHECK(ok);
     char *big = repeat("z", 5000);
@@ -997,9 +1001,12 @@ static void test_modal_limits(void)
     char *too_long = repeat("w", 151), *title = repeat("ü", 400);
     names[5] = too_long;
     names[6] = "";
-    struct render_declare_defaults d = {
-        .now_ms = T0, .suggested = SEV_MINOR, .title = title, .components = names,
-        .n_components = 150};
+    names[8] = "bad \xff utf-8"; /* would not come back unchanged: left out */
+    struct render_declare_defaults d = {.now_ms = T0,
+                                        .suggested = SEV_MINOR,
+                                        .title = title,
+                                        .components = names,
+                                        .n_components = 150};
     cJSON *view;
     CHECK_INT(render_declare_modal(&d, &view), BOT_OK);
     const cJSON *blocks = cJSON_GetObjectItem(view, "blocks");
@@ -1008,10 +1015,11 @@ static void test_modal_limits(void)
     const cJSON *opts = cJSON_GetObjectItem(comp, "options");
     bool hundred = cJSON_GetArraySize(opts) == RENDER_MAX_OPTIONS &&
                    strcmp(str(cJSON_GetArrayItem(opts, 5), "value"), "c007-ok") == 0;
-    const char *iv = str(cJSON_GetObjectItem(find_block(blocks, "title"), "element"),
-                         "initial_value");
+    const char *iv =
+        str(cJSON_GetObjectItem(find_block(blocks, "title"), "element"), "initial_value");
     bool title_ok = slack_chars(iv) <= RENDER_MAX_TITLE_INPUT && valid_utf8(iv);
     bool no_meta = cJSON_GetObjectItem(view, "private_metadata") == NULL;
+    bool utf8 = all_utf8(view);
     cJSON_Delete(view);
     for (int i = 0; i < 150; i++)
         free(owned[i]);
@@ -1021,6 +1029,7 @@ static void test_modal_limits(void)
     CHECK(hundred);
     CHECK(title_ok);
     CHECK(no_meta);
+    CHECK(utf8);
 
     /* No components configured: no components block (an empty select is invalid). */
     d = (struct render_declare_defaults){.now_ms = T0, .suggested = SEV_MAJOR};
@@ -1034,8 +1043,8 @@ static void test_modal_limits(void)
     CHECK_INT(render_declare_modal(&d, &view), BOT_EINVAL);
     CHECK(view == NULL);
     char *meta = repeat("m", RENDER_MAX_PRIVATE_META + 1);
-    d = (struct render_declare_defaults){.now_ms = T0, .suggested = SEV_MAJOR,
-                                         .private_metadata = meta};
+    d = (struct render_declare_defaults){
+        .now_ms = T0, .suggested = SEV_MAJOR, .private_metadata = meta};
     enum bot_rc rc = render_declare_modal(&d, &view);
     free(meta);
     CHECK_INT(rc, BOT_EINVAL);
@@ -1054,8 +1063,7 @@ static cJSON *state_values(const char *title, const char *percent, bool breach,
     (e = cJSON_AddObjectToObject(cJSON_AddObjectToObject(v, block), action),                       \
      cJSON_AddStringToObject(e, "type", type), e)
 #define OPTION(parent, key, text, value)                                                           \
-    (o = cJSON_CreateObject(),                                                                     \
-     cJSON_AddItemToObject(o, "text", cJSON_CreateObject()),                                       \
+    (o = cJSON_CreateObject(), cJSON_AddItemToObject(o, "text", cJSON_CreateObject()),             \
      cJSON_AddStringToObject(cJSON_GetObjectItem(o, "text"), "type", "plain_text"),                \
      cJSON_AddStringToObject(cJSON_GetObjectItem(o, "text"), "text", text),                        \
      cJSON_AddStringToObject(o, "value", value), o)
@@ -1104,8 +1112,8 @@ static cJSON *state_values(const char *title, const char *percent, bool breach,
 static void test_parse_full(void)
 {
     static const char *const chosen[] = {"api", "billing & invoices"};
-    cJSON *v = state_values("  Checkout fails  ", "35", true, "major", 1714564800, "1200",
-                            chosen, 2);
+    cJSON *v =
+        state_values("  Checkout fails  ", "35", true, "major", 1714564800, "1200", chosen, 2);
     struct render_declare_values out;
     struct bot_err err;
     enum bot_rc rc = render_parse_declare_submission(v, &out, &err);
@@ -1150,8 +1158,8 @@ static void test_parse_minimal(void)
     cJSON_ArrayForEach(b, cJSON_GetObjectItem(view, "blocks"))
     {
         const cJSON *el = cJSON_GetObjectItem(b, "element");
-        const cJSON *entry = cJSON_GetObjectItem(cJSON_GetObjectItem(v, str(b, "block_id")),
-                                                 str(el, "action_id"));
+        const cJSON *entry =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(v, str(b, "block_id")), str(el, "action_id"));
         ids = ids && entry && strcmp(str(entry, "type"), str(el, "type")) == 0;
     }
     rc = render_parse_declare_submission(v, &out, &err);
@@ -1231,8 +1239,7 @@ static void test_parse_bad(void)
     BAD(with_entry(good(), "started", "started_input",
                    "{'type':'datetimepicker','selected_date_time':-5}"),
         BOT_EINVAL, "started", NULL);
-    BAD(state_values("x", NULL, false, "major", 1e300, NULL, NULL, 0), BOT_EINVAL, "started",
-        NULL);
+    BAD(state_values("x", NULL, false, "major", 1e300, NULL, NULL, 0), BOT_EINVAL, "started", NULL);
 
     /* Wrong types and shapes. */
     BAD(with_entry(good(), "title", "title_input", "{'type':'number_input','value':'5'}"),
@@ -1322,7 +1329,8 @@ static bool has_keys_of(const cJSON *ours, const cJSON *sample)
 
 static void test_sample_view_submission(void)
 {
-    cJSON *p = load_sample("socket-mode/interactive_view_submission.payload-only.java-slack-sdk.json");
+    cJSON *p =
+        load_sample("socket-mode/interactive_view_submission.payload-only.java-slack-sdk.json");
     CHECK(p != NULL);
     const cJSON *values = render_view_state_values(p);
     bool found = values != NULL && cJSON_GetObjectItem(values, "Cuw") != NULL;
@@ -1347,11 +1355,11 @@ static void test_sample_view_submission(void)
     cJSON *sample_shape = cJSON_Duplicate(sample_block, 1);
     cJSON_DeleteItemFromObject(cJSON_GetObjectItem(sample_shape, "element"),
                                "response_url_enabled");
-    bool shape = has_keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(ours, "blocks"), 0),
-                             sample_shape);
+    bool shape =
+        has_keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(ours, "blocks"), 0), sample_shape);
     cJSON *view_shape = cJSON_CreateObject();
-    static const char *const view_keys[] = {"type", "title", "close", "submit", "callback_id",
-                                            "private_metadata"};
+    static const char *const view_keys[] = {"type",   "title",       "close",
+                                            "submit", "callback_id", "private_metadata"};
     for (size_t i = 0; i < sizeof view_keys / sizeof view_keys[0]; i++)
         cJSON_AddItemToObject(view_shape, view_keys[i],
                               cJSON_Duplicate(cJSON_GetObjectItem(view, view_keys[i]), 1));
@@ -1406,10 +1414,10 @@ static void test_sample_views_open(void)
     const cJSON *v = cJSON_GetObjectItem(ans, "view");
     const cJSON *sample_block = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "blocks"), 0);
     cJSON *ours = default_modal();
-    bool ok = has_keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(ours, "blocks"), 0),
-                          sample_block) &&
-              cJSON_IsString(cJSON_GetObjectItem(ours, "callback_id")) &&
-              strcmp(str(v, "type"), str(ours, "type")) == 0;
+    bool ok =
+        has_keys_of(cJSON_GetArrayItem(cJSON_GetObjectItem(ours, "blocks"), 0), sample_block) &&
+        cJSON_IsString(cJSON_GetObjectItem(ours, "callback_id")) &&
+        strcmp(str(v, "type"), str(ours, "type")) == 0;
     cJSON_Delete(ours);
     cJSON_Delete(ans);
     CHECK(ok);
