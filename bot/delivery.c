@@ -434,7 +434,14 @@ enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
     pthread_cond_init(&d->cond, NULL);
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
-    so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
+    /*
+     * No fsync of its own, for the same reason as the worker's: an fsync made
+     * while holding the write lock delays the loop's next group commit, that
+     * is, acks. The WAL is persisted in order by the loop's next durable
+     * commit or the worker's next checkpoint; only a power cut in between
+     * could lose a "done" mark and make an effect run twice.
+     */
+    so.sync = STORE_SYNC_NORMAL;
     rc = store_open_opts(cfg->store_path, &so, &d->store, err);
     if (rc)
         goto fail;
