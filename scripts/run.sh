@@ -10,6 +10,6 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENTD_TESTS=OFF >/de
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target incidentd
 mkdir -p var
 if [ $# -gt 0 ]; then
-  exec ./build/incidentd run -c "$1"
+  exec ./build/bot/incidentd run -c "$1"
 fi
-exec ./build/incidentd run
+exec ./build/bot/incidentd run
