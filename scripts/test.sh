@@ -30,4 +30,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== valgrind (unit tests of the normal build)"
 ctest --test-dir build --output-on-failure -j "$jobs" -L unit -T memcheck
 
+echo "== the README's run command (without tokens it must stop with a clear message)"
+out=$(env -u SLACK_BOT_TOKEN -u SLACK_APP_TOKEN ./scripts/run.sh 2>&1) && rc=0 || rc=$?
+if [ "$rc" -ne 1 ] || ! printf '%s' "$out" | grep -q "SLACK_BOT_TOKEN is not set"; then
+  printf '%s\n' "$out" | tail -20
+  echo "run.sh: expected exit 1 naming SLACK_BOT_TOKEN, got exit $rc" >&2
+  exit 1
+fi
+
 echo "== all tests passed"
