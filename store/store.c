@@ -395,6 +395,10 @@ static enum bot_rc open_conn(const char *path, const struct store_opts *opts, st
     rc = store_exec(s, sql, "setting synchronous", err);
     if (rc)
         goto out;
+    /* SQLite's default page cache is 2 MiB per connection; the bot keeps three open. */
+    rc = store_exec(s, "PRAGMA cache_size = -" STORE_CACHE_KIB_STR, "sizing the page cache", err);
+    if (rc)
+        goto out;
     if (!opts->autocheckpoint) {
         rc = store_exec(s, "PRAGMA wal_autocheckpoint = 0", "disabling checkpoints", err);
         if (rc)

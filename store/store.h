@@ -44,6 +44,7 @@
 #define STORE_VALUE_MAX               (4 * 1024 * 1024) /* longest string or payload stored; else BOT_ETOOBIG */
 #define STORE_LIST_MAX                100000 /* most rows one list call returns; else BOT_ETOOBIG */
 #define STORE_KEY_MAX                 256    /* longest kv key */
+#define STORE_CACHE_KIB_STR           "512"  /* page cache per connection, KiB: memory stays flat */
 
 struct store;
 
