@@ -256,7 +256,23 @@ def main():
         twice = [e for e in acked if rows.get(e, 0) > 1]
         check(len(twice) <= 1, "processed once, except the one in flight: %d twice" % len(twice))
 
-        for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log"):
+        # Socket Mode switched off for the app: the bot stops with exit status 1 and says why,
+        # instead of reconnecting forever.
+        bot = start_bot(tmp, base, "bot5.log")
+        check(wait_for(lambda: len(call(base, "/_emu/state")["connections"]) == 2),
+              "fifth run connected")
+        call(base, "/_emu/disconnect", {"reason": "link_disabled"})
+        try:
+            rc = bot.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            rc = None
+        bot = None
+        with open(os.path.join(tmp, "bot5.log")) as f:
+            log5 = f.read()
+        check(rc == 1 and "link_disabled" in log5 and "Slack connection stopped" in log5,
+              "link_disabled stops the bot with exit 1 and a reason (exit %r)" % rc)
+
+        for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log", "bot5.log"):
             with open(os.path.join(tmp, name)) as f:
                 text = f.read()
             check("e2eBoTtOkEn" not in text and "e2eApPtOkEn" not in text,
@@ -267,7 +283,7 @@ def main():
                 p.kill()
                 p.wait()
         if failures:
-            for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log", "emu.log"):
+            for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log", "bot5.log", "emu.log"):
                 path = os.path.join(tmp, name)
                 if os.path.exists(path):
                     with open(path) as f:
