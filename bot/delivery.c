@@ -201,6 +201,130 @@ static enum delivery_outcome classify(enum bot_rc rc, const struct slack_api_res
     }
 }
 
+/* Page callback: finds the channel named ud->name among conversations.list's answer. */
+struct find_channel {
+    const char *name;
+    cJSON *found; /* a copy of the channel object; owned */
+};
+
+static enum bot_rc find_channel_page(void *ud, struct slack_api_result *page, bool *more,
+                                     struct bot_err *err)
+{
+    struct find_channel *f = ud;
+    const cJSON *ch;
+    (void)err;
+    cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(page->body, "channels"))
+    {
+        const char *n = str_field(ch, "name");
+        if (n != NULL && strcmp(n, f->name) == 0) {
+            f->found = cJSON_Duplicate(ch, 1);
+            *more = false;
+            break;
+        }
+    }
+    return BOT_OK;
+}
+
+/*
+ * After name_taken: is the channel one this bot created, on an attempt whose
+ * answer was lost (a timeout, a crash before the result was recorded)? Then
+ * that attempt succeeded and its channel is the answer. *answer is NULL when
+ * the name belongs to someone else.
+ */
+static enum bot_rc own_channel(struct slack_api *api, const char *name, cJSON **answer,
+                               struct bot_err *err)
+{
+    struct slack_api_result me = {0};
+    struct find_channel f = {name, NULL};
+    *answer = NULL;
+    enum bot_rc rc = slack_api_call(api, "auth.test", NULL, &me, err);
+    const char *self = rc == BOT_OK ? str_field(me.body, "user_id") : NULL;
+    if (rc == BOT_OK && self == NULL)
+        rc = bot_err_set(err, BOT_EPROTO, "auth.test: no user_id in the answer");
+    if (rc == BOT_OK) {
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "types", "public_channel,private_channel");
+        cJSON_AddTrueToObject(args, "exclude_archived");
+        cJSON_AddNumberToObject(args, "limit", 200);
+        rc = slack_api_paginate(api, "conversations.list", args, 0, find_channel_page, &f, err);
+        cJSON_Delete(args);
+    }
+    if (rc == BOT_OK && f.found != NULL) {
+        const char *creator = str_field(f.found, "creator");
+        if (creator != NULL && strcmp(creator, self) == 0) {
+            *answer = cJSON_CreateObject();
+            cJSON_AddTrueToObject(*answer, "ok");
+            cJSON_AddItemToObject(*answer, "channel", f.found);
+            f.found = NULL;
+        }
+    }
+    cJSON_Delete(f.found);
+    slack_api_result_free(&me);
+    return rc;
+}
+
+/*
+ * "slack.create_channel" {"names": [first choice, fallbacks...], "is_private": bool}:
+ * conversations.create with the first name that is free, or the answer of an
+ * earlier attempt of ours that created it already. The names come from the
+ * plan (it knows the template and keeps the incident id in every variant).
+ */
+static enum delivery_outcome create_channel(struct slack_api *api, const cJSON *p, char **result,
+                                            int64_t *retry_after_ms, struct bot_err *err)
+{
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(p, "names");
+    const cJSON *priv = cJSON_GetObjectItemCaseSensitive(p, "is_private");
+    const cJSON *name;
+    if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) == 0 ||
+        (priv != NULL && !cJSON_IsBool(priv))) {
+        bot_err_set(err, BOT_EINVAL, "slack.create_channel: needs \"names\" (non-empty array of "
+                    "strings) and \"is_private\" (boolean)");
+        return DELIVERY_FAIL;
+    }
+    cJSON_ArrayForEach(name, names)
+    {
+        if (!cJSON_IsString(name)) {
+            bot_err_set(err, BOT_EINVAL, "slack.create_channel: a name is not a string");
+            return DELIVERY_FAIL;
+        }
+    }
+    cJSON_ArrayForEach(name, names)
+    {
+        struct slack_api_result res = {0};
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "name", name->valuestring);
+        cJSON_AddBoolToObject(args, "is_private", cJSON_IsTrue(priv));
+        enum bot_rc rc =
+            slack_api_call_ex(api, "conversations.create", args, SLACK_API_NO_AMBIGUOUS_RETRY,
+                              &res, err);
+        cJSON_Delete(args);
+        if (rc == BOT_OK) {
+            *result = res.body ? cJSON_PrintUnformatted(res.body) : NULL;
+            slack_api_result_free(&res);
+            return DELIVERY_DONE;
+        }
+        bool taken = rc == BOT_EREMOTE && strcmp(res.error, "name_taken") == 0;
+        if (!taken) {
+            enum delivery_outcome o = classify(rc, &res, retry_after_ms);
+            slack_api_result_free(&res);
+            return o;
+        }
+        slack_api_result_free(&res);
+        cJSON *mine = NULL;
+        rc = own_channel(api, name->valuestring, &mine, err);
+        if (rc != BOT_OK)
+            return DELIVERY_RETRY; /* cannot tell yet whose it is: ask again later */
+        if (mine != NULL) {
+            *result = cJSON_PrintUnformatted(mine);
+            cJSON_Delete(mine);
+            return DELIVERY_DONE;
+        }
+    }
+    bot_err_set(err, BOT_EEXISTS, "slack.create_channel: every name offered is taken (last: %s)",
+                cJSON_GetArrayItem(names, cJSON_GetArraySize(names) - 1)->valuestring);
+    return DELIVERY_FAIL;
+}
+
 enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
                                        const char *payload, const struct store_incident *inc,
                                        char **result, int64_t *retry_after_ms,
@@ -239,6 +363,9 @@ enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
         }
         /* A call that may already have run is not repeated blindly within this attempt. */
         rc = slack_api_call_ex(api, method, args, SLACK_API_NO_AMBIGUOUS_RETRY, &res, err);
+    } else if (strcmp(kind, "slack.create_channel") == 0) {
+        out = create_channel(api, p, result, retry_after_ms, err);
+        goto out;
     } else {
         bot_err_set(err, BOT_EINVAL, "unknown effect kind \"%s\"", kind);
         goto out;

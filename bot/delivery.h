@@ -9,6 +9,10 @@
  * Effect kinds (payload is JSON):
  *   "slack.respond"  {"url": response_url, "message": {...}}
  *   "slack.call"     {"method": "chat.postMessage", "args": {...}}
+ *   "slack.create_channel" {"names": ["inc-42-db", "inc-42-db-2", ...], "is_private": false}
+ *                    the first free name; after name_taken, a channel of that name
+ *                    created by this bot (an attempt whose answer was lost) is the answer,
+ *                    so a crash between creating and recording never makes two channels
  *
  * Effects of an incident may refer to what earlier effects produced: a
  * string anywhere in the payload may contain "{{incident.channel_id}}" (or

@@ -6,4 +6,8 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/slack_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(slack_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  add_test(NAME delivery_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/delivery_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(delivery_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
 endif()

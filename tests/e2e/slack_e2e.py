@@ -10,18 +10,16 @@ usage: slack_e2e.py path/to/incidentd path/to/slackemu
 """
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from e2e_util import BOT_ENV, call, start_incidentd, start_slackemu, wait_for
 
 INCIDENTD, SLACKEMU = sys.argv[1], sys.argv[2]
-ENV = dict(os.environ, SLACK_BOT_TOKEN="xoxb-1111-2222-e2eBoTtOkEn",
-           SLACK_APP_TOKEN="xapp-1-A0EMU-3333-e2eApPtOkEn")
 failures = []
 bot_http = None
 
@@ -33,45 +31,10 @@ def check(cond, what):
     return cond
 
 
-def call(base, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method="POST" if data else "GET",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read())
-
-
-def wait_for(pred, timeout=15.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return None
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def start_bot(tmp, emu_base, log_name):
     global bot_http
-    port = free_port()
-    bot_http = "http://127.0.0.1:%d" % port
-    cfg = os.path.join(tmp, "incidentd.toml")
-    with open(cfg, "w") as f:
-        f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
-                'call_timeout_seconds = 2\n'
-                '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n'
-                % (emu_base, os.path.join(tmp, "incidentd.db"), port))
-    log = open(os.path.join(tmp, log_name), "w")
-    return subprocess.Popen([INCIDENTD, "run", "-c", cfg], env=ENV, stdout=log, stderr=log)
+    proc, bot_http = start_incidentd(INCIDENTD, tmp, emu_base, log_name)
+    return proc
 
 
 def ephemerals(base, user):
@@ -82,16 +45,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="incidentd-e2e-")
     # Slack redelivers an event no link could take after 0 s, 1 min and 5 min; the test
     # shortens that so that events sent while every link was being refreshed come back soon.
-    emu = subprocess.Popen([SLACKEMU, "--port", "0", "--quiet", "--retry-delays-ms", "0,2000,5000"],
-                           stdout=subprocess.PIPE,
-                           stderr=open(os.path.join(tmp, "emu.log"), "w"), text=True)
+    emu, base = start_slackemu(SLACKEMU, tmp, "--retry-delays-ms", "0,2000,5000")
     bot = None
     try:
-        line = emu.stdout.readline()
-        m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-        if not check(m, "slackemu printed its address: %r" % line):
-            return
-        base = m.group(1)
         bot = start_bot(tmp, base, "bot1.log")
         check(wait_for(lambda: call(base, "/_emu/state")["connections"]
                        and len(call(base, "/_emu/state")["connections"]) == 2),
@@ -275,7 +231,7 @@ def main():
         for name in ("bot1.log", "bot2.log", "bot3.log", "bot4.log", "bot5.log"):
             with open(os.path.join(tmp, name)) as f:
                 text = f.read()
-            check("e2eBoTtOkEn" not in text and "e2eApPtOkEn" not in text,
+            check(all(t.split("-")[-1] not in text for t in BOT_ENV.values()),
                   "%s never shows a token" % name)
     finally:
         for p in (bot, emu):
