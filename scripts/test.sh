@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds from scratch
 # twice (normal, and with AddressSanitizer + UndefinedBehaviorSanitizer),
-# runs the whole ctest suite in both, and runs the unit tests under valgrind.
+# runs the whole ctest suite in both, runs the unit tests under valgrind,
+# gives each libFuzzer target (clang) a short deterministic run, and checks
+# the README's run command.
 # Set INCIDENTD_SHARED_DIR to point at the shared samples if they are not in ../shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,17 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== valgrind (unit tests of the normal build)"
 ctest --test-dir build --output-on-failure -j "$jobs" -L unit -T memcheck
+
+echo "== fuzz targets (clang, libFuzzer): build, then a short deterministic run of each"
+rm -rf build-fuzz
+CC=clang cmake -S . -B build-fuzz -DINCIDENTD_SHARED_DIR="$shared" -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_toml fuzz_cmd fuzz_slack
+for f in fuzz_toml fuzz_cmd fuzz_slack; do
+  bin=$(find build-fuzz -type f -name "$f" -perm -u+x | head -n 1)
+  "$bin" -runs=200000 -seed=1 -max_len=4096 >/dev/null 2>"build-fuzz/$f.log" ||
+    { tail -30 "build-fuzz/$f.log"; echo "$f found a crash" >&2; exit 1; }
+  echo "$f: 200000 runs clean"
+done
 
 echo "== the README's run command (without tokens it must stop with a clear message)"
 out=$(env -u SLACK_BOT_TOKEN -u SLACK_APP_TOKEN ./scripts/run.sh 2>&1) && rc=0 || rc=$?

@@ -238,8 +238,9 @@ const char *const store_migration_seeds[] = {
     "INSERT INTO reminders (incident_id, kind, due_at, payload, created_at)"
     "  VALUES (1, 'postmortem_due', 1700086400000, '{}', 1700000110000);",
 
-    "UPDATE incidents SET slug = 'seeded-checkout-outage', published = 1,"
-    "  published_at = 1700000120000, statuspage_id = 'sp-seed' WHERE id = 1;",
+    /* Parenthesised: clang reads two literals in a row here as a missing comma. */
+    ("UPDATE incidents SET slug = 'seeded-checkout-outage', published = 1,"
+     "  published_at = 1700000120000, statuspage_id = 'sp-seed' WHERE id = 1;"),
 };
 /* clang-format on */
 
