@@ -9,7 +9,9 @@
  */
 #include "bot_internal.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "delivery.h"
 #include "http.h"
@@ -155,9 +157,15 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     if (rc)
         goto fail;
 
+    const char *ca = cfg->slack_ca_file[0] ? cfg->slack_ca_file : NULL;
+    if (ca != NULL && access(ca, R_OK) != 0) {
+        rc = bot_err_set(err, BOT_ECONFIG, "[slack] ca_file %s: %s", ca, strerror(errno));
+        goto fail;
+    }
     struct slack_ws_opts wo = {
         .app_token = cfg->slack_app_token,
         .api_base_url = cfg->slack_api_base_url,
+        .ca_file = ca,
         .connections = (unsigned)cfg->slack_connections,
         .stall_ms = cfg->slack_stall_seconds * 1000,
         .on_envelope = on_envelope,
@@ -183,6 +191,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     info.iface = cfg->http_host;
     info.protocols = b->protocols;
     info.user = b;
+    info.client_ssl_ca_filepath = ca; /* the wss:// links; NULL: the system CAs */
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     b->lws = lws_create_context(&info);

@@ -47,6 +47,9 @@ static const struct cfg_key cfg_keys[] = {
      "Reconnect a Socket Mode link when nothing (not even a ping) arrived for this long"},
     {"slack", "call_timeout_seconds", CT_INT, NULL, 30, 1, 600,
      OFF(slack_call_timeout_seconds), "Longest time one Web API call may take, retries excluded"},
+    {"slack", "ca_file", CT_STRING, "", 0, 0, 4096, OFF(slack_ca_file),
+     "PEM file of CA certificates to trust for Slack instead of the system's (a TLS-inspecting "
+     "proxy); empty: the system CAs"},
     {"store", "path", CT_STRING, "var/incidentd.db", 0, 1, 4096, OFF(store_path),
      "SQLite database file; its directory must exist and be writable"},
     {"store", "busy_timeout_ms", CT_INT, NULL, 5000, 0, 600000, OFF(store_busy_timeout_ms),

@@ -29,6 +29,7 @@ struct config {
     int64_t slack_connections;    /* Socket Mode links kept open, 1..10 */
     int64_t slack_stall_seconds;  /* reconnect a link silent for this long */
     int64_t slack_call_timeout_seconds; /* total time allowed for one Web API call */
+    char *slack_ca_file;          /* "" : the system CAs */
     /* [store] */
     char *store_path;
     int64_t store_busy_timeout_ms;

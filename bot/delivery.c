@@ -587,6 +587,7 @@ enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
         .deadline_ms = cfg->slack_call_timeout_seconds * 2000,
         .max_attempts = 2, /* quick in-call retries; the durable ones are the outbox's */
         .limiter = rl,
+        .ca_file = cfg->slack_ca_file[0] ? cfg->slack_ca_file : NULL,
     };
     rc = slack_api_new(&ao, &d->api, err);
     if (rc)

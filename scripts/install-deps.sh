@@ -10,7 +10,7 @@ build_pkgs=(
   libwebsockets-dev libcjson-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
   ca-certificates
 )
-test_pkgs=(valgrind curl python3 sqlite3 clang libclang-rt-14-dev)
+test_pkgs=(valgrind curl python3 sqlite3 openssl clang libclang-rt-14-dev)
 runtime_pkgs=(libwebsockets17 libcjson1 libcurl4 libsqlite3-0 libssl3 ca-certificates)
 
 case "${1:-}" in

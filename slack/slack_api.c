@@ -346,6 +346,7 @@ enum bot_rc slack_api_new(const struct slack_api_opts *opts, struct slack_api **
     c->o.base_url = NULL;
     c->o.token = NULL;
     c->o.user_agent = NULL;
+    c->o.ca_file = NULL;
     c->o.hooks = NULL;
     c->o.connect_timeout_ms = def(opts->connect_timeout_ms, 5000);
     c->o.timeout_ms = def(opts->timeout_ms, 15000);
@@ -396,6 +397,8 @@ enum bot_rc slack_api_new(const struct slack_api_opts *opts, struct slack_api **
     cc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     cc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
     cc |= curl_easy_setopt(h, CURLOPT_USERAGENT, opts->user_agent ? opts->user_agent : "incidentd");
+    if (opts->ca_file != NULL)
+        cc |= curl_easy_setopt(h, CURLOPT_CAINFO, opts->ca_file); /* curl keeps a copy */
     cc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
     cc |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     cc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -69,6 +69,8 @@ struct slack_api_opts {
     bool no_limiter; /* true: no client-side limiting at all (tests, benchmarks) */
     const struct slack_api_hooks *hooks; /* NULL: the real clock; copied */
     const char *user_agent;              /* NULL: "incidentd"; copied */
+    const char *ca_file;                 /* NULL: the system CAs; else trust this PEM bundle
+                                            instead (a TLS-inspecting proxy, tests); copied */
 };
 
 /* Per-call flags for slack_api_call_ex(). */

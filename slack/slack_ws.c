@@ -77,7 +77,7 @@ struct deferred {
 
 struct slack_ws {
     struct slack_ws_opts o; /* defaults applied; strings below */
-    char *app_token, *token_name, *api_base_url;
+    char *app_token, *token_name, *api_base_url, *ca_file;
     struct lws_protocols proto;
     struct lws_context *ctx;
     struct lws_vhost *vh;
@@ -871,7 +871,7 @@ enum bot_rc slack_ws_new(const struct slack_ws_opts *opts, struct slack_ws **out
 
     struct slack_ws *ws = xcalloc(1, sizeof(*ws));
     ws->o = *opts;
-    ws->o.app_token = ws->o.token_name = ws->o.api_base_url = NULL;
+    ws->o.app_token = ws->o.token_name = ws->o.api_base_url = ws->o.ca_file = NULL;
     ws->o.connections = opts->connections ? opts->connections : SLACK_WS_DEFAULT_CONNECTIONS;
     ws->o.ping_interval_ms = opts->ping_interval_ms < 0 ? -1 : def(opts->ping_interval_ms, 5000);
     ws->o.stall_ms = def(opts->stall_ms, 30000);
@@ -887,6 +887,7 @@ enum bot_rc slack_ws_new(const struct slack_ws_opts *opts, struct slack_ws **out
     ws->app_token = xstrdup(opts->app_token);
     ws->token_name = xstrdup(tname);
     ws->api_base_url = opts->api_base_url ? xstrdup(opts->api_base_url) : NULL;
+    ws->ca_file = opts->ca_file ? xstrdup(opts->ca_file) : NULL;
     ws->rng = slack_rand_seed();
     buf_init(&ws->ackbuf, SLACK_ACK_MAX);
     pthread_mutex_init(&ws->mu, NULL);
@@ -906,6 +907,7 @@ enum bot_rc slack_ws_new(const struct slack_ws_opts *opts, struct slack_ws **out
         .deadline_ms = 3 * ws->o.api_timeout_ms,
         .max_attempts = 2, /* the link backoff does the patient retrying */
         .no_limiter = true,
+        .ca_file = ws->ca_file,
     };
     struct bot_err aerr = {{0}};
     if (slack_api_new(&ao, &ws->api, &aerr) != BOT_OK) {
@@ -1023,6 +1025,7 @@ void slack_ws_free(struct slack_ws *ws)
     free(ws->app_token);
     free(ws->token_name);
     free(ws->api_base_url);
+    free(ws->ca_file);
     free(ws);
 }
 

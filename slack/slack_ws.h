@@ -111,6 +111,9 @@ struct slack_ws_opts {
     const char *app_token;    /* xapp-…; required; copied; never in messages */
     const char *token_name;   /* names the token in fatal messages; NULL: "SLACK_APP_TOKEN" */
     const char *api_base_url; /* Web API base for apps.connections.open; NULL: Slack's */
+    const char *ca_file;      /* PEM bundle trusted for apps.connections.open instead of the
+                                 system CAs; NULL: system CAs. The wss:// links use the CA
+                                 file of the lws vhost (client_ssl_ca_filepath); copied */
     unsigned connections;     /* links kept open; default 2, at most SLACK_WS_MAX_CONNECTIONS */
     long ping_interval_ms;    /* client pings; default 5000; < 0: none */
     long stall_ms; /* reconnect when nothing (frame or pong) came for this long; default 30000 */

@@ -79,6 +79,12 @@ SLACK_BOT_TOKEN=$good_bot SLACK_APP_TOKEN=$good_app \
   expect 1 "nodir" -- "$bin" run -c "$tmp/nodir.toml"
 [ -e "$tmp/nodir" ] && bad "run created the missing directory" || ok
 
+# A CA file that cannot be read is one clear line naming the key and the file.
+sed 's#^api_base_url = .*#&\nca_file = "/nonexistent/ca.pem"#' "$tmp/run.toml" > "$tmp/ca.toml"
+SLACK_BOT_TOKEN=$good_bot SLACK_APP_TOKEN=$good_app \
+  expect 1 '\[slack\] ca_file /nonexistent/ca.pem: No such file or directory' -- \
+  "$bin" run -c "$tmp/ca.toml"
+
 # A database from a newer schema is refused and left alone.
 sqlite3 "$tmp/data/newer.db" 'PRAGMA user_version = 9999; CREATE TABLE t(x);'
 sed "s#$tmp/data/incidentd.db#$tmp/data/newer.db#" "$tmp/run.toml" > "$tmp/newer.toml"

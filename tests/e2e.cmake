@@ -10,4 +10,11 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/delivery_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(delivery_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  find_program(OPENSSL_BIN openssl)
+  if(OPENSSL_BIN) # makes the test CA and certificate
+    add_test(NAME tls_e2e
+             COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/tls_e2e.py
+                     $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+    set_tests_properties(tls_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  endif()
 endif()

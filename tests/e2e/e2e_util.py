@@ -48,22 +48,23 @@ def start_slackemu(slackemu, tmp, *extra):
                            stdout=subprocess.PIPE,
                            stderr=open(os.path.join(tmp, "emu.log"), "w"), text=True)
     line = emu.stdout.readline()
-    m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+    m = re.search(r"(https?://127\.0\.0\.1:\d+)", line)
     if not m:
         emu.kill()
         raise RuntimeError("slackemu did not print its address: %r" % line)
     return emu, m.group(1)
 
 
-def start_incidentd(incidentd, tmp, emu_base, log_name, extra_config=""):
-    """Starts incidentd against slackemu with its database in tmp; (process, HTTP base URL)."""
+def start_incidentd(incidentd, tmp, emu_base, log_name, slack_config=""):
+    """Starts incidentd against slackemu with its database in tmp; (process, HTTP base URL).
+    slack_config: more lines for the [slack] table."""
     port = free_port()
     cfg = os.path.join(tmp, "incidentd.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
-                'call_timeout_seconds = 2\n'
+                'call_timeout_seconds = 2\n%s'
                 '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n'
-                % (emu_base, os.path.join(tmp, "incidentd.db"), port) + extra_config)
+                % (emu_base, slack_config, os.path.join(tmp, "incidentd.db"), port))
     log = open(os.path.join(tmp, log_name), "w")
     proc = subprocess.Popen([incidentd, "run", "-c", cfg], env=dict(os.environ, **BOT_ENV),
                             stdout=log, stderr=log)

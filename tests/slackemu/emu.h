@@ -65,6 +65,7 @@ struct emu_cfg {
     bool rate_limits;                 /* method tiers and chat.postMessage per channel */
     bool quiet;                       /* no per-request log lines */
     uint64_t seed;                    /* 0: seeded from the clock */
+    const char *tls_cert, *tls_key;   /* PEM files: serve https/wss; NULL: plain http/ws */
 };
 
 /* ---- the context ---- */

@@ -56,6 +56,8 @@ static void usage(FILE *f)
           "                            (default 0,60000,300000, as Slack)\n"
           "      --max-connections N   Socket Mode connections per app (default 10)\n"
           "      --no-rate-limits      disable method tiers and chat.postMessage limits\n"
+          "      --tls-cert FILE       serve https:// and wss:// with this PEM certificate\n"
+          "      --tls-key FILE        and this PEM private key (both or neither)\n"
           "      --seed N              seed for ids (default: from the clock)\n"
           "  -q, --quiet               no per-request log lines\n"
           "  -h, --help                this text\n"
@@ -133,6 +135,10 @@ static void parse_args(int argc, char **argv, struct emu_cfg *cfg)
             cfg->port = num_opt("--port", v, 0, 65535);
         } else if ((v = opt_value(argc, argv, &i, a, "--host"))) {
             cfg->host = v;
+        } else if ((v = opt_value(argc, argv, &i, a, "--tls-cert"))) {
+            cfg->tls_cert = v;
+        } else if ((v = opt_value(argc, argv, &i, a, "--tls-key"))) {
+            cfg->tls_key = v;
         } else if ((v = opt_value(argc, argv, &i, a, "--workspace")) ||
                    (v = opt_value(argc, argv, &i, a, "-w"))) {
             cfg->workspace_file = v;
@@ -204,6 +210,11 @@ int main(int argc, char **argv)
     cfg->max_conns = 10;
     cfg->rate_limits = true;
     parse_args(argc, argv, cfg);
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        fprintf(stderr, "slackemu: --tls-cert and --tls-key go together\n");
+        free(emu);
+        return 2;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -244,6 +255,12 @@ int main(int argc, char **argv)
     info.keepalive_timeout = 65; /* longer than clients' idle timeouts: they close first */
     info.timeout_secs = 30;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (cfg->tls_cert) {
+        /* TLS on the one port: the bot's https:// and wss:// paths, verified against a CA. */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+    }
     emu->lws = lws_create_context(&info);
     if (!emu->lws) {
         fprintf(stderr, "slackemu: cannot listen on %s:%d\n", cfg->host, cfg->port);
@@ -251,8 +268,10 @@ int main(int argc, char **argv)
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(emu->lws, "default");
     emu->port = vh ? lws_get_vhost_listen_port(vh) : cfg->port;
-    snprintf(emu->base_url, sizeof emu->base_url, "http://%s:%d", cfg->host, emu->port);
-    snprintf(emu->ws_base, sizeof emu->ws_base, "ws://%s:%d", cfg->host, emu->port);
+    snprintf(emu->base_url, sizeof emu->base_url, "%s://%s:%d", cfg->tls_cert ? "https" : "http",
+             cfg->host, emu->port);
+    snprintf(emu->ws_base, sizeof emu->ws_base, "%s://%s:%d", cfg->tls_cert ? "wss" : "ws",
+             cfg->host, emu->port);
     printf("slackemu listening on %s\n", emu->base_url);
     fflush(stdout);
     emu_log(emu, "listening on %s (team %s, app %s, bot user %s)", emu->base_url,
