@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -96,13 +97,22 @@ void log_redact(const char *s, char *out, size_t outsz)
     out[o] = '\0';
 }
 
-/* Appends to a log line; a line that reaches LOG_MAX_LINE is cut, never dropped. */
+/* Set when the line being built (under out_lock) was cut at LOG_MAX_LINE. */
+static bool line_cut;
+
+/*
+ * Appends to a log line; a line that reaches LOG_MAX_LINE is cut, never
+ * dropped: room for the "...\n" that marks the cut is always kept.
+ */
 static void lput(struct buf *b, const char *s, size_t n)
 {
-    if (b->max - b->len < n + 1)
-        n = b->max - b->len > 1 ? b->max - b->len - 1 : 0;
+    size_t room = b->max - 4 - b->len;
+    if (n > room) {
+        n = room;
+        line_cut = true;
+    }
     if (n && buf_add(b, s, n) != BOT_OK)
-        return;
+        line_cut = true;
 }
 
 static bool needs_quotes(const char *v)
@@ -159,6 +169,7 @@ static void vlog(enum log_level lvl, const char *msg, va_list ap)
 
     pthread_mutex_lock(&out_lock);
     buf_init(&b, LOG_MAX_LINE);
+    line_cut = false;
     lput(&b, "ts=", 3);
     lput(&b, ts, strlen(ts));
     lput(&b, " level=", 7);
@@ -175,11 +186,9 @@ static void vlog(enum log_level lvl, const char *msg, va_list ap)
         lput(&b, "=", 1);
         add_value(&b, v ? v : "");
     }
-    if (buf_add(&b, "\n", 1) != BOT_OK) {
-        b.len = b.max - 4; /* a cut line still ends the line, marked */
-        memcpy(b.data + b.len, "...\n", 4);
-        b.len += 4;
-    }
+    /* Cannot fail: lput kept room for it. */
+    if (buf_addstr(&b, line_cut ? "...\n" : "\n") != BOT_OK)
+        abort();
     FILE *f = out_stream ? out_stream : stderr;
     fwrite(buf_str(&b), 1, b.len, f);
     fflush(f);

@@ -245,6 +245,31 @@ static void test_log_line_is_logfmt(void)
     CHECK_CONTAINS(mem, " level=info msg=\"hello world\" key=v tok=xoxb-*** q=\"a \\\"b\\\"\"\n");
 }
 
+static void test_long_log_line_is_cut_and_marked(void)
+{
+    static char mem[3 * 8192];
+    char *big = malloc(20000);
+    memset(big, 'v', 19999);
+    big[19999] = '\0';
+    FILE *f = fmemopen(mem, sizeof(mem), "w");
+    CHECK(f != NULL);
+    log_set_stream(f);
+    log_info("long", "k", big, "after", "x");
+    log_info("next");
+    log_set_stream(NULL);
+    fclose(f);
+    free(big);
+    char *nl = strchr(mem, '\n');
+    CHECK(nl != NULL);
+    /* One line, at most 8192 bytes with its newline, ending with the cut mark. */
+    CHECK_MSG(nl - mem + 1 <= 8192, "line is %ld bytes", (long)(nl - mem + 1));
+    CHECK(nl - mem > 8000);
+    CHECK(strncmp(nl - 3, "...", 3) == 0);
+    CHECK(strncmp(nl + 1, "ts=", 3) == 0);
+    CHECK_CONTAINS(nl + 1, "msg=next\n");
+    CHECK(strstr(nl + 1, "...") == NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -267,5 +292,6 @@ int main(int argc, char **argv)
     RUN(test_secrets_malformed);
     RUN(test_log_redacts_tokens);
     RUN(test_log_line_is_logfmt);
+    RUN(test_long_log_line_is_cut_and_marked);
     return CHECK_DONE();
 }
