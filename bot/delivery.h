@@ -16,8 +16,8 @@
  *
  * Effects of an incident may refer to what earlier effects produced: a
  * string anywhere in the payload may contain "{{incident.channel_id}}" (or
- * another field of DELIVERY_FIELDS), filled from the incident row just before
- * the call; and a "save" object, e.g. {"channel_id": "channel.id"}, writes
+ * another incident field listed in fields[] in delivery.c), filled from the
+ * incident row just before the call; and a "save" object, e.g. {"channel_id": "channel.id"}, writes
  * members of Slack's answer into the incident row when the call succeeds.
  * Effects of one incident run in order, so a conversations.create that saves
  * the channel id comes before the invites that use it.
@@ -42,8 +42,6 @@ struct slack_api;
 struct store_incident;
 struct cJSON;
 
-/* Incident fields that placeholders may read: see delivery_fill(). */
-#define DELIVERY_FIELDS "channel_id channel_name control_ts announce_channel announce_ts call_url statuspage_id declarer"
 #define DELIVERY_MAX_FILL 8192 /* longest string after its placeholders are filled */
 
 /*
