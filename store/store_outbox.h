@@ -13,6 +13,12 @@
  * Effects without an incident are unordered. A failed (given up) effect no
  * longer holds its lane.
  *
+ * Delivery runs one drain per target ("slack", "fast", ...): each claims only
+ * its own target's effects (store_outbox_claim_target), so a drain stuck in a
+ * slow call never holds back another target's effects, and recovers only its
+ * own target at start (store_outbox_recover_target), never an effect another
+ * drain is performing at that moment.
+ *
  * States: pending -> sending (claimed) -> done | pending again (retry) |
  * failed (permanent); a crash leaves rows in sending, which
  * store_outbox_recover() puts back at start. Times are Unix ms (store.h).
@@ -80,11 +86,22 @@ enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, 
 enum bot_rc store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *row,
                                struct bot_err *err) BOT_MUST_CHECK;
 /*
+ * The same, among the effects whose target is exactly target (NULL: any
+ * target, as store_outbox_claim). Ordering is unchanged: an effect waits
+ * for the earlier unfinished effects of its incident and target.
+ */
+enum bot_rc store_outbox_claim_target(struct store *s, int64_t now, const char *target,
+                                      struct store_outbox_row *row,
+                                      struct bot_err *err) BOT_MUST_CHECK;
+/*
  * When the next claimable effect falls due (it may be <= now), for sleeping
  * until then; BOT_ENOTFOUND when nothing is waiting.
  */
 enum bot_rc store_outbox_next_due_at(struct store *s, int64_t *at,
                                      struct bot_err *err) BOT_MUST_CHECK;
+/* The same, for the effects of one target (NULL: any target). */
+enum bot_rc store_outbox_next_due_at_target(struct store *s, const char *target, int64_t *at,
+                                            struct bot_err *err) BOT_MUST_CHECK;
 /* sending -> done with its result (may be NULL). BOT_ESTATE unless sending. */
 enum bot_rc store_outbox_done(struct store *s, int64_t id, const char *result, int64_t now,
                               struct bot_err *err) BOT_MUST_CHECK;
@@ -104,6 +121,13 @@ enum bot_rc store_outbox_requeue(struct store *s, int64_t id, int64_t now,
  */
 enum bot_rc store_outbox_recover(struct store *s, int64_t *requeued,
                                  struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * The same for the effects of one target only (NULL: every target): what a
+ * drain of that target left in flight. The effects other drains are
+ * performing meanwhile stay theirs.
+ */
+enum bot_rc store_outbox_recover_target(struct store *s, const char *target, int64_t *requeued,
+                                        struct bot_err *err) BOT_MUST_CHECK;
 /* One effect by id / by idempotency key; BOT_ENOTFOUND when absent. */
 enum bot_rc store_outbox_get(struct store *s, int64_t id, struct store_outbox_row *row,
                              struct bot_err *err) BOT_MUST_CHECK;

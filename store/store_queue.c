@@ -431,30 +431,34 @@ out:
     return rc;
 }
 
-enum bot_rc store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *row,
-                               struct bot_err *err)
+enum bot_rc store_outbox_claim_target(struct store *s, int64_t now, const char *target,
+                                      struct store_outbox_row *row, struct bot_err *err)
 {
     sqlite3_stmt *st = NULL;
     enum bot_rc rc;
     int b;
 
     memset(row, 0, sizeof(*row));
+    /* ?2 NULL: any target (store_outbox_claim); one statement serves both. */
     rc = store_stmt(s, STMT_OUTBOX_CLAIM,
                     "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
                     " last_attempt_at = ?1 WHERE id = (SELECT o.id FROM outbox o"
-                    " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND" OUTBOX_NOT_HELD
+                    " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
+                    " AND (?2 IS NULL OR o.target = ?2) AND" OUTBOX_NOT_HELD
                     " ORDER BY o.id LIMIT 1) RETURNING " OUTBOX_COLS,
                     &st, err);
     if (rc)
         goto out;
     b = store_bind_int(st, 1, now);
+    b |= store_bind_text(st, 2, target);
     if (b) {
         rc = store_sqlerr(s, b, "outbox claim", err);
         goto out;
     }
     rc = store_step_row(s, st, "outbox claim", err);
     if (rc == BOT_ENOTFOUND)
-        rc = bot_err_set(err, rc, "outbox: nothing due");
+        rc = bot_err_set(err, rc, "outbox: nothing due%s%s", target ? " for " : "",
+                         target ? target : "");
     if (rc)
         goto out;
     read_outbox(st, row);
@@ -466,7 +470,14 @@ out:
     return rc;
 }
 
-enum bot_rc store_outbox_next_due_at(struct store *s, int64_t *at, struct bot_err *err)
+enum bot_rc store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *row,
+                               struct bot_err *err)
+{
+    return store_outbox_claim_target(s, now, NULL, row, err);
+}
+
+enum bot_rc store_outbox_next_due_at_target(struct store *s, const char *target, int64_t *at,
+                                            struct bot_err *err)
 {
     sqlite3_stmt *st = NULL;
     enum bot_rc rc;
@@ -475,14 +486,19 @@ enum bot_rc store_outbox_next_due_at(struct store *s, int64_t *at, struct bot_er
     *at = 0;
     rc = store_stmt(s, STMT_OUTBOX_NEXT_DUE_AT,
                     "SELECT MIN(o.next_attempt_at) FROM outbox o WHERE o.state = 'pending'"
-                    " AND" OUTBOX_NOT_HELD,
+                    " AND (?1 IS NULL OR o.target = ?1) AND" OUTBOX_NOT_HELD,
                     &st, err);
     if (rc)
         return rc;
-    rc = one_int(s, st, 0, "outbox next due", at, &is_null, err);
+    rc = one_int(s, st, store_bind_text(st, 1, target), "outbox next due", at, &is_null, err);
     if (rc == BOT_OK && is_null)
         rc = bot_err_set(err, BOT_ENOTFOUND, "outbox: nothing waiting");
     return rc;
+}
+
+enum bot_rc store_outbox_next_due_at(struct store *s, int64_t *at, struct bot_err *err)
+{
+    return store_outbox_next_due_at_target(s, NULL, at, err);
 }
 
 enum bot_rc store_outbox_done(struct store *s, int64_t id, const char *result, int64_t now,
@@ -563,23 +579,37 @@ enum bot_rc store_outbox_requeue(struct store *s, int64_t id, int64_t now, struc
                       err);
 }
 
-enum bot_rc store_outbox_recover(struct store *s, int64_t *requeued, struct bot_err *err)
+enum bot_rc store_outbox_recover_target(struct store *s, const char *target, int64_t *requeued,
+                                        struct bot_err *err)
 {
     sqlite3_stmt *st = NULL;
     enum bot_rc rc;
+    int b;
 
     if (requeued)
         *requeued = 0;
     rc = store_stmt(s, STMT_OUTBOX_RECOVER,
-                    "UPDATE outbox SET state = 'pending' WHERE state = 'sending'", &st, err);
+                    "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
+                    " AND (?1 IS NULL OR target = ?1)",
+                    &st, err);
     if (rc)
         goto out;
+    b = store_bind_text(st, 1, target);
+    if (b) {
+        rc = store_sqlerr(s, b, "outbox recover", err);
+        goto out;
+    }
     rc = store_step_done(s, st, "outbox recover", err);
     if (rc == BOT_OK && requeued)
         *requeued = sqlite3_changes(s->db);
 out:
     store_stmt_done(st);
     return rc;
+}
+
+enum bot_rc store_outbox_recover(struct store *s, int64_t *requeued, struct bot_err *err)
+{
+    return store_outbox_recover_target(s, NULL, requeued, err);
 }
 
 static enum bot_rc outbox_get_one(struct store *s, sqlite3_stmt *st, int b, const char *what,
