@@ -1,7 +1,9 @@
 /*
- * The outbox drain (see delivery.h). One effect at a time, in the order the
- * store hands them out (per incident and lane); the loop sleeps until the
- * next effect falls due or someone calls delivery_wake().
+ * The outbox drain (see delivery.h). One instance per lane (outbox target),
+ * one effect at a time, in the order the store hands them out (per incident
+ * and target); the loop sleeps until the next effect of its lane falls due
+ * or someone calls delivery_wake(). Views of an incident are rendered here,
+ * from the incident as it is stored when the effect is performed.
  */
 #include "delivery.h"
 
@@ -13,7 +15,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "inc_view.h"
 #include "log.h"
+#include "render.h"
 #include "slack_api.h"
 #include "slack_backoff.h"
 #include "buf.h"
@@ -24,6 +28,8 @@
 
 struct delivery {
     const struct config *cfg;
+    char lane[DELIVERY_MAX_LANE]; /* the outbox target it drains */
+    int64_t max_attempts;         /* per effect, in this lane */
     pthread_mutex_t *write_lock;
     struct store *store;
     struct slack_api *api;
@@ -366,6 +372,10 @@ enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
     } else if (strcmp(kind, "slack.create_channel") == 0) {
         out = create_channel(api, p, result, retry_after_ms, err);
         goto out;
+    } else if (strncmp(kind, "incident.", 9) == 0) {
+        bot_err_set(err, BOT_EINVAL, "%s: performed by a delivery lane only (needs the store)",
+                    kind);
+        goto out;
     } else {
         bot_err_set(err, BOT_EINVAL, "unknown effect kind \"%s\"", kind);
         goto out;
@@ -397,37 +407,489 @@ static bool stopping(struct delivery *d)
     return s;
 }
 
+static int64_t clock_or(int64_t now)
+{
+    return now > 0 ? now : store_now_ms();
+}
+
+/* ---- writing into the incident row ---- */
+
+typedef enum bot_rc (*edit_fn)(struct store_incident *inc, const void *ud, struct bot_err *err);
+
+/*
+ * Reads incident id, lets fn change it and writes it back. The worker may
+ * update the row meanwhile (its version moved): then it is read again and
+ * fn applied again. The caller holds the write lock.
+ */
+static enum bot_rc edit_incident(struct store *s, int64_t id, edit_fn fn, const void *ud,
+                                 struct bot_err *err)
+{
+    enum bot_rc rc = BOT_OK;
+    for (int tries = 0; tries < 5; tries++) {
+        struct store_incident inc;
+        rc = store_incident_get(s, id, &inc, err);
+        if (rc == BOT_OK)
+            rc = fn(&inc, ud, err);
+        if (rc == BOT_OK)
+            rc = store_incident_update(s, &inc, err);
+        store_incident_clear(&inc);
+        if (rc != BOT_ESTATE)
+            break;
+    }
+    return rc;
+}
+
+struct save_args {
+    const cJSON *save, *result;
+};
+
+static enum bot_rc apply_save(struct store_incident *inc, const void *ud, struct bot_err *err)
+{
+    const struct save_args *a = ud;
+    return delivery_save(a->save, a->result, inc, err);
+}
+
 /*
  * Saves what Slack answered into the incident row, as the effect's "save"
- * says; the worker may have updated the row meanwhile (its version moved),
- * in which case it is read again and the save applied again.
+ * says (inside the caller's transaction).
  */
 static enum bot_rc save_result(struct delivery *d, int64_t incident_id, const char *payload,
                                const char *result, struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
     cJSON *p = cJSON_Parse(payload), *r = result ? cJSON_Parse(result) : NULL;
-    const cJSON *save = cJSON_GetObjectItemCaseSensitive(p, "save");
-    if (save == NULL || incident_id == 0)
-        goto out;
-    for (int tries = 0; tries < 5; tries++) {
-        struct store_incident inc;
-        rc = store_incident_get(d->store, incident_id, &inc, err);
-        if (rc == BOT_OK)
-            rc = delivery_save(save, r, &inc, err);
-        if (rc == BOT_OK)
-            rc = store_incident_update(d->store, &inc, err);
-        store_incident_clear(&inc);
-        if (rc != BOT_ESTATE)
-            break;
-    }
-out:
+    struct save_args a = {cJSON_GetObjectItemCaseSensitive(p, "save"), r};
+    if (a.save != NULL && incident_id != 0)
+        rc = edit_incident(d->store, incident_id, apply_save, &a, err);
     cJSON_Delete(p);
     cJSON_Delete(r);
     return rc;
 }
 
-static void finish(struct delivery *d, const struct store_outbox_row *row)
+/* Up to two fields of the incident row to set, by their names in fields[]. */
+struct set_args {
+    const char *name[2];
+    const char *value[2];
+};
+
+static enum bot_rc apply_set(struct store_incident *inc, const void *ud, struct bot_err *err)
+{
+    const struct set_args *a = ud;
+    for (size_t k = 0; k < 2 && a->name[k] != NULL; k++) {
+        int i = field_index(a->name[k], strlen(a->name[k]));
+        if (i < 0)
+            return bot_err_set(err, BOT_EINVAL, "no incident field %s", a->name[k]);
+        char **f = field_ptr(inc, (size_t)i);
+        free(*f);
+        *f = xstrdup(a->value[k]);
+    }
+    return BOT_OK;
+}
+
+/*
+ * Commits at once, in a transaction of its own, what an effect must not
+ * lose even if its next step fails: the fields in set (may be NULL) and the
+ * incident attribute key = value (key may be NULL).
+ */
+static enum bot_rc save_now(struct delivery *d, int64_t incident_id, const struct set_args *set,
+                            const char *key, const char *value, int64_t now, struct bot_err *err)
+{
+    pthread_mutex_lock(d->write_lock);
+    enum bot_rc rc = store_begin(d->store, err);
+    if (rc == BOT_OK && set != NULL)
+        rc = edit_incident(d->store, incident_id, apply_set, set, err);
+    if (rc == BOT_OK && key != NULL)
+        rc = store_incident_attr_set(d->store, incident_id, key, value, clock_or(now), err);
+    if (rc == BOT_OK)
+        rc = store_commit(d->store, err);
+    else
+        store_rollback(d->store);
+    pthread_mutex_unlock(d->write_lock);
+    return rc;
+}
+
+/* ---- views of an incident, rendered when performed ---- */
+
+/* Incident attributes delivery keeps for itself (store_incident_attr_*). */
+#define ATTR_PINNED "delivery.control_pinned" /* the control ts that is known to be pinned */
+#define ATTR_TOPIC  "delivery.topic"          /* the topic delivery last set */
+
+/* One Web API call; DELIVERY_DONE with Slack's answer in *body (may be NULL) when it worked. */
+static enum delivery_outcome call_api(struct slack_api *api, const char *method, const cJSON *args,
+                                      unsigned flags, cJSON **body, int64_t *retry_after_ms,
+                                      struct bot_err *err)
+{
+    struct slack_api_result res = {0};
+    enum delivery_outcome o = DELIVERY_DONE;
+    enum bot_rc rc = slack_api_call_ex(api, method, args, flags, &res, err);
+    if (rc != BOT_OK)
+        o = classify(rc, &res, retry_after_ms);
+    else if (body != NULL)
+        *body = slack_api_result_take_body(&res);
+    slack_api_result_free(&res);
+    return o;
+}
+
+/* True when message m carries a block whose block_id is block_id. */
+static bool has_block(const cJSON *m, const char *block_id)
+{
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(m, "blocks"))
+    {
+        const char *id = str_field(b, "block_id");
+        if (id != NULL && strcmp(id, block_id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Looks in channel's recent history (DELIVERY_LOOKUP_PAGES pages) for a
+ * message this bot posted with a block block_id: the post of an earlier
+ * attempt whose answer was lost. *ts (caller frees) is its ts, or NULL.
+ * DELIVERY_DONE when the history could be read, else how the failure
+ * classifies.
+ */
+static enum delivery_outcome find_own_post(struct slack_api *api, const char *channel,
+                                           const char *block_id, char **ts,
+                                           int64_t *retry_after_ms, struct bot_err *err)
+{
+    cJSON *me = NULL, *page = NULL, *args = NULL;
+    char *cursor = NULL;
+    *ts = NULL;
+    enum delivery_outcome o = call_api(api, "auth.test", NULL, 0, &me, retry_after_ms, err);
+    const char *self = str_field(me, "user_id"), *self_bot = str_field(me, "bot_id");
+    if (o == DELIVERY_DONE && self == NULL) {
+        bot_err_set(err, BOT_EPROTO, "auth.test: no user_id in the answer");
+        o = DELIVERY_RETRY;
+    }
+    for (int n = 0; o == DELIVERY_DONE && *ts == NULL && n < DELIVERY_LOOKUP_PAGES; n++) {
+        args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "channel", channel);
+        cJSON_AddNumberToObject(args, "limit", DELIVERY_LOOKUP_PAGE_SIZE);
+        if (cursor != NULL)
+            cJSON_AddStringToObject(args, "cursor", cursor);
+        o = call_api(api, "conversations.history", args, 0, &page, retry_after_ms, err);
+        cJSON_Delete(args);
+        const cJSON *m;
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(page, "messages"))
+        {
+            const char *user = str_field(m, "user"), *bot = str_field(m, "bot_id");
+            bool mine = (user != NULL && strcmp(user, self) == 0) ||
+                        (bot != NULL && self_bot != NULL && strcmp(bot, self_bot) == 0);
+            const char *mts = str_field(m, "ts");
+            if (mine && mts != NULL && has_block(m, block_id)) {
+                *ts = xstrdup(mts);
+                break;
+            }
+        }
+        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(page, "response_metadata");
+        const char *next = str_field(meta, "next_cursor");
+        free(cursor);
+        cursor = next != NULL && next[0] != '\0' ? xstrdup(next) : NULL;
+        cJSON_Delete(page);
+        page = NULL;
+        if (cursor == NULL)
+            break;
+    }
+    free(cursor);
+    cJSON_Delete(me);
+    return o;
+}
+
+/*
+ * Posts blocks/text into channel as the first message of a view (control
+ * message, announcement) and hands its ts over in *ts. On a retry of an
+ * attempt that may have posted already, that post is found instead: a
+ * second one is never made knowingly. part is the view's block part
+ * ("header", "announce").
+ */
+static enum delivery_outcome post_view(struct delivery *d, const struct store_outbox_row *row,
+                                       const char *channel, const char *part, const cJSON *blocks,
+                                       const char *text, char **ts, int64_t *retry_after_ms,
+                                       struct bot_err *err)
+{
+    enum delivery_outcome o;
+    cJSON *answer = NULL;
+    *ts = NULL;
+    if (row->attempts > 1) {
+        char block_id[64];
+        snprintf(block_id, sizeof block_id, "inc%lld_%s", (long long)row->incident_id, part);
+        struct bot_err lerr = {{0}};
+        o = find_own_post(d->api, channel, block_id, ts, retry_after_ms, &lerr);
+        if (o == DELIVERY_RETRY) {
+            bot_err_set(err, BOT_ENET, "cannot look for an earlier post yet: %s", lerr.msg);
+            return o;
+        }
+        if (o == DELIVERY_FAIL) /* no history scope, say: post, as when there is none */
+            log_warn("cannot look for an earlier post; posting", "channel", channel, "error",
+                     lerr.msg);
+        if (*ts != NULL)
+            return DELIVERY_DONE;
+    }
+    cJSON *args = cJSON_CreateObject();
+    cJSON_AddStringToObject(args, "channel", channel);
+    cJSON_AddItemToObject(args, "blocks", cJSON_Duplicate(blocks, 1));
+    cJSON_AddStringToObject(args, "text", text);
+    /* Not repeated within the attempt when it may have run: the next attempt looks first. */
+    o = call_api(d->api, "chat.postMessage", args, SLACK_API_NO_AMBIGUOUS_RETRY, &answer,
+                 retry_after_ms, err);
+    cJSON_Delete(args);
+    const char *t = str_field(answer, "ts");
+    if (o == DELIVERY_DONE && t == NULL) {
+        bot_err_set(err, BOT_EPROTO, "chat.postMessage: no ts in the answer");
+        o = DELIVERY_RETRY; /* the next attempt finds the message if it exists */
+    } else if (o == DELIVERY_DONE) {
+        *ts = xstrdup(t);
+    }
+    cJSON_Delete(answer);
+    return o;
+}
+
+static enum delivery_outcome update_view(struct delivery *d, const char *channel, const char *ts,
+                                         const cJSON *blocks, const char *text,
+                                         int64_t *retry_after_ms, struct bot_err *err)
+{
+    cJSON *args = cJSON_CreateObject();
+    cJSON_AddStringToObject(args, "channel", channel);
+    cJSON_AddStringToObject(args, "ts", ts);
+    cJSON_AddItemToObject(args, "blocks", cJSON_Duplicate(blocks, 1));
+    cJSON_AddStringToObject(args, "text", text);
+    enum delivery_outcome o = call_api(d->api, "chat.update", args, 0, NULL, retry_after_ms, err);
+    cJSON_Delete(args);
+    return o;
+}
+
+/* pins.add of the control message unless it is known to be pinned; already_pinned is success. */
+static enum delivery_outcome pin_control(struct delivery *d, int64_t incident_id,
+                                         const char *channel, const char *ts, int64_t now,
+                                         int64_t *retry_after_ms, struct bot_err *err)
+{
+    struct bot_err aerr = {{0}};
+    char *pinned = NULL;
+    if (store_incident_attr_get(d->store, incident_id, ATTR_PINNED, &pinned, &aerr) == BOT_OK &&
+        strcmp(pinned, ts) == 0) {
+        free(pinned);
+        return DELIVERY_DONE;
+    }
+    free(pinned);
+    struct slack_api_result res = {0};
+    cJSON *args = cJSON_CreateObject();
+    cJSON_AddStringToObject(args, "channel", channel);
+    cJSON_AddStringToObject(args, "timestamp", ts);
+    enum bot_rc rc = slack_api_call(d->api, "pins.add", args, &res, err);
+    cJSON_Delete(args);
+    enum delivery_outcome o = DELIVERY_DONE;
+    if (rc != BOT_OK && !(rc == BOT_EREMOTE && strcmp(res.error, "already_pinned") == 0))
+        o = classify(rc, &res, retry_after_ms);
+    slack_api_result_free(&res);
+    if (o == DELIVERY_DONE && save_now(d, incident_id, NULL, ATTR_PINNED, ts, now, &aerr))
+        /* Only a saved call: the next update pins again and hears already_pinned. */
+        log_warn("cannot record that the control message is pinned", "error", aerr.msg);
+    return o;
+}
+
+/* {"channel": c, "ts": ts, "posted": posted}, for the outbox row's result. */
+static char *view_result(const char *channel, const char *ts, bool posted)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "channel", channel);
+    cJSON_AddStringToObject(r, "ts", ts);
+    cJSON_AddBoolToObject(r, "posted", posted);
+    char *s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return s;
+}
+
+static enum delivery_outcome no_channel(const struct inc_view *v, struct bot_err *err)
+{
+    bot_err_set(err, BOT_ESTATE,
+                "incident %lld has no channel yet (the effect that creates it has not succeeded)",
+                (long long)v->row.id);
+    return DELIVERY_RETRY;
+}
+
+/* "incident.control": the pinned control message of the incident's channel. */
+static enum delivery_outcome view_control(struct delivery *d, const struct store_outbox_row *row,
+                                          const struct inc_view *v, int64_t now, char **result,
+                                          int64_t *retry_after_ms, struct bot_err *err)
+{
+    const char *ch = v->row.channel_id;
+    cJSON *blocks = NULL;
+    char *text = NULL, *ts = NULL;
+    bool posted = false;
+    enum delivery_outcome o = DELIVERY_FAIL;
+
+    if (ch == NULL)
+        return no_channel(v, err);
+    if (render_control_message(&v->r, clock_or(now), &blocks, &text) != BOT_OK) {
+        bot_err_set(err, BOT_EINVAL, "incident %lld: the control message cannot be rendered",
+                    (long long)v->row.id);
+        goto out;
+    }
+    if (v->row.control_ts == NULL) {
+        o = post_view(d, row, ch, "header", blocks, text, &ts, retry_after_ms, err);
+        if (o != DELIVERY_DONE)
+            goto out;
+        struct set_args set = {{"control_ts", NULL}, {ts, NULL}};
+        struct bot_err serr = {{0}};
+        if (save_now(d, v->row.id, &set, NULL, NULL, now, &serr) != BOT_OK) {
+            /* Posted but not recorded: the retry finds the post instead of making another. */
+            bot_err_set(err, BOT_EDB, "cannot record the control message's ts: %s", serr.msg);
+            o = DELIVERY_RETRY;
+            goto out;
+        }
+        posted = true;
+    } else {
+        ts = xstrdup(v->row.control_ts);
+        o = update_view(d, ch, ts, blocks, text, retry_after_ms, err);
+        if (o != DELIVERY_DONE)
+            goto out;
+    }
+    o = pin_control(d, v->row.id, ch, ts, now, retry_after_ms, err);
+    if (o == DELIVERY_DONE)
+        *result = view_result(ch, ts, posted);
+out:
+    cJSON_Delete(blocks);
+    free(text);
+    free(ts);
+    return o;
+}
+
+/* "incident.announce" {"channel": C}: the announcement. */
+static enum delivery_outcome view_announce(struct delivery *d, const struct store_outbox_row *row,
+                                           const struct inc_view *v, const cJSON *p, int64_t now,
+                                           char **result, int64_t *retry_after_ms,
+                                           struct bot_err *err)
+{
+    const char *target = str_field(p, "channel");
+    cJSON *blocks = NULL;
+    char *text = NULL, *ts = NULL;
+    bool posted = false;
+    enum delivery_outcome o = DELIVERY_FAIL;
+    const char *ch = v->row.announce_ts != NULL && v->row.announce_channel != NULL
+                         ? v->row.announce_channel
+                         : target;
+
+    if (ch == NULL || ch[0] == '\0') {
+        bot_err_set(err, BOT_EINVAL, "incident.announce: needs \"channel\" (string)");
+        return DELIVERY_FAIL;
+    }
+    if (render_announcement(&v->r, &blocks, &text) != BOT_OK) {
+        bot_err_set(err, BOT_EINVAL, "incident %lld: the announcement cannot be rendered",
+                    (long long)v->row.id);
+        goto out;
+    }
+    if (v->row.announce_ts == NULL) {
+        o = post_view(d, row, ch, "announce", blocks, text, &ts, retry_after_ms, err);
+        if (o != DELIVERY_DONE)
+            goto out;
+        struct set_args set = {{"announce_channel", "announce_ts"}, {ch, ts}};
+        struct bot_err serr = {{0}};
+        if (save_now(d, v->row.id, &set, NULL, NULL, now, &serr) != BOT_OK) {
+            bot_err_set(err, BOT_EDB, "cannot record the announcement's ts: %s", serr.msg);
+            o = DELIVERY_RETRY;
+            goto out;
+        }
+        posted = true;
+    } else {
+        ts = xstrdup(v->row.announce_ts);
+        o = update_view(d, ch, ts, blocks, text, retry_after_ms, err);
+    }
+    if (o == DELIVERY_DONE)
+        *result = view_result(ch, ts, posted);
+out:
+    cJSON_Delete(blocks);
+    free(text);
+    free(ts);
+    return o;
+}
+
+/* "incident.topic": the channel topic, from render_topic(). */
+static enum delivery_outcome view_topic(struct delivery *d, const struct inc_view *v, int64_t now,
+                                        char **result, int64_t *retry_after_ms,
+                                        struct bot_err *err)
+{
+    const char *ch = v->row.channel_id;
+    char *topic = NULL, *last = NULL;
+    struct bot_err aerr = {{0}};
+    enum delivery_outcome o = DELIVERY_FAIL;
+
+    if (ch == NULL)
+        return no_channel(v, err);
+    if (render_topic(&v->r, &topic) != BOT_OK) {
+        bot_err_set(err, BOT_EINVAL, "incident %lld: the topic cannot be rendered",
+                    (long long)v->row.id);
+        goto out;
+    }
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "channel", ch);
+    cJSON_AddStringToObject(r, "topic", topic);
+    /* Every setTopic shows a line in the channel: none for a topic that did not change. */
+    if (store_incident_attr_get(d->store, v->row.id, ATTR_TOPIC, &last, &aerr) == BOT_OK &&
+        strcmp(last, topic) == 0) {
+        cJSON_AddTrueToObject(r, "unchanged");
+        o = DELIVERY_DONE;
+    } else {
+        o = call_api(d->api, "conversations.setTopic", r, 0, NULL, retry_after_ms, err);
+        if (o == DELIVERY_DONE && save_now(d, v->row.id, NULL, ATTR_TOPIC, topic, now, &aerr))
+            log_warn("cannot record the topic set", "error", aerr.msg);
+    }
+    if (o == DELIVERY_DONE)
+        *result = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+out:
+    free(topic);
+    free(last);
+    return o;
+}
+
+/* The "incident.*" kinds: load the incident as it is now, then render and send that view. */
+static enum delivery_outcome perform_view(struct delivery *d, const struct store_outbox_row *row,
+                                          int64_t now, char **result, int64_t *retry_after_ms,
+                                          struct bot_err *err)
+{
+    struct inc_view v;
+    enum delivery_outcome o = DELIVERY_FAIL;
+    cJSON *p = cJSON_Parse(row->payload);
+
+    memset(&v, 0, sizeof v);
+    if (!cJSON_IsObject(p)) {
+        bot_err_set(err, BOT_EINVAL, "%s: payload is not a JSON object", row->kind);
+        goto out;
+    }
+    if (row->incident_id == 0) {
+        bot_err_set(err, BOT_EINVAL, "%s: an effect of no incident", row->kind);
+        goto out;
+    }
+    enum bot_rc rc = inc_view_load(d->store, row->incident_id, &v, err);
+    if (rc != BOT_OK) {
+        /* Gone or unreadable for good: give up; the database busy or failing: later. */
+        o = rc == BOT_ENOTFOUND || rc == BOT_EINVAL ? DELIVERY_FAIL : DELIVERY_RETRY;
+        goto out;
+    }
+    if (strcmp(row->kind, "incident.control") == 0)
+        o = view_control(d, row, &v, now, result, retry_after_ms, err);
+    else if (strcmp(row->kind, "incident.announce") == 0)
+        o = view_announce(d, row, &v, p, now, result, retry_after_ms, err);
+    else if (strcmp(row->kind, "incident.topic") == 0)
+        o = view_topic(d, &v, now, result, retry_after_ms, err);
+    else
+        bot_err_set(err, BOT_EINVAL, "unknown effect kind \"%s\"", row->kind);
+out:
+    inc_view_free(&v);
+    cJSON_Delete(p);
+    return o;
+}
+
+static bool is_view_kind(const char *kind)
+{
+    return strncmp(kind, "incident.", 9) == 0;
+}
+
+/* ---- the drain ---- */
+
+static void finish(struct delivery *d, const struct store_outbox_row *row, int64_t now)
 {
     struct bot_err err = {{0}}, err2 = {{0}};
     char *result = NULL;
@@ -441,25 +903,29 @@ static void finish(struct delivery *d, const struct store_outbox_row *row)
     snprintf(id, sizeof(id), "%lld", (long long)row->id);
     snprintf(att, sizeof(att), "%lld", (long long)row->attempts);
     store_incident_init(&inc);
-    if (row->incident_id != 0) {
-        rc = store_incident_get(d->store, row->incident_id, &inc, &err);
-        if (rc != BOT_OK && rc != BOT_ENOTFOUND) {
-            log_error("cannot read an effect's incident; will retry", "outbox_id", id, "error",
-                      err.msg);
-            o = DELIVERY_RETRY;
-            goto record;
+    if (is_view_kind(row->kind)) {
+        o = perform_view(d, row, now, &result, &retry_after, &err);
+    } else {
+        if (row->incident_id != 0) {
+            rc = store_incident_get(d->store, row->incident_id, &inc, &err);
+            if (rc != BOT_OK && rc != BOT_ENOTFOUND) {
+                log_error("cannot read an effect's incident; will retry", "outbox_id", id,
+                          "error", err.msg);
+                o = DELIVERY_RETRY;
+                goto record;
+            }
+            have_inc = rc == BOT_OK;
         }
-        have_inc = rc == BOT_OK;
+        o = delivery_perform(d->api, row->kind, row->payload, have_inc ? &inc : NULL, &result,
+                             &retry_after, &err);
     }
-    o = delivery_perform(d->api, row->kind, row->payload, have_inc ? &inc : NULL, &result,
-                         &retry_after, &err);
     if (o != DELIVERY_DONE && stopping(d)) {
         /* Interrupted by shutdown: left in sending, put back at the next start. */
         log_info("effect interrupted by shutdown", "outbox_id", id, "kind", row->kind);
         goto out;
     }
 record:
-    if (o == DELIVERY_RETRY && row->attempts >= DELIVERY_MAX_ATTEMPTS)
+    if (o == DELIVERY_RETRY && row->attempts >= d->max_attempts)
         o = DELIVERY_FAIL;
     pthread_mutex_lock(d->write_lock);
     if (o == DELIVERY_DONE) {
@@ -474,7 +940,7 @@ record:
                 rc = bot_err_set(&err2, src, "%s", serr.msg);
         }
         if (rc == BOT_OK)
-            rc = store_outbox_done(d->store, row->id, result, store_now_ms(), &err2);
+            rc = store_outbox_done(d->store, row->id, result, clock_or(now), &err2);
         if (rc == BOT_OK)
             rc = store_commit(d->store, &err2);
         else
@@ -482,16 +948,16 @@ record:
     } else if (o == DELIVERY_RETRY) {
         d->rng = d->rng * 6364136223846793005ULL + 1442695040888963407ULL;
         int64_t delay = delivery_backoff_ms(row->attempts, retry_after, d->rng >> 11);
-        rc = store_outbox_retry(d->store, row->id, store_now_ms() + delay, err.msg,
-                                store_now_ms(), &err2);
+        int64_t t = clock_or(now);
+        rc = store_outbox_retry(d->store, row->id, t + delay, err.msg, t, &err2);
         char ms[24];
         snprintf(ms, sizeof(ms), "%lld", (long long)delay);
-        log_warn("effect failed; will retry", "outbox_id", id, "kind", row->kind, "attempt",
-                 att, "retry_in_ms", ms, "error", err.msg);
+        log_warn("effect failed; will retry", "lane", d->lane, "outbox_id", id, "kind", row->kind,
+                 "attempt", att, "retry_in_ms", ms, "error", err.msg);
     } else {
-        rc = store_outbox_fail(d->store, row->id, err.msg, store_now_ms(), &err2);
-        log_error("effect given up", "outbox_id", id, "kind", row->kind, "attempt", att,
-                  "error", err.msg);
+        rc = store_outbox_fail(d->store, row->id, err.msg, clock_or(now), &err2);
+        log_error("effect given up", "lane", d->lane, "outbox_id", id, "kind", row->kind,
+                  "attempt", att, "error", err.msg);
     }
     pthread_mutex_unlock(d->write_lock);
     if (rc)
@@ -501,28 +967,39 @@ out:
     free(result);
 }
 
+enum bot_rc delivery_run_one(struct delivery *d, int64_t now, int64_t *outbox_id,
+                             struct bot_err *err)
+{
+    struct store_outbox_row row;
+    if (outbox_id)
+        *outbox_id = 0;
+    pthread_mutex_lock(d->write_lock);
+    enum bot_rc rc = store_outbox_claim_target(d->store, clock_or(now), d->lane, &row, err);
+    pthread_mutex_unlock(d->write_lock);
+    if (rc)
+        return rc;
+    if (outbox_id)
+        *outbox_id = row.id;
+    finish(d, &row, now);
+    store_outbox_row_clear(&row);
+    return BOT_OK;
+}
+
 static void *delivery_main(void *arg)
 {
     struct delivery *d = arg;
     while (!stopping(d)) {
-        struct store_outbox_row row = {0};
-        struct bot_err err;
-        int64_t now = store_now_ms();
-        pthread_mutex_lock(d->write_lock);
-        enum bot_rc rc = store_outbox_claim(d->store, now, &row, &err);
-        pthread_mutex_unlock(d->write_lock);
-        if (rc == BOT_OK) {
-            finish(d, &row);
-            store_outbox_row_clear(&row);
+        struct bot_err err = {{0}};
+        enum bot_rc rc = delivery_run_one(d, 0, NULL, &err);
+        if (rc == BOT_OK)
             continue;
-        }
-        int64_t wait = DELIVERY_POLL_MS;
+        int64_t wait = DELIVERY_POLL_MS, now = store_now_ms();
         if (rc != BOT_ENOTFOUND) {
-            log_error("cannot read the outbox", "error", err.msg);
+            log_error("cannot read the outbox", "lane", d->lane, "error", err.msg);
         } else {
             int64_t at = 0;
-            if (store_outbox_next_due_at(d->store, &at, &err) == BOT_OK && at > 0 &&
-                at - now < wait)
+            if (store_outbox_next_due_at_target(d->store, d->lane, &at, &err) == BOT_OK &&
+                at > 0 && at - now < wait)
                 wait = at - now > 0 ? at - now : 0;
         }
         struct timespec until;
@@ -544,18 +1021,26 @@ static void *delivery_main(void *arg)
     return NULL;
 }
 
-enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
-                           pthread_mutex_t *write_lock, struct delivery **out,
-                           struct bot_err *err)
+enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
+                               pthread_mutex_t *write_lock, const char *lane,
+                               struct delivery **out, struct bot_err *err)
 {
     enum bot_rc rc;
-    struct delivery *d = xcalloc(1, sizeof(*d));
+    struct delivery *d;
     struct store_opts so;
     int64_t requeued = 0;
+    bool fast;
 
     *out = NULL;
+    if (lane == NULL || lane[0] == '\0' || strlen(lane) >= DELIVERY_MAX_LANE)
+        return bot_err_set(err, BOT_EINVAL, "delivery: a lane is 1..%d bytes",
+                           DELIVERY_MAX_LANE - 1);
+    fast = strcmp(lane, DELIVERY_LANE_FAST) == 0;
+    d = xcalloc(1, sizeof(*d));
     d->cfg = cfg;
     d->write_lock = write_lock;
+    snprintf(d->lane, sizeof d->lane, "%s", lane);
+    d->max_attempts = fast ? DELIVERY_FAST_MAX_ATTEMPTS : DELIVERY_MAX_ATTEMPTS;
     d->rng = (uint64_t)store_now_ms() | 1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
@@ -572,19 +1057,23 @@ enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
     rc = store_open_opts(cfg->store_path, &so, &d->store, err);
     if (rc)
         goto fail;
-    rc = store_outbox_recover(d->store, &requeued, err);
+    rc = store_outbox_recover_target(d->store, d->lane, &requeued, err);
     if (rc)
         goto fail;
     if (requeued) {
         char n[24];
         snprintf(n, sizeof(n), "%lld", (long long)requeued);
-        log_info("resuming effects left in flight by the previous run", "requeued", n);
+        log_info("resuming effects left in flight by the previous run", "lane", d->lane,
+                 "requeued", n);
     }
+    long timeout_ms = (long)cfg->slack_call_timeout_seconds * 1000;
+    if (fast && timeout_ms > DELIVERY_FAST_TIMEOUT_MS)
+        timeout_ms = DELIVERY_FAST_TIMEOUT_MS; /* past Slack's trigger window anyway */
     struct slack_api_opts ao = {
         .base_url = cfg->slack_api_base_url,
         .token = cfg->slack_bot_token,
-        .timeout_ms = cfg->slack_call_timeout_seconds * 1000,
-        .deadline_ms = cfg->slack_call_timeout_seconds * 2000,
+        .timeout_ms = timeout_ms,
+        .deadline_ms = timeout_ms * 2,
         .max_attempts = 2, /* quick in-call retries; the durable ones are the outbox's */
         .limiter = rl,
         .ca_file = cfg->slack_ca_file[0] ? cfg->slack_ca_file : NULL,
@@ -592,16 +1081,36 @@ enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
     rc = slack_api_new(&ao, &d->api, err);
     if (rc)
         goto fail;
-    if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
-        rc = bot_err_set(err, BOT_EIO, "cannot start the delivery thread");
-        goto fail;
-    }
-    d->started = true;
     *out = d;
     return BOT_OK;
 fail:
     delivery_stop(d);
     return rc;
+}
+
+enum bot_rc delivery_start_lane(const struct config *cfg, struct slack_rl *rl,
+                                pthread_mutex_t *write_lock, const char *lane,
+                                struct delivery **out, struct bot_err *err)
+{
+    struct delivery *d = NULL;
+    enum bot_rc rc = delivery_open_lane(cfg, rl, write_lock, lane, &d, err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    if (pthread_create(&d->thread, NULL, delivery_main, d) != 0) {
+        delivery_stop(d);
+        return bot_err_set(err, BOT_EIO, "cannot start the delivery thread of lane %s", lane);
+    }
+    d->started = true;
+    *out = d;
+    return BOT_OK;
+}
+
+enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
+                           pthread_mutex_t *write_lock, struct delivery **out,
+                           struct bot_err *err)
+{
+    return delivery_start_lane(cfg, rl, write_lock, DELIVERY_LANE_SLACK, out, err);
 }
 
 void delivery_wake(struct delivery *d)

@@ -1,10 +1,23 @@
 /*
- * Delivery: the thread that drains the outbox. It performs each effect the
- * worker recorded (a Web API call, a reply to a response_url), records the
- * result, and on failure schedules a retry, durable across restarts, with
- * exponential backoff that honours Retry-After, until the effect succeeds or
- * is given up. Slack being slow or down therefore delays effects, never the
- * acks (loop thread) or the processing of new envelopes (worker).
+ * Delivery: the threads that drain the outbox. Each performs the effects the
+ * worker recorded (a Web API call, a reply to a response_url, a refreshed
+ * view of an incident), records the result, and on failure schedules a
+ * retry, durable across restarts, with exponential backoff that honours
+ * Retry-After, until the effect succeeds or is given up. Slack being slow or
+ * down therefore delays effects, never the acks (loop thread) or the
+ * processing of new envelopes (worker).
+ *
+ * Lanes: one delivery instance drains one outbox target, so a call that
+ * hangs (or a backlog) in one lane never delays another.
+ *   "fast"  calls that must not wait behind anything: views.open with a
+ *           trigger_id (Slack's 3 s window), slack.respond ephemeral replies.
+ *           At most DELIVERY_FAST_MAX_ATTEMPTS attempts (a retry later than
+ *           that would find the trigger expired anyway); views.open
+ *           answered expired_trigger_id is given up at once.
+ *   "slack" everything else sent to Slack (channels, messages, views of
+ *           incidents), DELIVERY_MAX_ATTEMPTS attempts.
+ * Effects of one incident in one target run in order (store_outbox.h); the
+ * two lanes are not ordered against each other.
  *
  * Effect kinds (payload is JSON):
  *   "slack.respond"  {"url": response_url, "message": {...}}
@@ -13,6 +26,23 @@
  *                    the first free name; after name_taken, a channel of that name
  *                    created by this bot (an attempt whose answer was lost) is the answer,
  *                    so a crash between creating and recording never makes two channels
+ * and views of an incident (row incident_id), rendered when they are
+ * performed from the incident as stored at that moment (commands/inc_view.h),
+ * so a retry never shows stale state and an update decided before the
+ * message existed still finds it:
+ *   "incident.control"  {} the pinned control message in the incident's channel:
+ *                    posted (and its ts saved in the incident row at once, before
+ *                    anything else can fail) and pinned the first time, chat.update
+ *                    afterwards. No channel yet: retried (the channel effect failed).
+ *   "incident.announce" {"channel": "C..."} the announcement: posted into that channel
+ *                    the first time (announce_channel and announce_ts saved at once),
+ *                    chat.update of that message afterwards.
+ *   "incident.topic"    {} conversations.setTopic of the incident's channel to
+ *                    render_topic(); skipped when the topic it last set is the same.
+ * A first post retried after an attempt that may have posted (an answer lost
+ * to a timeout, a crash) looks for its own message first
+ * (conversations.history: "inc<id>_header" / "inc<id>_announce" blocks), so
+ * no second control message or announcement appears.
  *
  * Effects of an incident may refer to what earlier effects produced: a
  * string anywhere in the payload may contain "{{incident.channel_id}}" (or
@@ -35,6 +65,14 @@
 #define DELIVERY_BACKOFF_BASE_MS 1000    /* first retry delay */
 #define DELIVERY_BACKOFF_CAP_MS 300000   /* longest retry delay (5 min) */
 #define DELIVERY_POLL_MS 1000            /* looks at the outbox at least this often */
+#define DELIVERY_FAST_MAX_ATTEMPTS 2     /* attempts in the "fast" lane */
+#define DELIVERY_FAST_TIMEOUT_MS 10000   /* longest single call in the "fast" lane */
+#define DELIVERY_MAX_LANE 32             /* longest lane (outbox target) name */
+#define DELIVERY_LOOKUP_PAGES 5          /* conversations.history pages searched for our post */
+#define DELIVERY_LOOKUP_PAGE_SIZE 200
+
+#define DELIVERY_LANE_SLACK "slack"
+#define DELIVERY_LANE_FAST "fast"
 
 struct delivery;
 struct slack_rl;
@@ -45,16 +83,42 @@ struct cJSON;
 #define DELIVERY_MAX_FILL 8192 /* longest string after its placeholders are filled */
 
 /*
- * Opens the delivery thread's own database connection and Web API client,
- * puts effects a crash left in flight back to pending, and starts the
- * thread. rl and write_lock are borrowed (see worker.h for the lock).
+ * Opens a delivery instance for lane (an outbox target, e.g.
+ * DELIVERY_LANE_FAST) with its own database connection and Web API client,
+ * puts the effects of that lane a crash left in flight back to pending
+ * (never another lane's), and starts its thread. rl and write_lock are
+ * borrowed (see worker.h for the lock); every lane shares them. BOT_EINVAL
+ * for an empty or over-long lane name.
  */
+enum bot_rc delivery_start_lane(const struct config *cfg, struct slack_rl *rl,
+                                pthread_mutex_t *write_lock, const char *lane,
+                                struct delivery **out, struct bot_err *err) BOT_MUST_CHECK;
+/* delivery_start_lane() of DELIVERY_LANE_SLACK. */
 enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
                            pthread_mutex_t *write_lock, struct delivery **out,
                            struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * The same instance without its thread, driven by delivery_run_one() (tests
+ * use it to perform effects one at a time at a chosen time). Free with
+ * delivery_stop().
+ */
+enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
+                               pthread_mutex_t *write_lock, const char *lane,
+                               struct delivery **out, struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * Claims the next effect of d's lane due at now (0: the clock), performs it
+ * and records its outcome, as the thread does; *outbox_id (may be NULL) is
+ * its id. BOT_ENOTFOUND when nothing of the lane is due. Not to be called
+ * on an instance whose thread runs.
+ */
+enum bot_rc delivery_run_one(struct delivery *d, int64_t now, int64_t *outbox_id,
+                             struct bot_err *err) BOT_MUST_CHECK;
 /* There are new effects; callable from any thread. */
 void delivery_wake(struct delivery *d);
-/* Stops the thread (aborting a call in progress, which is retried at the next start). */
+/*
+ * Stops the thread, if any (aborting a call in progress, which is retried at
+ * the next start), and frees d.
+ */
 void delivery_stop(struct delivery *d);
 
 /* What became of one attempt. */
@@ -68,7 +132,8 @@ enum delivery_outcome {
  * Performs one effect of kind with payload through api. *result (caller
  * frees, may stay NULL) is the JSON answer on success; *retry_after_ms is
  * Slack's Retry-After when it sent one, else 0; err says why on failure.
- * Exposed for tests.
+ * The "incident.*" kinds need the store and are performed by a delivery
+ * instance only (DELIVERY_FAIL here). Exposed for tests.
  */
 enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
                                        const char *payload, const struct store_incident *inc,

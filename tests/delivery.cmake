@@ -4,3 +4,10 @@
 # loopback (integration).
 incidentd_unit_test(test_outbox_lanes SOURCES test_outbox_lanes.c LIBS incidentd_store)
 incidentd_unit_test(test_inc_view SOURCES test_inc_view.c LIBS incidentd_commands)
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/slackemu/CMakeLists.txt)
+  add_executable(test_delivery_emu test_delivery_emu.c test_slack_emu.c)
+  target_include_directories(test_delivery_emu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(test_delivery_emu PRIVATE incidentd_bot)
+  add_test(NAME test_delivery_emu COMMAND test_delivery_emu $<TARGET_FILE:slackemu>)
+  set_tests_properties(test_delivery_emu PROPERTIES TIMEOUT 300 LABELS integration)
+endif()
