@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "chan_name.h"
 #include "toml.h"
 #include "xmalloc.h"
 
@@ -22,46 +24,136 @@ enum cfg_type {
     CT_URL,      /* http:// or https:// base URL; stored with a trailing '/' */
     CT_LISTEN,   /* host:port for a listening socket */
     CT_LOGLEVEL, /* debug | info | warn | error */
+    CT_STRLIST,  /* array of strings: char ** at off, size_t count at off_n; default [] */
+    CT_INTLIST,  /* array of integers: int64_t * at off, size_t count at off_n */
 };
+
+/*
+ * A check of a string (or of one element of a string list) beyond its
+ * type and length: BOT_OK, or BOT_ECONFIG with the reason in err, written
+ * to follow "[table] key: " in the message, so it does not name the key.
+ */
+typedef enum bot_rc cfg_check_fn(const char *s, struct bot_err *err);
 
 struct cfg_key {
     const char *table;
     const char *key;
     enum cfg_type type;
-    const char *def_str; /* default for string-like types */
-    int64_t def_int;     /* default for CT_INT and CT_BOOL */
-    int64_t min, max;    /* CT_INT range; for strings, the length range */
+    const char *def_str;     /* default for string-like types */
+    int64_t def_int;         /* default for CT_INT and CT_BOOL */
+    const int64_t *def_ints; /* default for CT_INTLIST: n_def values */
+    size_t n_def;
+    int64_t min, max;    /* CT_INT and CT_INTLIST elements: the range; strings: the length */
+    size_t max_items;    /* lists: most entries */
+    cfg_check_fn *check; /* strings and CT_STRLIST elements: extra check, or NULL */
     size_t off;          /* offset of the field in struct config */
+    size_t off_n;        /* lists: offset of the size_t count */
     const char *help;
 };
 
 #define OFF(f) offsetof(struct config, f)
 
+static cfg_check_fn check_timezone, check_channel_name, check_channel_id, check_group_id,
+    check_user_id, check_user_id_or_empty, check_call_url;
+
+static const int64_t def_remind_before_hours[] = {24, 4, 1};
+
+/* One row per key reads better than one field per line. */
+/* clang-format off */
 static const struct cfg_key cfg_keys[] = {
-    {"slack", "api_base_url", CT_URL, "https://slack.com/api/", 0, 10, 2000,
-     OFF(slack_api_base_url),
-     "Base URL of Slack's Web API; tests and the emulator point it at loopback"},
-    {"slack", "connections", CT_INT, NULL, 2, 1, 10, OFF(slack_connections),
-     "Socket Mode connections kept open at once (Slack allows up to 10)"},
-    {"slack", "stall_seconds", CT_INT, NULL, 60, 5, 3600, OFF(slack_stall_seconds),
-     "Reconnect a Socket Mode link when nothing (not even a ping) arrived for this long"},
-    {"slack", "call_timeout_seconds", CT_INT, NULL, 30, 1, 600,
-     OFF(slack_call_timeout_seconds), "Longest time one Web API call may take, retries excluded"},
-    {"slack", "ca_file", CT_STRING, "", 0, 0, 4096, OFF(slack_ca_file),
-     "PEM file of CA certificates to trust for Slack instead of the system's (a TLS-inspecting "
-     "proxy); empty: the system CAs"},
-    {"store", "path", CT_STRING, "var/incidentd.db", 0, 1, 4096, OFF(store_path),
-     "SQLite database file; its directory must exist and be writable"},
-    {"store", "busy_timeout_ms", CT_INT, NULL, 5000, 0, 600000, OFF(store_busy_timeout_ms),
-     "How long a writer waits for another connection's lock before failing"},
-    {"store", "fsync_every_commit", CT_BOOL, NULL, 1, 0, 1, OFF(store_fsync_every_commit),
-     "true: every commit reaches the disk before an envelope is acked (survives power loss); "
-     "false: survives a crash of the process only, with much lower ack latency"},
-    {"http", "listen", CT_LISTEN, "127.0.0.1:8080", 0, 3, 300, OFF(http_listen),
-     "Address of the built-in HTTP server (status page, /healthz, /metrics)"},
-    {"log", "level", CT_LOGLEVEL, "info", 0, 0, 0, OFF(log_level),
-     "Least severe level written to stderr: debug, info, warn or error"},
+    {.table = "slack", .key = "api_base_url", .type = CT_URL, .def_str = "https://slack.com/api/",
+     .min = 10, .max = 2000, .off = OFF(slack_api_base_url),
+     .help = "Base URL of Slack's Web API; tests and the emulator point it at loopback"},
+    {.table = "slack", .key = "connections", .type = CT_INT, .def_int = 2, .min = 1, .max = 10,
+     .off = OFF(slack_connections),
+     .help = "Socket Mode connections kept open at once (Slack allows up to 10)"},
+    {.table = "slack", .key = "stall_seconds", .type = CT_INT, .def_int = 60, .min = 5,
+     .max = 3600, .off = OFF(slack_stall_seconds),
+     .help = "Reconnect a Socket Mode link when nothing (not even a ping) arrived for this long"},
+    {.table = "slack", .key = "call_timeout_seconds", .type = CT_INT, .def_int = 30, .min = 1,
+     .max = 600, .off = OFF(slack_call_timeout_seconds),
+     .help = "Longest time one Web API call may take, retries excluded"},
+    {.table = "slack", .key = "ca_file", .type = CT_STRING, .def_str = "", .min = 0, .max = 4096,
+     .off = OFF(slack_ca_file),
+     .help = "PEM file of CA certificates to trust for Slack instead of the system's (a "
+             "TLS-inspecting proxy); empty: the system CAs"},
+    {.table = "slack", .key = "channel_name", .type = CT_STRING,
+     .def_str = "inc-{date}-{id}-{slug}", .min = 0, .max = 4096, .check = check_channel_name,
+     .off = OFF(slack_channel_name),
+     .help = "Name of each incident's channel: {date} (YYYY-MM-DD in [incident] timezone), {id}, "
+             "{slug} (from the title) and {severity}, with a-z, 0-9, '-' and '_' between them"},
+    {.table = "slack", .key = "announce_channel", .type = CT_STRING, .def_str = "", .min = 0,
+     .max = 64, .check = check_channel_id, .off = OFF(slack_announce_channel),
+     .help = "Channel id (C... or G...) where every declared incident is announced and kept "
+             "current; empty: no announcements"},
+    {.table = "store", .key = "path", .type = CT_STRING, .def_str = "var/incidentd.db", .min = 1,
+     .max = 4096, .off = OFF(store_path),
+     .help = "SQLite database file; its directory must exist and be writable"},
+    {.table = "store", .key = "busy_timeout_ms", .type = CT_INT, .def_int = 5000, .min = 0,
+     .max = 600000, .off = OFF(store_busy_timeout_ms),
+     .help = "How long a writer waits for another connection's lock before failing"},
+    {.table = "store", .key = "fsync_every_commit", .type = CT_BOOL, .def_int = 1, .min = 0,
+     .max = 1, .off = OFF(store_fsync_every_commit),
+     .help = "true: every commit reaches the disk before an envelope is acked (survives power "
+             "loss); false: survives a crash of the process only, with much lower ack latency"},
+    {.table = "http", .key = "listen", .type = CT_LISTEN, .def_str = "127.0.0.1:8080", .min = 3,
+     .max = 300, .off = OFF(http_listen),
+     .help = "Address of the built-in HTTP server (status page, /healthz, /metrics)"},
+    {.table = "log", .key = "level", .type = CT_LOGLEVEL, .def_str = "info", .off = OFF(log_level),
+     .help = "Least severe level written to stderr: debug, info, warn or error"},
+    {.table = "incident", .key = "min_duration_minutes", .type = CT_INT, .def_int = 15, .min = 0,
+     .max = 10080, .off = OFF(incident_min_duration_minutes),
+     .help = "An incident has lasted longer than this many minutes; a shorter one may still be "
+             "declared, as a potential incident"},
+    {.table = "incident", .key = "min_affected_users", .type = CT_INT, .def_int = 5, .min = 0,
+     .max = 10000000, .off = OFF(incident_min_affected_users),
+     .help = "An incident affects at least this many users; fewer may still be declared, as a "
+             "potential incident"},
+    {.table = "incident", .key = "timezone", .type = CT_STRING, .def_str = "UTC", .min = 1,
+     .max = 100, .check = check_timezone, .off = OFF(incident_timezone),
+     .help = "IANA time zone of business hours, of times such as --started 14:05 and of {date} "
+             "in channel names, e.g. \"Europe/Berlin\"; needs the tzdata package unless \"UTC\""},
+    {.table = "severity", .key = "critical_percent", .type = CT_INT, .def_int = 50, .min = 1,
+     .max = 100, .off = OFF(severity_critical_percent),
+     .help = "Share of customers affected, in percent, from which the declare form suggests "
+             "critical"},
+    {.table = "severity", .key = "major_percent", .type = CT_INT, .def_int = 10, .min = 1,
+     .max = 100, .off = OFF(severity_major_percent),
+     .help = "Share of customers affected, in percent, from which the declare form suggests "
+             "major; less than critical_percent"},
+    {.table = "roles", .key = "irm_group", .type = CT_STRING, .def_str = "", .min = 0, .max = 64,
+     .check = check_group_id, .off = OFF(roles_irm_group),
+     .help = "User group id (S...) whose members are the Incident Response Managers; empty: "
+             "none"},
+    {.table = "roles", .key = "irm_users", .type = CT_STRLIST, .min = 0, .max = 64,
+     .max_items = CFG_MAX_STR_LIST, .check = check_user_id, .off = OFF(roles_irm_users),
+     .off_n = OFF(n_roles_irm_users),
+     .help = "User ids (U... or W...) of Incident Response Managers, besides irm_group's members"},
+    {.table = "roles", .key = "dpo", .type = CT_STRING, .def_str = "", .min = 0, .max = 64,
+     .check = check_user_id_or_empty, .off = OFF(roles_dpo),
+     .help = "User id (U... or W...) of the Data Protection Officer, invited when a breach is "
+             "suspected; empty: none"},
+    {.table = "oncall", .key = "users", .type = CT_STRLIST, .min = 0, .max = 64,
+     .max_items = CFG_MAX_STR_LIST, .check = check_user_id, .off = OFF(oncall_users),
+     .off_n = OFF(n_oncall_users),
+     .help = "User ids (U... or W...) of the on-call engineers, invited into every incident "
+             "channel"},
+    {.table = "breach", .key = "notify_within_hours", .type = CT_INT, .def_int = 72, .min = 1,
+     .max = 720, .off = OFF(breach_notify_within_hours),
+     .help = "Hours from when a breach is first suspected until the regulator must be notified"},
+    {.table = "breach", .key = "remind_before_hours", .type = CT_INTLIST,
+     .def_ints = def_remind_before_hours,
+     .n_def = sizeof(def_remind_before_hours) / sizeof(def_remind_before_hours[0]), .min = 1,
+     .max = 720, .max_items = CFG_MAX_INT_LIST, .off = OFF(breach_remind_before_hours),
+     .off_n = OFF(n_breach_remind_before_hours),
+     .help = "Remind the incident channel this many hours before the regulator deadline; each "
+             "less than notify_within_hours, at most 10"},
+    {.table = "call", .key = "url_template", .type = CT_STRING, .def_str = "", .min = 0,
+     .max = 2000, .check = check_call_url, .off = OFF(call_url_template),
+     .help = "http(s) URL of each incident's video call, with {id} and {channel} (the channel's "
+             "name) filled in; empty: the IRM sets the call link by hand"},
 };
+/* clang-format on */
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -96,6 +188,33 @@ static char **str_field(struct config *c, const struct cfg_key *k)
 static int64_t *int_field(struct config *c, const struct cfg_key *k)
 {
     return (int64_t *)(void *)((char *)c + k->off);
+}
+
+static char ***strlist_field(struct config *c, const struct cfg_key *k)
+{
+    return (char ***)(void *)((char *)c + k->off);
+}
+
+static int64_t **intlist_field(struct config *c, const struct cfg_key *k)
+{
+    return (int64_t **)(void *)((char *)c + k->off);
+}
+
+static size_t *count_field(struct config *c, const struct cfg_key *k)
+{
+    return (size_t *)(void *)((char *)c + k->off_n);
+}
+
+static bool is_string_type(enum cfg_type t)
+{
+    return t == CT_STRING || t == CT_URL || t == CT_LISTEN;
+}
+
+static void strlist_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }
 
 /* Splits "host:port" or "[v6]:port"; false with a reason when it is neither. */
@@ -152,6 +271,18 @@ static void set_defaults(struct config *c)
         case CT_LISTEN:
             *str_field(c, k) = xstrdup(k->def_str);
             break;
+        case CT_STRLIST:
+            *strlist_field(c, k) = NULL;
+            *count_field(c, k) = 0;
+            break;
+        case CT_INTLIST:
+            *intlist_field(c, k) = NULL;
+            if (k->n_def > 0) {
+                *intlist_field(c, k) = xreallocarray(NULL, k->n_def, sizeof(int64_t));
+                memcpy(*intlist_field(c, k), k->def_ints, k->n_def * sizeof(int64_t));
+            }
+            *count_field(c, k) = k->n_def;
+            break;
         }
     }
     const char *why;
@@ -172,8 +303,12 @@ void cfg_free(struct config *c)
         return;
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfg_key *k = &cfg_keys[i];
-        if (k->type == CT_STRING || k->type == CT_URL || k->type == CT_LISTEN)
+        if (is_string_type(k->type))
             free(*str_field(c, k));
+        else if (k->type == CT_STRLIST)
+            strlist_free(*strlist_field(c, k), *count_field(c, k));
+        else if (k->type == CT_INTLIST)
+            free(*intlist_field(c, k));
     }
     free(c->http_host);
     free(c->slack_bot_token);
@@ -262,9 +397,17 @@ static const char *type_wanted(enum cfg_type t)
     case CT_URL: return "a URL string (http:// or https://)";
     case CT_LISTEN: return "a \"host:port\" string";
     case CT_LOGLEVEL: return "one of \"debug\", \"info\", \"warn\", \"error\"";
+    case CT_STRLIST: return "an array of strings";
+    case CT_INTLIST: return "an array of integers";
     case CT_STRING: break;
     }
     return "a string";
+}
+
+/* "a string", "an integer": the article and name of a TOML type, for messages. */
+static const char *article(enum toml_type t)
+{
+    return t == TOML_INTEGER || t == TOML_ARRAY ? "an" : "a";
 }
 
 static bool has_nul(const char *s, size_t len)
@@ -272,69 +415,385 @@ static bool has_nul(const char *s, size_t len)
     return memchr(s, '\0', len) != NULL;
 }
 
-/* Checks one value against its row and stores it; reports to diag on error. */
-static void apply(struct config *c, const struct cfg_key *k, const struct toml_value *v,
+/*
+ * Slack ids: one of the letters in prefixes, then 2 to 20 uppercase
+ * letters or digits (e.g. U0ALICE0001, C0GENERAL01, S0IRMS0001).
+ */
+static bool slack_id_ok(const char *s, const char *prefixes)
+{
+    if (s[0] == '\0' || strchr(prefixes, s[0]) == NULL)
+        return false;
+    size_t n = strlen(s + 1);
+    if (n < 2 || n > 20)
+        return false;
+    for (const char *p = s + 1; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+/* The value as quoted in a message: control characters and quotes escaped, cut at 80 bytes. */
+static enum bot_rc id_error(struct bot_err *err, const char *s, const char *what)
+{
+    char *shown = show_key(s, strlen(s) > 80 ? 80 : strlen(s));
+    bot_err_set(err, BOT_ECONFIG, "\"%s%s\" is not %s", shown, strlen(s) > 80 ? "..." : "", what);
+    free(shown);
+    return BOT_ECONFIG;
+}
+
+static enum bot_rc check_user_id(const char *s, struct bot_err *err)
+{
+    return slack_id_ok(s, "UW") ? BOT_OK : id_error(err, s, "a Slack user id (U… or W…)");
+}
+
+static enum bot_rc check_user_id_or_empty(const char *s, struct bot_err *err)
+{
+    return s[0] == '\0' ? BOT_OK : check_user_id(s, err);
+}
+
+static enum bot_rc check_channel_id(const char *s, struct bot_err *err)
+{
+    if (s[0] == '\0' || slack_id_ok(s, "CG"))
+        return BOT_OK;
+    return id_error(err, s,
+                    "a Slack channel id (C… or G…, from the channel's details; not its "
+                    "name)");
+}
+
+static enum bot_rc check_group_id(const char *s, struct bot_err *err)
+{
+    if (s[0] == '\0' || slack_id_ok(s, "S"))
+        return BOT_OK;
+    return id_error(err, s, "a Slack user group id (S…)");
+}
+
+static enum bot_rc check_channel_name(const char *s, struct bot_err *err)
+{
+    struct bot_err e;
+    if (chan_name_check_template(s, &e) == BOT_OK)
+        return BOT_OK;
+    /* chan_name's messages start with "channel_name", which our prefix names already. */
+    const char *m = e.msg;
+    if (strncmp(m, "channel_name", 12) == 0) {
+        m += 12;
+        while (*m == ':' || *m == ' ')
+            m++;
+    }
+    return bot_err_set(err, BOT_ECONFIG, "%s", m);
+}
+
+/*
+ * A zone glibc will find: TZ is set to this name at start (see main.c), and
+ * glibc silently falls back to UTC for a name it cannot find, so the file
+ * is looked for here, where a typo can still be reported. "UTC" and
+ * "Etc/UTC" need no file: glibc's fallback is exactly them.
+ */
+static enum bot_rc check_timezone(const char *s, struct bot_err *err)
+{
+    char path[sizeof(CFG_ZONEINFO_DIR) + 128];
+    char magic[4];
+
+    if (strcmp(s, "UTC") == 0 || strcmp(s, "Etc/UTC") == 0)
+        return BOT_OK;
+    /* tzdata's names only: no absolute path, no "." or "..", no POSIX TZ rule such as ":x" */
+    bool ok = s[0] != '/';
+    for (const char *p = s; ok && *p; p++)
+        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+             *p == '/' || *p == '_' || *p == '-' || *p == '+';
+    int n = snprintf(path, sizeof(path), "%s/%s", CFG_ZONEINFO_DIR, s);
+    ok = ok && n > 0 && (size_t)n < sizeof(path);
+    if (ok) {
+        FILE *f = fopen(path, "rb");
+        /* A directory (e.g. "Europe") or a table such as "zone.tab" is not a zone. */
+        ok = f != NULL && fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+             memcmp(magic, "TZif", 4) == 0;
+        if (f != NULL)
+            fclose(f);
+    }
+    if (ok)
+        return BOT_OK;
+    char *shown = show_key(s, strlen(s) > 80 ? 80 : strlen(s));
+    if (access(CFG_ZONEINFO_DIR, F_OK) != 0)
+        bot_err_set(err, BOT_ECONFIG,
+                    "\"%s\" cannot be checked: %s is missing; install the "
+                    "tzdata package, or use \"UTC\"",
+                    shown, CFG_ZONEINFO_DIR);
+    else
+        bot_err_set(err, BOT_ECONFIG,
+                    "\"%s\" is not a time zone in %s; use an IANA name such as "
+                    "\"Europe/Berlin\", \"America/New_York\" or \"UTC\"",
+                    shown, CFG_ZONEINFO_DIR);
+    free(shown);
+    return BOT_ECONFIG;
+}
+
+/*
+ * [call] url_template: empty, or an http(s) URL without spaces whose
+ * placeholders are {id} and {channel} only, so that a typo such as {ID} is
+ * an error now rather than a broken link in every incident.
+ */
+static enum bot_rc check_call_url(const char *s, struct bot_err *err)
+{
+    size_t scheme = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;
+    if (s[0] == '\0')
+        return BOT_OK;
+    if (scheme == 0)
+        return bot_err_set(err, BOT_ECONFIG, "expected a URL starting with http:// or https://");
+    if (s[scheme] == '\0' || s[scheme] == '/')
+        return bot_err_set(err, BOT_ECONFIG, "the URL has no host after %.*s", (int)scheme, s);
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return bot_err_set(err, BOT_ECONFIG,
+                               "a URL must not contain spaces or control characters");
+    for (const char *p = s; *p; p++) {
+        if (*p == '}')
+            return bot_err_set(err, BOT_ECONFIG,
+                               "\"}\" without its \"{\"; placeholders are "
+                               "{id} and {channel}");
+        if (*p != '{')
+            continue;
+        size_t n = strcspn(p + 1, "{}");
+        if (p[1 + n] != '}')
+            return bot_err_set(err, BOT_ECONFIG,
+                               "\"{\" without its \"}\"; placeholders are "
+                               "{id} and {channel}");
+        if (!(n == 2 && memcmp(p + 1, "id", 2) == 0) &&
+            !(n == 7 && memcmp(p + 1, "channel", 7) == 0))
+            return bot_err_set(err, BOT_ECONFIG,
+                               "unknown placeholder {%.*s}%s; use {id} or "
+                               "{channel}",
+                               n > 40 ? 40 : (int)n, p + 1, n > 40 ? "..." : "");
+        p += n + 1;
+    }
+    return BOT_OK;
+}
+
+#define CFG_MAX_LABEL 128 /* "[table] key[index]" as it appears in messages */
+
+/* Writes "[table] key", or "[table] key[index]" for a list element (index >= 0). */
+static void make_label(char *out, size_t outsz, const struct cfg_key *k, long index)
+{
+    int n = index < 0 ? snprintf(out, outsz, "[%s] %s", k->table, k->key)
+                      : snprintf(out, outsz, "[%s] %s[%ld]", k->table, k->key, index);
+    if (n < 0 || (size_t)n >= outsz)
+        abort(); /* table and key names are ours and short: a bug */
+}
+
+/*
+ * The checks every string value gets after its type: no NUL, the length
+ * range and the row's check function. label names the key (and index).
+ */
+static bool string_ok(const struct cfg_key *k, const char *s, size_t len, const char *label,
+                      const char *name, int line, struct cfg_diag *d)
+{
+    if (has_nul(s, len)) {
+        diag_add(d, "%s:%d: %s: must not contain a NUL character", name, line, label);
+        return false;
+    }
+    if ((int64_t)len < k->min || (int64_t)len > k->max) {
+        diag_add(d, "%s:%d: %s: expected %lld to %lld characters, got %zu", name, line, label,
+                 (long long)k->min, (long long)k->max, len);
+        return false;
+    }
+    struct bot_err e;
+    if (k->check != NULL && k->check(s, &e) != BOT_OK) {
+        diag_add(d, "%s:%d: %s: %s", name, line, label, e.msg);
+        return false;
+    }
+    return true;
+}
+
+/* The line of a list element, which may be written on a line of its own. */
+static int elem_line(const struct toml_value *e, int line)
+{
+    int l = toml_line(e);
+    return l > 0 ? l : line;
+}
+
+/* A list value: an array of at most max_items entries; reports and false when not. */
+static bool list_shape_ok(const struct cfg_key *k, const struct toml_value *v, const char *name,
+                          int line, struct cfg_diag *d)
+{
+    char label[CFG_MAX_LABEL];
+    enum toml_type t = toml_type(v);
+    make_label(label, sizeof(label), k, -1);
+    if (t != TOML_ARRAY) {
+        diag_add(d, "%s:%d: %s: expected %s, got %s %s", name, line, label, type_wanted(k->type),
+                 article(t), toml_type_name(t));
+        return false;
+    }
+    if (toml_array_len(v) > k->max_items) {
+        diag_add(d, "%s:%d: %s: expected at most %zu entries, got %zu", name, line, label,
+                 k->max_items, toml_array_len(v));
+        return false;
+    }
+    return true;
+}
+
+/* One list element's type (TOML arrays may mix types); reports and false when wrong. */
+static bool elem_type_ok(const struct toml_value *e, enum toml_type want, const char *label,
+                         const char *name, int line, struct cfg_diag *d)
+{
+    enum toml_type t = toml_type(e);
+    if (t == want)
+        return true;
+    diag_add(d, "%s:%d: %s: expected %s, got %s %s", name, line, label,
+             want == TOML_STRING ? "a string" : "an integer", article(t), toml_type_name(t));
+    return false;
+}
+
+static bool apply_strlist(struct config *c, const struct cfg_key *k, const struct toml_value *v,
+                          const char *name, int line, struct cfg_diag *d)
+{
+    char label[CFG_MAX_LABEL];
+    if (!list_shape_ok(k, v, name, line, d))
+        return false;
+    size_t n = toml_array_len(v);
+    char **vals = n ? xcalloc(n, sizeof(*vals)) : NULL;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        const struct toml_value *e = toml_array_get(v, i);
+        make_label(label, sizeof(label), k, (long)i);
+        if (!elem_type_ok(e, TOML_STRING, label, name, elem_line(e, line), d)) {
+            ok = false;
+            continue;
+        }
+        size_t len;
+        const char *s = toml_string(e, &len);
+        bool elem_ok = string_ok(k, s, len, label, name, elem_line(e, line), d);
+        for (size_t j = 0; elem_ok && j < i; j++) {
+            if (vals[j] != NULL && strcmp(vals[j], s) == 0) {
+                char *shown = show_key(s, len);
+                diag_add(d, "%s:%d: %s: \"%s\" is listed twice (also at [%zu])", name,
+                         elem_line(e, line), label, shown, j);
+                free(shown);
+                elem_ok = false;
+            }
+        }
+        if (elem_ok)
+            vals[i] = xstrdup(s);
+        else
+            ok = false;
+    }
+    if (!ok) {
+        strlist_free(vals, n);
+        return false;
+    }
+    strlist_free(*strlist_field(c, k), *count_field(c, k));
+    *strlist_field(c, k) = vals;
+    *count_field(c, k) = n;
+    return true;
+}
+
+static bool apply_intlist(struct config *c, const struct cfg_key *k, const struct toml_value *v,
+                          const char *name, int line, struct cfg_diag *d)
+{
+    char label[CFG_MAX_LABEL];
+    if (!list_shape_ok(k, v, name, line, d))
+        return false;
+    size_t n = toml_array_len(v);
+    int64_t *vals = n ? xreallocarray(NULL, n, sizeof(*vals)) : NULL;
+    bool *have = n ? xcalloc(n, sizeof(*have)) : NULL; /* vals[i] is a good value */
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        const struct toml_value *e = toml_array_get(v, i);
+        make_label(label, sizeof(label), k, (long)i);
+        if (!elem_type_ok(e, TOML_INTEGER, label, name, elem_line(e, line), d)) {
+            ok = false;
+            continue;
+        }
+        int64_t x = toml_int(e);
+        vals[i] = x;
+        if (x < k->min || x > k->max) {
+            diag_add(d, "%s:%d: %s: expected an integer from %lld to %lld, got %lld", name,
+                     elem_line(e, line), label, (long long)k->min, (long long)k->max, (long long)x);
+            ok = false;
+            continue;
+        }
+        have[i] = true;
+        for (size_t j = 0; j < i; j++) {
+            if (have[j] && vals[j] == x) {
+                diag_add(d, "%s:%d: %s: %lld is listed twice (also at [%zu])", name,
+                         elem_line(e, line), label, (long long)x, j);
+                ok = false;
+                break;
+            }
+        }
+    }
+    free(have);
+    if (!ok) {
+        free(vals);
+        return false;
+    }
+    free(*intlist_field(c, k));
+    *intlist_field(c, k) = vals;
+    *count_field(c, k) = n;
+    return true;
+}
+
+/* Checks one value against its row and stores it; reports to diag and false on error. */
+static bool apply(struct config *c, const struct cfg_key *k, const struct toml_value *v,
                   const char *name, int line, struct cfg_diag *d)
 {
+    char label[CFG_MAX_LABEL];
+    if (k->type == CT_STRLIST)
+        return apply_strlist(c, k, v, name, line, d);
+    if (k->type == CT_INTLIST)
+        return apply_intlist(c, k, v, name, line, d);
+    make_label(label, sizeof(label), k, -1);
     enum toml_type t = toml_type(v);
-    bool want_string = k->type == CT_STRING || k->type == CT_URL || k->type == CT_LISTEN ||
-                       k->type == CT_LOGLEVEL;
+    bool want_string = is_string_type(k->type) || k->type == CT_LOGLEVEL;
     bool ok_type = want_string ? t == TOML_STRING : k->type == CT_BOOL ? t == TOML_BOOL
                                                                       : t == TOML_INTEGER;
     if (!ok_type) {
-        diag_add(d, "%s:%d: [%s] %s: expected %s, got %s %s", name, line, k->table, k->key,
-                 type_wanted(k->type), t == TOML_INTEGER || t == TOML_ARRAY ? "an" : "a",
-                 toml_type_name(t));
-        return;
+        diag_add(d, "%s:%d: %s: expected %s, got %s %s", name, line, label, type_wanted(k->type),
+                 article(t), toml_type_name(t));
+        return false;
     }
     if (k->type == CT_INT) {
         int64_t n = toml_int(v);
         if (n < k->min || n > k->max) {
-            diag_add(d, "%s:%d: [%s] %s: expected an integer from %lld to %lld, got %lld", name,
-                     line, k->table, k->key, (long long)k->min, (long long)k->max, (long long)n);
-            return;
+            diag_add(d, "%s:%d: %s: expected an integer from %lld to %lld, got %lld", name, line,
+                     label, (long long)k->min, (long long)k->max, (long long)n);
+            return false;
         }
         *int_field(c, k) = n;
-        return;
+        return true;
     }
     if (k->type == CT_BOOL) {
         *int_field(c, k) = toml_bool(v);
-        return;
+        return true;
     }
     size_t len;
     const char *s = toml_string(v, &len);
     if (has_nul(s, len)) {
-        diag_add(d, "%s:%d: [%s] %s: must not contain a NUL character", name, line, k->table,
-                 k->key);
-        return;
+        diag_add(d, "%s:%d: %s: must not contain a NUL character", name, line, label);
+        return false;
     }
     if (k->type == CT_LOGLEVEL) {
         enum log_level lvl;
         if (!log_level_parse(s, &lvl)) {
-            diag_add(d, "%s:%d: [log] level: expected %s, got \"%s\"", name, line,
+            diag_add(d, "%s:%d: %s: expected %s, got \"%s\"", name, line, label,
                      type_wanted(k->type), s);
-            return;
+            return false;
         }
         c->log_level = lvl;
-        return;
+        return true;
     }
     if (k->type == CT_URL && strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {
-        diag_add(d, "%s:%d: [%s] %s: expected a URL starting with http:// or https://, got \"%s\"",
-                 name, line, k->table, k->key, s);
-        return;
+        diag_add(d, "%s:%d: %s: expected a URL starting with http:// or https://, got \"%s\"", name,
+                 line, label, s);
+        return false;
     }
-    if ((int64_t)len < k->min || (int64_t)len > k->max) {
-        diag_add(d, "%s:%d: [%s] %s: expected %lld to %lld characters, got %zu", name, line,
-                 k->table, k->key, (long long)k->min, (long long)k->max, len);
-        return;
-    }
+    if (!string_ok(k, s, len, label, name, line, d))
+        return false;
     char *val = NULL;
     if (k->type == CT_URL) {
         for (size_t i = 0; i < len; i++) {
             if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f) {
-                diag_add(d, "%s:%d: [%s] %s: a URL must not contain spaces or control "
-                            "characters", name, line, k->table, k->key);
-                return;
+                diag_add(d, "%s:%d: %s: a URL must not contain spaces or control characters", name,
+                         line, label);
+                return false;
             }
         }
         val = s[len - 1] == '/' ? xstrdup(s) : xasprintf("%s/", s);
@@ -343,8 +802,8 @@ static void apply(struct config *c, const struct cfg_key *k, const struct toml_v
         int port;
         const char *why;
         if (!parse_listen(s, &host, &port, &why)) {
-            diag_add(d, "%s:%d: [%s] %s: %s, got \"%s\"", name, line, k->table, k->key, why, s);
-            return;
+            diag_add(d, "%s:%d: %s: %s, got \"%s\"", name, line, label, why, s);
+            return false;
         }
         free(c->http_host);
         c->http_host = host;
@@ -356,24 +815,31 @@ static void apply(struct config *c, const struct cfg_key *k, const struct toml_v
     char **f = str_field(c, k);
     free(*f);
     *f = val;
+    return true;
 }
 
+/* What loading a file learnt per key, for the checks between keys. */
+struct cfg_seen {
+    int line[NKEYS]; /* where the key is set in the file; 0: it keeps its default */
+    bool bad[NKEYS]; /* its value was rejected (and reported) */
+};
+
 static void load_table(struct config *c, const char *name, const char *tname,
-                       const struct toml_value *tbl, struct cfg_diag *d)
+                       const struct toml_value *tbl, struct cfg_seen *seen, struct cfg_diag *d)
 {
     for (size_t i = 0; i < toml_table_len(tbl); i++) {
         size_t klen;
         const char *key = toml_table_key(tbl, i, &klen);
         int line = toml_table_key_line(tbl, i);
-        const struct cfg_key *row = NULL;
+        size_t row = NKEYS;
         for (size_t j = 0; j < NKEYS; j++) {
             if (strcmp(cfg_keys[j].table, tname) == 0 && strlen(cfg_keys[j].key) == klen &&
                 memcmp(cfg_keys[j].key, key, klen) == 0) {
-                row = &cfg_keys[j];
+                row = j;
                 break;
             }
         }
-        if (row == NULL) {
+        if (row == NKEYS) {
             char *shown = show_key(key, klen);
             const char *hint = suggest_key(tname, key, klen);
             diag_add(d, "%s:%d: [%s] unknown key \"%s\"%s%s%s", name, line, tname, shown,
@@ -381,7 +847,52 @@ static void load_table(struct config *c, const char *name, const char *tname,
             free(shown);
             continue;
         }
-        apply(c, row, toml_table_value(tbl, i), name, line, d);
+        seen->line[row] = line;
+        seen->bad[row] = !apply(c, &cfg_keys[row], toml_table_value(tbl, i), name, line, d);
+    }
+}
+
+/* The row of the field at offset off in struct config. */
+static size_t key_at(size_t off)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (cfg_keys[i].off == off)
+            return i;
+    abort(); /* a cross-key check names a field that has no row: a bug */
+}
+
+/*
+ * Checks that relate two keys, once every key is read, so that the order
+ * of the file does not matter. A key whose own value was rejected is left
+ * out, so that one mistake gives one message. The message is put on the
+ * line of the first key given that the file sets (the defaults agree).
+ */
+static void check_cross(const struct config *c, const struct cfg_seen *seen, const char *name,
+                        struct cfg_diag *d)
+{
+    size_t crit = key_at(OFF(severity_critical_percent));
+    size_t maj = key_at(OFF(severity_major_percent));
+    if (!seen->bad[crit] && !seen->bad[maj] &&
+        c->severity_major_percent >= c->severity_critical_percent)
+        diag_add(d,
+                 "%s:%d: [severity] major_percent (%lld) must be less than critical_percent "
+                 "(%lld)",
+                 name, seen->line[maj] ? seen->line[maj] : seen->line[crit],
+                 (long long)c->severity_major_percent, (long long)c->severity_critical_percent);
+
+    size_t notify = key_at(OFF(breach_notify_within_hours));
+    size_t remind = key_at(OFF(breach_remind_before_hours));
+    if (!seen->bad[notify] && !seen->bad[remind]) {
+        for (size_t i = 0; i < c->n_breach_remind_before_hours; i++) {
+            if (c->breach_remind_before_hours[i] < c->breach_notify_within_hours)
+                continue;
+            diag_add(d,
+                     "%s:%d: [breach] remind_before_hours[%zu]: %lld is not less than "
+                     "notify_within_hours (%lld)",
+                     name, seen->line[remind] ? seen->line[remind] : seen->line[notify], i,
+                     (long long)c->breach_remind_before_hours[i],
+                     (long long)c->breach_notify_within_hours);
+        }
     }
 }
 
@@ -391,9 +902,11 @@ enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct c
     struct toml_value *root = NULL;
     struct toml_error terr;
     struct config *c = NULL;
+    struct cfg_seen seen;
     size_t before = diag ? diag->n : 0;
 
     *out = NULL;
+    memset(&seen, 0, sizeof(seen));
     if (toml_parse(buf, len, &root, &terr) != BOT_OK) {
         diag_add(diag, "%s:%d:%d: %s", name, terr.line, terr.col, terr.msg);
         return BOT_ECONFIG;
@@ -417,11 +930,12 @@ enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct c
             diag_add(diag, "%s:%d: \"%s\" must be a table ([%s]), got %s", name, line, shown,
                      shown, toml_type_name(toml_type(v)));
         } else {
-            load_table(c, name, shown, v, diag);
+            load_table(c, name, shown, v, &seen, diag);
         }
         free(shown);
     }
     toml_free(root);
+    check_cross(c, &seen, name, diag);
     if (diag && diag->n > before) {
         cfg_free(c);
         return BOT_ECONFIG;
@@ -545,12 +1059,20 @@ void cfg_print_reference(FILE *f)
             cur = k->table;
         }
         fprintf(f, "# %s\n", k->help);
-        if (k->type == CT_INT)
+        if (k->type == CT_INT) {
             fprintf(f, "%s = %lld\n", k->key, (long long)k->def_int);
-        else if (k->type == CT_BOOL)
+        } else if (k->type == CT_STRLIST) {
+            fprintf(f, "%s = []\n", k->key); /* string lists always default to [] */
+        } else if (k->type == CT_INTLIST) {
+            fprintf(f, "%s = [", k->key);
+            for (size_t j = 0; j < k->n_def; j++)
+                fprintf(f, "%s%lld", j ? ", " : "", (long long)k->def_ints[j]);
+            fputs("]\n", f);
+        } else if (k->type == CT_BOOL) {
             fprintf(f, "%s = %s\n", k->key, k->def_int ? "true" : "false");
-        else
+        } else {
             fprintf(f, "%s = \"%s\"\n", k->key, k->def_str);
+        }
     }
 }
 

@@ -22,6 +22,9 @@
 
 #define CFG_MAX_FILE (1u << 20) /* largest configuration file read, in bytes */
 #define CFG_MAX_ERRORS 100      /* errors collected before giving up on a file */
+#define CFG_MAX_STR_LIST 100    /* most entries in a list of strings (e.g. [oncall] users) */
+#define CFG_MAX_INT_LIST 10     /* most entries in a list of integers */
+#define CFG_ZONEINFO_DIR "/usr/share/zoneinfo" /* where [incident] timezone must exist */
 
 struct config {
     /* [slack] */
@@ -40,6 +43,33 @@ struct config {
     int http_port;
     /* [log] */
     enum log_level log_level;
+    /* [incident]: what counts as an incident, and the zone of its clock */
+    int64_t incident_min_duration_minutes; /* 0..10080 */
+    int64_t incident_min_affected_users;   /* 0..10000000 */
+    char *incident_timezone;      /* IANA name in CFG_ZONEINFO_DIR, or "UTC"/"Etc/UTC"; `run`
+                                     sets TZ to it, so localtime_r() is in this zone */
+    /* [severity]: share of customers affected that suggests a severity */
+    int64_t severity_critical_percent; /* 1..100 */
+    int64_t severity_major_percent;    /* 1..100, always < severity_critical_percent */
+    /* [slack], continued */
+    char *slack_channel_name;     /* template, passed chan_name_check_template() */
+    char *slack_announce_channel; /* "" : no announcements; else a channel id, C... or G... */
+    /* [roles] */
+    char *roles_irm_group;        /* "" or a user group id, S... */
+    char **roles_irm_users;       /* user ids, U... or W...; NULL when none */
+    size_t n_roles_irm_users;
+    char *roles_dpo;              /* "" or a user id */
+    /* [oncall] */
+    char **oncall_users;          /* user ids invited into every incident channel; NULL when none */
+    size_t n_oncall_users;
+    /* [breach] */
+    int64_t breach_notify_within_hours;  /* 1..720 */
+    int64_t *breach_remind_before_hours; /* each 1..720, < notify_within_hours, distinct; as
+                                            written (not sorted); NULL when none */
+    size_t n_breach_remind_before_hours;
+    /* [call] */
+    char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
+                                     {channel} */
 
     /* Secrets: from the environment only; NULL when not set. Never log them. */
     char *slack_bot_token;        /* SLACK_BOT_TOKEN, xoxb-... */

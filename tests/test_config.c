@@ -33,6 +33,92 @@ static void test_defaults(void)
     cfg_free(c);
 }
 
+static void test_defaults_of_declare_keys(void)
+{
+    struct config *c = cfg_defaults();
+    CHECK_INT(c->incident_min_duration_minutes, 15);
+    CHECK_INT(c->incident_min_affected_users, 5);
+    CHECK_STR(c->incident_timezone, "UTC");
+    CHECK_INT(c->severity_critical_percent, 50);
+    CHECK_INT(c->severity_major_percent, 10);
+    CHECK_STR(c->slack_channel_name, "inc-{date}-{id}-{slug}");
+    CHECK_STR(c->slack_announce_channel, "");
+    CHECK_STR(c->roles_irm_group, "");
+    CHECK(c->roles_irm_users == NULL);
+    CHECK_INT(c->n_roles_irm_users, 0);
+    CHECK_STR(c->roles_dpo, "");
+    CHECK(c->oncall_users == NULL);
+    CHECK_INT(c->n_oncall_users, 0);
+    CHECK_INT(c->breach_notify_within_hours, 72);
+    CHECK_INT(c->n_breach_remind_before_hours, 3);
+    CHECK_INT(c->breach_remind_before_hours[0], 24);
+    CHECK_INT(c->breach_remind_before_hours[1], 4);
+    CHECK_INT(c->breach_remind_before_hours[2], 1);
+    CHECK_STR(c->call_url_template, "");
+    cfg_free(c);
+}
+
+/* The reference is a valid configuration that sets every key to its default. */
+static void test_reference_loads_as_the_defaults(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f != NULL);
+    cfg_print_reference(f);
+    fclose(f);
+    struct cfg_diag d = {0};
+    struct config *c = load(text, &d);
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "reference: %s\n", d.lines[i]);
+    cfg_diag_free(&d);
+    CHECK(c != NULL);
+    CHECK_STR(c->slack_channel_name, "inc-{date}-{id}-{slug}");
+    CHECK_INT(c->n_breach_remind_before_hours, 3);
+    CHECK_INT(c->breach_remind_before_hours[2], 1);
+    CHECK_INT(c->n_oncall_users, 0);
+    cfg_free(c);
+
+    /* Every key of the schema appears as "key = " in its "[table]", after a "# help" line. */
+    for (size_t i = 0; i < cfg_key_count(); i++) {
+        const char *table, *key = cfg_key_name(i, &table);
+        char head[64], line[96];
+        snprintf(head, sizeof(head), "[%s]\n", table);
+        snprintf(line, sizeof(line), "\n%s = ", key);
+        const char *t = strstr(text, head);
+        CHECK_MSG(t != NULL, "reference lacks [%s]", table);
+        const char *end = strstr(t, "\n[");
+        const char *at = strstr(t, line);
+        CHECK_MSG(at != NULL && (end == NULL || at < end), "reference lacks [%s] %s", table, key);
+        const char *help = at - 1;
+        while (help > text && help[-1] != '\n')
+            help--;
+        CHECK_MSG(strncmp(help, "# ", 2) == 0, "[%s] %s has no help line", table, key);
+    }
+    CHECK_CONTAINS(text, "[incident]\n");
+    CHECK_CONTAINS(text, "\nmin_duration_minutes = 15\n");
+    CHECK_CONTAINS(text, "\nmin_affected_users = 5\n");
+    CHECK_CONTAINS(text, "\ntimezone = \"UTC\"\n");
+    CHECK_CONTAINS(text, "[severity]\n");
+    CHECK_CONTAINS(text, "\ncritical_percent = 50\n");
+    CHECK_CONTAINS(text, "\nmajor_percent = 10\n");
+    CHECK_CONTAINS(text, "\nchannel_name = \"inc-{date}-{id}-{slug}\"\n");
+    CHECK_CONTAINS(text, "\nannounce_channel = \"\"\n");
+    CHECK_CONTAINS(text, "[roles]\n");
+    CHECK_CONTAINS(text, "\nirm_group = \"\"\n");
+    CHECK_CONTAINS(text, "\nirm_users = []\n");
+    CHECK_CONTAINS(text, "\ndpo = \"\"\n");
+    CHECK_CONTAINS(text, "[oncall]\n");
+    CHECK_CONTAINS(text, "\nusers = []\n");
+    CHECK_CONTAINS(text, "[breach]\n");
+    CHECK_CONTAINS(text, "\nnotify_within_hours = 72\n");
+    CHECK_CONTAINS(text, "\nremind_before_hours = [24, 4, 1]\n");
+    CHECK_CONTAINS(text, "[call]\n");
+    CHECK_CONTAINS(text, "\nurl_template = \"\"\n");
+    CHECK_CONTAINS(text, "# IANA time zone");
+    free(text);
+}
+
 static void test_example_file_is_valid_and_complete(void)
 {
     struct cfg_diag d = {0};
@@ -77,6 +163,334 @@ static void test_values_are_applied(void)
     CHECK_INT(c->log_level, LOG_DEBUG);
     CHECK_STR(c->store_path, "/tmp/x.db");
     cfg_free(c);
+}
+
+static void test_declare_keys_are_applied(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c =
+        load("[incident]\nmin_duration_minutes = 0\nmin_affected_users = 10000000\n"
+             "timezone = \"Etc/UTC\"\n"
+             "[severity]\ncritical_percent = 100\nmajor_percent = 99\n"
+             "[slack]\nchannel_name = \"incident_{id}\"\n"
+             "announce_channel = \"G0INCIDENTS\"\n"
+             "[roles]\nirm_group = \"S0IRMS0001\"\n"
+             "irm_users = [\"U0ALICE0001\", \"W0BOB000002\"]\ndpo = \"U0DPO000001\"\n"
+             "[oncall]\nusers = [\n  \"U0CAROL0001\",\n  \"U0DAVE00001\",\n  "
+             "\"U0ERIN00001\",\n]\n"
+             "[breach]\nnotify_within_hours = 720\nremind_before_hours = []\n"
+             "[call]\nurl_template = \"https://meet.example.com/{channel}?i={id}\"\n",
+             &d);
+    CHECK(c != NULL);
+    CHECK_INT(c->incident_min_duration_minutes, 0);
+    CHECK_INT(c->incident_min_affected_users, 10000000);
+    CHECK_STR(c->incident_timezone, "Etc/UTC");
+    CHECK_INT(c->severity_critical_percent, 100);
+    CHECK_INT(c->severity_major_percent, 99);
+    CHECK_STR(c->slack_channel_name, "incident_{id}");
+    CHECK_STR(c->slack_announce_channel, "G0INCIDENTS");
+    CHECK_STR(c->roles_irm_group, "S0IRMS0001");
+    CHECK_INT(c->n_roles_irm_users, 2);
+    CHECK_STR(c->roles_irm_users[0], "U0ALICE0001");
+    CHECK_STR(c->roles_irm_users[1], "W0BOB000002");
+    CHECK_STR(c->roles_dpo, "U0DPO000001");
+    CHECK_INT(c->n_oncall_users, 3);
+    CHECK_STR(c->oncall_users[2], "U0ERIN00001");
+    CHECK_INT(c->breach_notify_within_hours, 720);
+    CHECK_INT(c->n_breach_remind_before_hours, 0);
+    CHECK_STR(c->call_url_template, "https://meet.example.com/{channel}?i={id}");
+    cfg_free(c);
+
+    c = load("[breach]\nremind_before_hours = [48, 12, 2, 1]\n[oncall]\nusers = []\n", &d);
+    CHECK(c != NULL);
+    CHECK_INT(c->n_breach_remind_before_hours, 4);
+    CHECK_INT(c->breach_remind_before_hours[0], 48);
+    CHECK_INT(c->breach_remind_before_hours[3], 1);
+    CHECK_INT(c->n_oncall_users, 0);
+    cfg_free(c);
+
+    /* A list given twice in one file is impossible (TOML), but a 100-entry list is fine. */
+    char big[8192];
+    int n = snprintf(big, sizeof(big), "[oncall]\nusers = [");
+    for (int i = 0; i < 100; i++)
+        n += snprintf(big + n, sizeof(big) - (size_t)n, "%s\"U%09d\"", i ? "," : "", i);
+    snprintf(big + n, sizeof(big) - (size_t)n, "]\n");
+    c = load(big, &d);
+    CHECK(c != NULL);
+    CHECK_INT(c->n_oncall_users, 100);
+    CHECK_STR(c->oncall_users[99], "U000000099");
+    cfg_free(c);
+}
+
+/* A real zone needs tzdata; the check reads the zone file. */
+static void test_timezone(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c;
+    FILE *f = fopen("/usr/share/zoneinfo/Europe/Berlin", "rb");
+    if (f != NULL) {
+        fclose(f);
+        c = load("[incident]\ntimezone = \"Europe/Berlin\"\n", &d);
+        CHECK(c != NULL);
+        CHECK_STR(c->incident_timezone, "Europe/Berlin");
+        cfg_free(c);
+        c = load("[incident]\ntimezone = \"America/Argentina/Buenos_Aires\"\n", &d);
+        CHECK(c != NULL);
+        cfg_free(c);
+    } else {
+        fprintf(stderr, "test_timezone: no tzdata, Europe/Berlin not tried\n");
+    }
+    static const char *const bad[] = {
+        "Europe/Berln", "Europe",    "europe/berlin", "/etc/localtime", "../zoneinfo/UTC",
+        ":UTC",         "CET-1CEST", "zone.tab",      "Europe/Berlin ", "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[200];
+        snprintf(text, sizeof(text), "[log]\nlevel = \"info\"\n[incident]\ntimezone = \"%s\"\n",
+                 bad[i]);
+        CHECK_MSG(load(text, &d) == NULL, "timezone \"%s\" was accepted", bad[i]);
+        CHECK_INT(d.n, 1);
+        CHECK_MSG(strncmp(d.lines[0], "t.toml:4: [incident] timezone: ", 31) == 0, "%s",
+                  d.lines[0]);
+        cfg_diag_free(&d);
+    }
+    CHECK(load("[incident]\ntimezone = \"Europe/Berln\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:2: [incident] timezone: \"Europe/Berln\" is not a time zone in "
+                          "/usr/share/zoneinfo; use an IANA name such as \"Europe/Berlin\", "
+                          "\"America/New_York\" or \"UTC\"");
+    cfg_diag_free(&d);
+    CHECK(load("[incident]\ntimezone = 1\n", &d) == NULL);
+    CHECK_STR(d.lines[0], "t.toml:2: [incident] timezone: expected a string, got an integer");
+    cfg_diag_free(&d);
+}
+
+static void test_declare_ints_out_of_range(void)
+{
+    struct cfg_diag d = {0};
+    CHECK(load("[incident]\nmin_duration_minutes = 10081\nmin_affected_users = -1\n"
+               "[severity]\ncritical_percent = 101\nmajor_percent = 0\n"
+               "[breach]\nnotify_within_hours = 0\n",
+               &d) == NULL);
+    CHECK_INT(d.n, 5);
+    CHECK_STR(d.lines[0], "t.toml:2: [incident] min_duration_minutes: expected an integer from 0 "
+                          "to 10080, got 10081");
+    CHECK_STR(d.lines[1], "t.toml:3: [incident] min_affected_users: expected an integer from 0 to "
+                          "10000000, got -1");
+    CHECK_STR(d.lines[2], "t.toml:5: [severity] critical_percent: expected an integer from 1 to "
+                          "100, got 101");
+    CHECK_STR(d.lines[3], "t.toml:6: [severity] major_percent: expected an integer from 1 to 100, "
+                          "got 0");
+    CHECK_STR(d.lines[4], "t.toml:8: [breach] notify_within_hours: expected an integer from 1 to "
+                          "720, got 0");
+    cfg_diag_free(&d);
+
+    CHECK(load("[incident]\nmin_duration_minutes = \"15\"\n[severity]\nmajor_percent = 1.5\n",
+               &d) == NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_STR(d.lines[0], "t.toml:2: [incident] min_duration_minutes: expected an integer, got a "
+                          "string");
+    CHECK_STR(d.lines[1], "t.toml:4: [severity] major_percent: expected an integer, got a float");
+    cfg_diag_free(&d);
+}
+
+static void test_major_must_be_below_critical(void)
+{
+    struct cfg_diag d = {0};
+    /* The order in the file does not matter: the check runs once every key is read. */
+    CHECK(load("[severity]\nmajor_percent = 50\ncritical_percent = 50\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:2: [severity] major_percent (50) must be less than "
+                          "critical_percent (50)");
+    cfg_diag_free(&d);
+    /* Only critical set: the default major (10) is compared, on critical's line. */
+    CHECK(load("[log]\nlevel = \"info\"\n[severity]\ncritical_percent = 5\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:4: [severity] major_percent (10) must be less than "
+                          "critical_percent (5)");
+    cfg_diag_free(&d);
+    /* A rejected value is not compared as well: one mistake, one message. */
+    CHECK(load("[severity]\ncritical_percent = 500\nmajor_percent = 60\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [severity] critical_percent: expected an integer");
+    cfg_diag_free(&d);
+}
+
+static void test_slack_ids(void)
+{
+    struct cfg_diag d = {0};
+    CHECK(load("[slack]\nannounce_channel = \"#incidents\"\n"
+               "[roles]\nirm_group = \"@irms\"\ndpo = \"dpo@example.com\"\n"
+               "irm_users = \"U0ALICE0001\"\n",
+               &d) == NULL);
+    CHECK_INT(d.n, 4);
+    CHECK_STR(d.lines[0], "t.toml:2: [slack] announce_channel: \"#incidents\" is not a Slack "
+                          "channel id (C… or G…, from the channel's details; not its name)");
+    CHECK_STR(d.lines[1], "t.toml:4: [roles] irm_group: \"@irms\" is not a Slack user group id "
+                          "(S…)");
+    CHECK_STR(d.lines[2], "t.toml:5: [roles] dpo: \"dpo@example.com\" is not a Slack user id (U… "
+                          "or W…)");
+    CHECK_STR(d.lines[3], "t.toml:6: [roles] irm_users: expected an array of strings, got a "
+                          "string");
+    cfg_diag_free(&d);
+
+    /* Shapes: the prefix, then 2 to 20 uppercase letters or digits. */
+    static const char *const bad_channels[] = {
+        "D0123456", "C1", "c0123456", "C0123abc", "C012345678901234567890", "U0ALICE0001"};
+    for (size_t i = 0; i < sizeof(bad_channels) / sizeof(bad_channels[0]); i++) {
+        char text[200];
+        snprintf(text, sizeof(text), "[slack]\nannounce_channel = \"%s\"\n", bad_channels[i]);
+        CHECK_MSG(load(text, &d) == NULL, "channel \"%s\" was accepted", bad_channels[i]);
+        CHECK_CONTAINS(d.lines[0], "t.toml:2: [slack] announce_channel: ");
+        cfg_diag_free(&d);
+    }
+    struct config *c = load("[slack]\nannounce_channel = \"C01234567890123456789\"\n", &d);
+    CHECK(c != NULL);
+    cfg_free(c);
+}
+
+static void test_user_lists(void)
+{
+    struct cfg_diag d = {0};
+    /* Each element is checked and named by its index, on its own line. */
+    CHECK(load("[oncall]\nusers = [\n  \"U0ALICE0001\",\n  \"W0BOB000002\",\n  \"bob\",\n"
+               "  7,\n  \"U0ALICE0001\",\n]\n",
+               &d) == NULL);
+    CHECK_INT(d.n, 3);
+    CHECK_STR(d.lines[0], "t.toml:5: [oncall] users[2]: \"bob\" is not a Slack user id (U… or W…)");
+    CHECK_STR(d.lines[1], "t.toml:6: [oncall] users[3]: expected a string, got an integer");
+    CHECK_STR(d.lines[2], "t.toml:7: [oncall] users[4]: \"U0ALICE0001\" is listed twice (also at "
+                          "[0])");
+    cfg_diag_free(&d);
+
+    CHECK(load("[roles]\nirm_users = [\"U0ALICE0001\", \"\", \"u0alice0001\"]\n", &d) == NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_STR(d.lines[0], "t.toml:2: [roles] irm_users[1]: \"\" is not a Slack user id (U… or W…)");
+    CHECK_STR(d.lines[1], "t.toml:2: [roles] irm_users[2]: \"u0alice0001\" is not a Slack user id "
+                          "(U… or W…)");
+    cfg_diag_free(&d);
+
+    /* Quotes and control characters are escaped in the message. */
+    CHECK(load("[oncall]\nusers = [\"a\\\"b\\u0001\"]\n", &d) == NULL);
+    CHECK_STR(d.lines[0], "t.toml:2: [oncall] users[0]: \"a\\x22b\\x01\" is not a Slack user id "
+                          "(U… or W…)");
+    cfg_diag_free(&d);
+
+    /* At most CFG_MAX_STR_LIST entries. */
+    char big[8192];
+    int n = snprintf(big, sizeof(big), "[oncall]\nusers = [");
+    for (int i = 0; i < CFG_MAX_STR_LIST + 1; i++)
+        n += snprintf(big + n, sizeof(big) - (size_t)n, "%s\"U%09d\"", i ? "," : "", i);
+    snprintf(big + n, sizeof(big) - (size_t)n, "]\n");
+    CHECK(load(big, &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:2: [oncall] users: expected at most 100 entries, got 101");
+    cfg_diag_free(&d);
+
+    CHECK(load("[oncall]\nusers = [[\"U0ALICE0001\"]]\n", &d) == NULL);
+    CHECK_STR(d.lines[0], "t.toml:2: [oncall] users[0]: expected a string, got an array");
+    cfg_diag_free(&d);
+}
+
+static void test_remind_list(void)
+{
+    struct cfg_diag d = {0};
+    /* Every bad element is reported, each with its index. */
+    CHECK(load("[breach]\nremind_before_hours = [24, 0, \"4\", 721, 24]\n", &d) == NULL);
+    CHECK_INT(d.n, 4);
+    CHECK_STR(d.lines[0], "t.toml:2: [breach] remind_before_hours[1]: expected an integer from 1 "
+                          "to 720, got 0");
+    CHECK_STR(d.lines[1], "t.toml:2: [breach] remind_before_hours[2]: expected an integer, got a "
+                          "string");
+    CHECK_STR(d.lines[2], "t.toml:2: [breach] remind_before_hours[3]: expected an integer from 1 "
+                          "to 720, got 721");
+    CHECK_STR(d.lines[3], "t.toml:2: [breach] remind_before_hours[4]: 24 is listed twice (also at "
+                          "[0])");
+    cfg_diag_free(&d);
+
+    CHECK(load("[breach]\nremind_before_hours = [1,2,3,4,5,6,7,8,9,10,11]\n", &d) == NULL);
+    CHECK_STR(d.lines[0], "t.toml:2: [breach] remind_before_hours: expected at most 10 entries, "
+                          "got 11");
+    cfg_diag_free(&d);
+
+    CHECK(load("[breach]\nremind_before_hours = 24\n", &d) == NULL);
+    CHECK_STR(d.lines[0], "t.toml:2: [breach] remind_before_hours: expected an array of "
+                          "integers, got an integer");
+    cfg_diag_free(&d);
+
+    /* Each reminder must come before the deadline: with the defaults [24, 4, 1], 4 hours is too
+     * short for two of them. The message is on the line of the key the file sets. */
+    CHECK(load("[breach]\nnotify_within_hours = 4\n", &d) == NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_STR(d.lines[0], "t.toml:2: [breach] remind_before_hours[0]: 24 is not less than "
+                          "notify_within_hours (4)");
+    CHECK_STR(d.lines[1], "t.toml:2: [breach] remind_before_hours[1]: 4 is not less than "
+                          "notify_within_hours (4)");
+    cfg_diag_free(&d);
+    CHECK(load("[breach]\nnotify_within_hours = 48\nremind_before_hours = [72, 1]\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:3: [breach] remind_before_hours[0]: 72 is not less than "
+                          "notify_within_hours (48)");
+    cfg_diag_free(&d);
+    struct config *c =
+        load("[breach]\nnotify_within_hours = 5\nremind_before_hours = [4, 1]\n", &d);
+    CHECK(c != NULL);
+    cfg_free(c);
+}
+
+static void test_channel_name_template(void)
+{
+    struct cfg_diag d = {0};
+    CHECK(load("[slack]\nchannel_name = \"inc-{foo}\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:2: [slack] channel_name: \"inc-{foo}\": unknown placeholder "
+                          "{foo}; use {date}, {id}, {slug} or {severity}");
+    cfg_diag_free(&d);
+    CHECK(load("[slack]\nchannel_name = \"\"\n", &d) == NULL);
+    CHECK_STR(d.lines[0], "t.toml:2: [slack] channel_name: the template is empty");
+    cfg_diag_free(&d);
+    CHECK(load("[slack]\n\nchannel_name = \"{id}--{slug}\"\n", &d) == NULL);
+    CHECK_CONTAINS(d.lines[0], "t.toml:3: [slack] channel_name: ");
+    CHECK_CONTAINS(d.lines[0], "double hyphen");
+    cfg_diag_free(&d);
+}
+
+static void test_call_url_template(void)
+{
+    static const struct {
+        const char *url, *why;
+    } bad[] = {
+        {"https://meet.example.com/{room}", "unknown placeholder {room}; use {id} or {channel}"},
+        {"https://meet.example.com/{ID}", "unknown placeholder {ID}"},
+        {"https://meet.example.com/{}", "unknown placeholder {}"},
+        {"https://meet.example.com/{id", "\"{\" without its \"}\""},
+        {"https://meet.example.com/{id{channel}}", "\"{\" without its \"}\""},
+        {"https://meet.example.com/id}", "\"}\" without its \"{\""},
+        {"meet.example.com/{id}", "expected a URL starting with http:// or https://"},
+        {"https:///{id}", "the URL has no host after https://"},
+        {"https://meet.example.com/a b", "must not contain spaces"},
+    };
+    struct cfg_diag d = {0};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[300];
+        snprintf(text, sizeof(text), "[call]\nurl_template = \"%s\"\n", bad[i].url);
+        CHECK_MSG(load(text, &d) == NULL, "\"%s\" was accepted", bad[i].url);
+        CHECK_INT(d.n, 1);
+        CHECK_CONTAINS(d.lines[0], "t.toml:2: [call] url_template: ");
+        CHECK_CONTAINS(d.lines[0], bad[i].why);
+        cfg_diag_free(&d);
+    }
+    static const char *const good[] = {"", "http://meet.local/{id}",
+                                       "https://zoom.example.com/j/123?pwd=x",
+                                       "https://meet.example.com/{channel}-{id}/{id}"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char text[300];
+        snprintf(text, sizeof(text), "[call]\nurl_template = \"%s\"\n", good[i]);
+        struct config *c = load(text, &d);
+        CHECK_MSG(c != NULL, "\"%s\": %s", good[i], d.n ? d.lines[0] : "");
+        CHECK_STR(c->call_url_template, good[i]);
+        cfg_free(c);
+    }
 }
 
 static void test_unknown_key_names_line_and_suggests(void)
@@ -278,6 +692,17 @@ int main(int argc, char **argv)
     }
     example_path = argv[1];
     RUN(test_defaults);
+    RUN(test_defaults_of_declare_keys);
+    RUN(test_reference_loads_as_the_defaults);
+    RUN(test_declare_keys_are_applied);
+    RUN(test_timezone);
+    RUN(test_declare_ints_out_of_range);
+    RUN(test_major_must_be_below_critical);
+    RUN(test_slack_ids);
+    RUN(test_user_lists);
+    RUN(test_remind_list);
+    RUN(test_channel_name_template);
+    RUN(test_call_url_template);
     RUN(test_example_file_is_valid_and_complete);
     RUN(test_values_are_applied);
     RUN(test_unknown_key_names_line_and_suggests);
