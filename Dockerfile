@@ -1,7 +1,8 @@
 # incidentd container image. Build: docker build -t incidentd .
 # Run:   docker run --env-file /etc/incidentd/tokens.env -p 8080:8080 \
 #            -v incidentd-data:/var/lib/incidentd incidentd
-# The same install script as the README's commands provides the packages.
+# The same install script as the README's commands provides the packages;
+# its runtime set includes tzdata, where [incident] timezone is looked up.
 
 FROM debian:bookworm-slim AS build
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bot.h"
 #include "config.h"
@@ -125,6 +126,20 @@ static int cmd_run(int argc, char **argv)
     log_set_level(cfg->log_level);
     log_route_lws();
 
+    /*
+     * The incident clock (business hours, --started 14:05, {date} in channel
+     * names) is in [incident] timezone: with TZ set, localtime_r() gives that
+     * zone's offset, daylight saving included, on every thread. TZ is
+     * process-global and setenv() is not thread-safe, so it is set once, here,
+     * before any thread exists. The loader has checked that glibc will find
+     * the zone (it would silently fall back to UTC otherwise).
+     */
+    if (setenv("TZ", cfg->incident_timezone, 1) != 0) {
+        log_error("cannot set the time zone", "timezone", cfg->incident_timezone);
+        goto out;
+    }
+    tzset();
+
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -143,7 +158,8 @@ static int cmd_run(int argc, char **argv)
         log_error("cannot start", "error", err.msg);
         goto out;
     }
-    log_info("incidentd started", "version", INCIDENTD_VERSION, "config", path ? path : "(defaults)");
+    log_info("incidentd started", "version", INCIDENTD_VERSION, "config",
+             path ? path : "(defaults)", "timezone", cfg->incident_timezone);
     if (bot_run(bot, &stop_requested) != BOT_OK)
         goto out;
     log_info("incidentd stopped");

@@ -11,7 +11,8 @@ build_pkgs=(
   ca-certificates
 )
 test_pkgs=(valgrind curl python3 sqlite3 openssl clang libclang-rt-14-dev)
-runtime_pkgs=(libwebsockets17 libcjson1 libcurl4 libsqlite3-0 libssl3 ca-certificates)
+# tzdata: [incident] timezone is looked up in /usr/share/zoneinfo (slim images lack it)
+runtime_pkgs=(libwebsockets17 libcjson1 libcurl4 libsqlite3-0 libssl3 ca-certificates tzdata)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_pkgs[@]}") ;;
