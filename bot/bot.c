@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "delivery.h"
+#include "plan.h"
 #include "http.h"
 #include "log.h"
 #include "slack_api.h"
@@ -84,7 +85,14 @@ static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **respo
 {
     struct bot *b = ud;
     struct bot_err err;
-    (void)response;
+    /*
+     * A declare form with a mistake is answered in the ack, so Slack shows the
+     * message under the field and keeps the form open; the check is pure and
+     * quick. The envelope is stored all the same (the worker finds the same
+     * mistake and changes nothing).
+     */
+    if (env->type == SLACK_ENV_INTERACTIVE && env->payload != NULL)
+        plan_check_submission(env->payload, response);
     if (!b->batch_open) {
         pthread_mutex_lock(&b->write_lock);
         if (store_begin(b->store, &err) != BOT_OK) {
@@ -176,10 +184,14 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     if (rc)
         goto fail;
     b->rl = slack_rl_new();
-    rc = delivery_start(cfg, b->rl, &b->write_lock, &b->delivery, err);
+    rc = delivery_start_lane(cfg, b->rl, &b->write_lock, DELIVERY_LANE_SLACK, &b->delivery, err);
     if (rc)
         goto fail;
-    rc = worker_start(cfg, &b->write_lock, b->delivery, &b->worker, err);
+    rc = delivery_start_lane(cfg, b->rl, &b->write_lock, DELIVERY_LANE_FAST, &b->fast, err);
+    if (rc)
+        goto fail;
+    struct delivery *lanes[2] = {b->delivery, b->fast};
+    rc = worker_start(cfg, &b->write_lock, lanes, 2, &b->worker, err);
     if (rc)
         goto fail;
 
@@ -252,6 +264,7 @@ void bot_close(struct bot *b)
     /* Worker and delivery go before the context; the worker first, as it wakes delivery. */
     worker_stop(b->worker);
     delivery_stop(b->delivery);
+    delivery_stop(b->fast);
     if (b->lws) {
         lws_sul_cancel(&b->tick);
         lws_context_destroy(b->lws);

@@ -29,7 +29,9 @@ struct bot {
     struct slack_ws *ws;          /* the Socket Mode links */
     struct slack_rl *rl;          /* Web API rate limiter shared by every client */
     struct worker *worker;        /* processes the inbox into outbox effects */
-    struct delivery *delivery;    /* drains the outbox: the only thread that calls Slack */
+    struct delivery *delivery;    /* drains the outbox's "slack" lane: incidents' effects */
+    struct delivery *fast;        /* drains the "fast" lane: replies and modals, never queued
+                                     behind the slack lane (the two are the only callers of Slack) */
     pthread_mutex_t write_lock;   /* serialises the database writers (loop and worker) */
     bool batch_open;              /* a group commit of envelopes is open (write_lock held) */
     unsigned batch_n;             /* envelopes in it */

@@ -369,6 +369,17 @@ enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
         }
         /* A call that may already have run is not repeated blindly within this attempt. */
         rc = slack_api_call_ex(api, method, args, SLACK_API_NO_AMBIGUOUS_RETRY, &res, err);
+        /* "ok_errors": Slack errors that mean the call's purpose is met (already_in_channel). */
+        const cJSON *okerr;
+        cJSON_ArrayForEach(okerr, cJSON_GetObjectItemCaseSensitive(p, "ok_errors"))
+        {
+            if (rc == BOT_EREMOTE && cJSON_IsString(okerr) &&
+                strcmp(okerr->valuestring, res.error) == 0) {
+                out = DELIVERY_DONE;
+                *result = res.body ? cJSON_PrintUnformatted(res.body) : NULL;
+                goto out;
+            }
+        }
     } else if (strcmp(kind, "slack.create_channel") == 0) {
         out = create_channel(api, p, result, retry_after_ms, err);
         goto out;

@@ -21,7 +21,9 @@
  *
  * Effect kinds (payload is JSON):
  *   "slack.respond"  {"url": response_url, "message": {...}}
- *   "slack.call"     {"method": "chat.postMessage", "args": {...}}
+ *   "slack.call"     {"method": "chat.postMessage", "args": {...}[, "ok_errors": [...]]}
+ *                    ok_errors: Slack errors that count as success (the call's purpose is
+ *                    met already, e.g. "already_in_channel" for conversations.invite)
  *   "slack.create_channel" {"names": ["inc-42-db", "inc-42-db-2", ...], "is_private": false}
  *                    the first free name; after name_taken, a channel of that name
  *                    created by this bot (an attempt whose answer was lost) is the answer,

@@ -13,18 +13,20 @@
 
 #include <cjson/cJSON.h>
 
-#include "cmd.h"
 #include "delivery.h"
 #include "log.h"
 #include "store.h"
 #include "store_inbox.h"
 #include "store_outbox.h"
+#include "store_reminder.h"
 #include "xmalloc.h"
 
 struct worker {
     const struct config *cfg;
+    struct plan_config pc;
     pthread_mutex_t *write_lock;  /* shared with the loop and delivery; see worker.h */
-    struct delivery *delivery;
+    struct delivery *deliveries[WORKER_MAX_DELIVERIES];
+    size_t n_deliveries;
     struct store *store;
     pthread_t thread;
     bool started;
@@ -33,111 +35,99 @@ struct worker {
     bool stop, kicked;
 };
 
-static const char *str_field(const cJSON *obj, const char *name)
+/* The plan's view of the configuration; strings borrowed from cfg. */
+static void plan_config_from(const struct config *cfg, struct plan_config *pc)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    memset(pc, 0, sizeof(*pc));
+    pc->min_duration_minutes = cfg->incident_min_duration_minutes;
+    pc->min_affected_users = cfg->incident_min_affected_users;
+    pc->sev.critical_percent = (double)cfg->severity_critical_percent;
+    pc->sev.major_percent = (double)cfg->severity_major_percent;
+    pc->channel_template = cfg->slack_channel_name;
+    pc->announce_channel = cfg->slack_announce_channel;
+    pc->irm_group = cfg->roles_irm_group;
+    pc->irm_users = (const char *const *)cfg->roles_irm_users;
+    pc->n_irm_users = cfg->n_roles_irm_users;
+    pc->dpo = cfg->roles_dpo;
+    pc->oncall = (const char *const *)cfg->oncall_users;
+    pc->n_oncall = cfg->n_oncall_users;
+    pc->breach_notify_hours = cfg->breach_notify_within_hours;
+    pc->breach_remind_hours = cfg->breach_remind_before_hours;
+    pc->n_breach_remind_hours = cfg->n_breach_remind_before_hours;
+    pc->call_url_template = cfg->call_url_template;
 }
 
-void worker_effects_free(struct worker_effects *fx)
+int worker_tz_offset_min(int64_t now_ms)
 {
-    for (size_t i = 0; i < fx->n; i++) {
-        free(fx->e[i].kind);
-        free(fx->e[i].payload);
-        free(fx->e[i].idem);
-    }
-    fx->n = 0;
+    time_t t = (time_t)(now_ms / 1000);
+    struct tm lt, gt;
+    if (localtime_r(&t, &lt) == NULL || gmtime_r(&t, &gt) == NULL)
+        return 0;
+    /* tm_gmtoff is not POSIX: compare the two calendars instead (they differ by < 1 day). */
+    int days = lt.tm_year != gt.tm_year ? (lt.tm_year > gt.tm_year ? 1 : -1)
+                                         : lt.tm_yday - gt.tm_yday;
+    return days * 1440 + (lt.tm_hour - gt.tm_hour) * 60 + (lt.tm_min - gt.tm_min);
 }
 
-static void add_effect(struct worker_effects *fx, const char *kind, cJSON *payload, char *idem)
+void worker_plan_init(struct plan *p, const struct plan_config *pc, struct store *s,
+                      int64_t now_ms, const char *event_id)
 {
-    if (fx->n == WORKER_MAX_EFFECTS)
-        abort(); /* a handler producing more is a bug, not bad input */
-    struct worker_effect *e = &fx->e[fx->n++];
-    e->kind = xstrdup(kind);
-    e->payload = cJSON_PrintUnformatted(payload);
-    e->idem = idem;
+    memset(p, 0, sizeof(*p));
+    p->cfg = pc;
+    p->store = s;
+    p->now_ms = now_ms;
+    p->tz_offset_min = worker_tz_offset_min(now_ms);
+    p->event_id = event_id;
 }
 
-/* A reply only the user sees, through the slash command's response_url. */
-static void reply_ephemeral(struct worker_effects *fx, const char *envelope_id, const char *url,
-                            const char *text)
-{
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "url", url);
-    cJSON *msg = cJSON_AddObjectToObject(p, "message");
-    cJSON_AddStringToObject(msg, "response_type", "ephemeral");
-    cJSON_AddStringToObject(msg, "text", text);
-    add_effect(fx, "slack.respond", p, xasprintf("reply/%s", envelope_id));
-    cJSON_Delete(p);
-}
-
-static enum bot_rc decide_slash(const char *envelope_id, const cJSON *p,
-                                struct worker_effects *fx, struct bot_err *err)
-{
-    static const char *const required[] = {"command", "text", "user_id", "channel_id",
-                                           "response_url"};
-    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-        if (str_field(p, required[i]) == NULL)
-            return bot_err_set(err, BOT_EPROTO, "slash command payload: \"%s\" is missing or "
-                               "not a string", required[i]);
-    struct cmd_call call = {
-        .command = str_field(p, "command"),
-        .user_id = str_field(p, "user_id"),
-        .channel_id = str_field(p, "channel_id"),
-    };
-    const char *text = str_field(p, "text");
-    struct cmd_result out;
-    cmd_result_init(&out);
-    enum bot_rc rc = cmd_run(&call, text, strlen(text), &out);
-    /* A user's mistake is answered like any other reply; it is not a failure of ours. */
-    if (rc == BOT_OK || rc == BOT_EINVAL) {
-        reply_ephemeral(fx, envelope_id, str_field(p, "response_url"), buf_str(&out.reply));
-        rc = BOT_OK;
-    } else {
-        bot_err_set(err, rc, "%s: %s", call.command, bot_strerror(rc));
-    }
-    cmd_result_free(&out);
-    return rc;
-}
-
-enum bot_rc worker_decide(const char *envelope_id, const char *type, const char *payload,
-                          struct worker_effects *fx, struct bot_err *err)
+enum bot_rc worker_decide(struct plan *p, const char *type, const char *payload,
+                          struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
-    cJSON *p = cJSON_Parse(payload);
-    if (!cJSON_IsObject(p)) {
+    cJSON *pl = cJSON_Parse(payload);
+    if (!cJSON_IsObject(pl)) {
         rc = bot_err_set(err, BOT_EPROTO, "%s payload is not a JSON object", type);
         goto out;
     }
     if (strcmp(type, "slash_commands") == 0)
-        rc = decide_slash(envelope_id, p, fx, err);
-    /* events_api and interactive envelopes have no handler yet: recorded and done. */
+        rc = plan_slash(p, pl, err);
+    else if (strcmp(type, "interactive") == 0)
+        rc = plan_interactive(p, pl, err);
+    /* events_api envelopes (member_joined_channel, app_mention) need no decision yet. */
 out:
-    cJSON_Delete(p);
+    cJSON_Delete(pl);
     return rc;
 }
 
-/* Writes one envelope's effects and its end; inside the caller's transaction. */
-static enum bot_rc record_one(struct worker *w, const struct store_inbox_row *row,
-                              const struct worker_effects *fx, const char *failure, int64_t now,
-                              struct bot_err *err)
+/* Decides one envelope inside the batch's transaction: its own savepoint, then its end. */
+static enum bot_rc decide_one(struct worker *w, const struct store_inbox_row *row, int64_t now,
+                              unsigned *effects)
 {
-    enum bot_rc rc = BOT_OK;
-    for (size_t i = 0; i < fx->n && rc == BOT_OK; i++) {
-        struct store_effect e = {
-            .kind = fx->e[i].kind,
-            .target = "slack",
-            .payload = fx->e[i].payload,
-            .idem_key = fx->e[i].idem,
-        };
-        rc = store_outbox_enqueue(w->store, &e, now, NULL, err);
-        if (rc == BOT_EEXISTS)
-            rc = BOT_OK; /* recorded by an attempt that crashed before its commit ended */
+    struct plan p;
+    struct bot_err why = {{0}}, err = {{0}};
+    char id[32];
+    worker_plan_init(&p, &w->pc, w->store, now, row->envelope_id);
+    enum bot_rc rc = store_savepoint(w->store, &err);
+    if (rc)
+        return rc;
+    enum bot_rc decided = worker_decide(&p, row->type, row->payload, &why);
+    if (decided == BOT_OK) {
+        rc = store_release(w->store, &err);
+        *effects += p.seq;
+    } else {
+        store_rollback_savepoint(w->store);
+        snprintf(id, sizeof(id), "%lld", (long long)row->id);
+        log_warn("envelope failed", "inbox_id", id, "type", row->type, "envelope_id",
+                 row->envelope_id, "error", why.msg[0] ? why.msg : bot_strerror(decided));
     }
     if (rc == BOT_OK)
-        rc = failure ? store_inbox_fail(w->store, row->id, failure, now, err)
-                     : store_inbox_done(w->store, row->id, now, err);
+        rc = decided == BOT_OK ? store_inbox_done(w->store, row->id, now, &err)
+                               : store_inbox_fail(w->store, row->id,
+                                                  why.msg[0] ? why.msg : bot_strerror(decided),
+                                                  now, &err);
+    if (rc)
+        log_error("cannot record an envelope's outcome", "envelope_id", row->envelope_id,
+                  "error", err.msg);
     return rc;
 }
 
@@ -174,34 +164,22 @@ static size_t claim_batch(struct worker *w, struct store_inbox_row *rows, struct
     return n;
 }
 
-/* Decides every claimed envelope, then records all outcomes in one transaction. */
+/*
+ * Decides every claimed envelope and records each outcome in one
+ * transaction, a savepoint per envelope: a decision reads what the ones
+ * before it wrote (two clicks on "Take IRM" in one batch), and one that
+ * fails is undone alone. A failed commit leaves the rows in processing,
+ * which the next start puts back to pending.
+ */
 static void process_batch(struct worker *w, struct store_inbox_row *rows, size_t n)
 {
-    struct worker_effects fx[WORKER_BATCH];
-    struct bot_err why[WORKER_BATCH];
-    enum bot_rc decided[WORKER_BATCH];
     struct bot_err err = {{0}};
-    size_t effects = 0;
-    char id[32];
-
-    for (size_t i = 0; i < n; i++) {
-        memset(&fx[i], 0, sizeof(fx[i]));
-        why[i].msg[0] = '\0';
-        decided[i] = worker_decide(rows[i].envelope_id, rows[i].type, rows[i].payload, &fx[i],
-                                   &why[i]);
-        effects += fx[i].n;
-        if (decided[i] != BOT_OK) {
-            snprintf(id, sizeof(id), "%lld", (long long)rows[i].id);
-            log_warn("envelope failed", "inbox_id", id, "type", rows[i].type, "envelope_id",
-                     rows[i].envelope_id, "error", why[i].msg);
-        }
-    }
+    unsigned effects = 0;
     int64_t now = store_now_ms();
     pthread_mutex_lock(w->write_lock);
     enum bot_rc rc = store_begin(w->store, &err);
     for (size_t i = 0; i < n && rc == BOT_OK; i++)
-        rc = record_one(w, &rows[i], &fx[i], decided[i] == BOT_OK ? NULL : why[i].msg, now,
-                        &err);
+        rc = decide_one(w, &rows[i], now, &effects);
     if (rc == BOT_OK)
         rc = store_commit(w->store, &err);
     else
@@ -213,10 +191,64 @@ static void process_batch(struct worker *w, struct store_inbox_row *rows, size_t
         log_error("cannot record the outcome of envelopes; they are retried at the next start",
                   "count", count, "error", err.msg);
     } else if (effects > 0) {
-        delivery_wake(w->delivery);
+        for (size_t i = 0; i < w->n_deliveries; i++)
+            delivery_wake(w->deliveries[i]);
     }
-    for (size_t i = 0; i < n; i++)
-        worker_effects_free(&fx[i]);
+}
+
+/*
+ * Sends the reminders that fell due (also while the bot was down): each one
+ * decided and marked done in one transaction, so it is sent once.
+ */
+static bool run_reminders(struct worker *w)
+{
+    struct store_reminder *rows = NULL;
+    size_t n = 0;
+    struct bot_err err = {{0}};
+    unsigned effects = 0;
+    int64_t now = store_now_ms();
+    enum bot_rc rc = store_reminder_due(w->store, now, WORKER_BATCH, &rows, &n, &err);
+    if (rc != BOT_OK || n == 0) {
+        if (rc != BOT_OK)
+            log_error("cannot read the reminders", "error", err.msg);
+        return false;
+    }
+    pthread_mutex_lock(w->write_lock);
+    rc = store_begin(w->store, &err);
+    for (size_t i = 0; i < n && rc == BOT_OK; i++) {
+        char event[48];
+        struct plan p;
+        struct bot_err why = {{0}};
+        snprintf(event, sizeof(event), "reminder-%lld", (long long)rows[i].id);
+        worker_plan_init(&p, &w->pc, w->store, now, event);
+        rc = store_savepoint(w->store, &err);
+        if (rc)
+            break;
+        enum bot_rc decided = plan_reminder(&p, &rows[i], &why);
+        if (decided == BOT_OK) {
+            rc = store_release(w->store, &err);
+            effects += p.seq;
+        } else {
+            store_rollback_savepoint(w->store);
+            log_warn("reminder failed", "reminder", event, "kind", rows[i].kind, "error",
+                     why.msg);
+        }
+        if (rc == BOT_OK)
+            rc = store_reminder_done(w->store, rows[i].id, now, &err);
+    }
+    if (rc == BOT_OK)
+        rc = store_commit(w->store, &err);
+    else
+        store_rollback(w->store);
+    pthread_mutex_unlock(w->write_lock);
+    store_reminder_list_free(rows, n);
+    if (rc != BOT_OK) {
+        log_error("cannot record reminders; they are tried again", "error", err.msg);
+        return false;
+    }
+    for (size_t i = 0; effects > 0 && i < w->n_deliveries; i++)
+        delivery_wake(w->deliveries[i]);
+    return n == WORKER_BATCH;
 }
 
 static void *worker_main(void *arg)
@@ -253,10 +285,21 @@ static void *worker_main(void *arg)
         }
         if (n > 0)
             continue;
+        if (run_reminders(w))
+            continue;
 
+        /* Sleep until woken, the poll interval, or the next reminder, whichever is first. */
+        int64_t wait = WORKER_POLL_MS, at = 0, now = store_now_ms();
+        if (store_reminder_next_due_at(w->store, &at, &err) == BOT_OK && at - now < wait)
+            wait = at - now > 0 ? at - now : 0;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += WORKER_POLL_MS / 1000;
+        until.tv_sec += wait / 1000;
+        until.tv_nsec += (long)(wait % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
         pthread_mutex_lock(&w->lock);
         while (!w->stop && !w->kicked) {
             if (pthread_cond_timedwait(&w->cond, &w->lock, &until) != 0)
@@ -268,7 +311,8 @@ static void *worker_main(void *arg)
 }
 
 enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
-                         struct delivery *delivery, struct worker **out, struct bot_err *err)
+                         struct delivery *const *deliveries, size_t n_deliveries,
+                         struct worker **out, struct bot_err *err)
 {
     enum bot_rc rc;
     struct worker *w = xcalloc(1, sizeof(*w));
@@ -278,7 +322,9 @@ enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
     *out = NULL;
     w->cfg = cfg;
     w->write_lock = write_lock;
-    w->delivery = delivery;
+    plan_config_from(cfg, &w->pc);
+    for (size_t i = 0; i < n_deliveries && i < WORKER_MAX_DELIVERIES; i++)
+        w->deliveries[w->n_deliveries++] = deliveries[i];
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     store_opts_init(&so);

@@ -15,11 +15,13 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "plan.h"
+#include "store.h"
 
 #define WORKER_MAX_ATTEMPTS 3 /* claims of one envelope before it is failed for good */
 #define WORKER_POLL_MS 1000   /* the worker looks at the inbox at least this often */
 #define WORKER_CHECKPOINT_EVERY 500 /* envelopes between WAL checkpoints under load */
-#define WORKER_MAX_EFFECTS 16 /* effects one envelope may produce */
+#define WORKER_MAX_DELIVERIES 4 /* delivery lanes woken when effects were recorded */
 #define WORKER_BATCH 64       /* envelopes claimed, and recorded, per transaction */
 
 struct worker;
@@ -31,38 +33,30 @@ struct delivery;
  * around every write the worker makes: the loop thread takes it around its
  * inbox inserts, so the writers queue on a mutex that wakes the next one at
  * once, instead of on SQLite's busy handler, which sleeps in steps of
- * milliseconds and would delay acks. delivery (borrowed) is woken when
- * effects were recorded. On failure nothing is left running.
+ * milliseconds and would delay acks. deliveries (borrowed, one per lane)
+ * are woken when effects were recorded. On failure nothing is left running.
  */
 enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
-                         struct delivery *delivery, struct worker **out,
-                         struct bot_err *err) BOT_MUST_CHECK;
+                         struct delivery *const *deliveries, size_t n_deliveries,
+                         struct worker **out, struct bot_err *err) BOT_MUST_CHECK;
 /* Tells the worker there is new work; callable from any thread. */
 void worker_wake(struct worker *w);
 /* Asks the worker to stop, joins it and frees it. */
 void worker_stop(struct worker *w);
 
-/* An effect decided for one envelope, ready for the outbox; strings owned. */
-struct worker_effect {
-    char *kind;    /* "slack.respond", "slack.call" (see delivery.h) */
-    char *payload; /* JSON text */
-    char *idem;    /* idempotency key, unique forever */
-};
-
-struct worker_effects {
-    size_t n;
-    struct worker_effect e[WORKER_MAX_EFFECTS];
-};
-
-void worker_effects_free(struct worker_effects *fx);
+/* The plan's view of the configuration and a decision context, for the worker and tests. */
+void worker_plan_init(struct plan *p, const struct plan_config *pc, struct store *s,
+                      int64_t now_ms, const char *event_id);
+/* The configured zone's offset from UTC at now_ms, in minutes east (TZ is set by main). */
+int worker_tz_offset_min(int64_t now_ms);
 
 /*
- * Decides what one inbox row (its envelope id, type and payload JSON) leads
- * to, appending the effects to fx. BOT_OK when the envelope is handled
- * (possibly with no effect); BOT_EPROTO when the payload lacks a field (the
- * reason in err). Pure: no I/O. Exposed for tests.
+ * Decides one inbox row (its type and payload JSON) with the plan p, inside
+ * the caller's transaction. BOT_OK when the envelope is handled (possibly
+ * with no effect); BOT_EPROTO when the payload lacks a field (the reason in
+ * err); other codes are store failures. Exposed for tests.
  */
-enum bot_rc worker_decide(const char *envelope_id, const char *type, const char *payload,
-                          struct worker_effects *fx, struct bot_err *err) BOT_MUST_CHECK;
+enum bot_rc worker_decide(struct plan *p, const char *type, const char *payload,
+                          struct bot_err *err) BOT_MUST_CHECK;
 
 #endif

@@ -35,11 +35,16 @@ enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct
     BOT_MUST_CHECK;
 void cmd_args_free(struct cmd_args *a);
 
+struct plan;
+
 /* Who typed the command and where; strings borrowed from the envelope. */
 struct cmd_call {
     const char *command; /* e.g. "/incident" */
     const char *user_id;
     const char *channel_id;
+    const char *response_url; /* may be NULL */
+    const char *trigger_id;   /* may be NULL */
+    struct plan *plan;        /* the decision in progress; NULL in parser-only tests */
 };
 
 /* What the plan answers: a reply shown to the user (ephemeral) or the channel. */

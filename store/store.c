@@ -210,6 +210,34 @@ enum bot_rc store_op_end(struct store *s, struct store_op *op, enum bot_rc rc, s
     return rc;
 }
 
+static enum bot_rc exec_sql(struct store *s, const char *sql, const char *what,
+                            struct bot_err *err)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return bot_err_set(err, BOT_EIO, "%s: %s", what, sqlite3_errmsg(s->db));
+    return BOT_OK;
+}
+
+enum bot_rc store_savepoint(struct store *s, struct bot_err *err)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return bot_err_set(err, BOT_ESTATE, "a savepoint needs an open transaction");
+    return exec_sql(s, "SAVEPOINT decision", "opening a savepoint", err);
+}
+
+enum bot_rc store_release(struct store *s, struct bot_err *err)
+{
+    return exec_sql(s, "RELEASE decision", "releasing a savepoint", err);
+}
+
+void store_rollback_savepoint(struct store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return; /* a failed statement ended the whole transaction already */
+    (void)exec_sql(s, "ROLLBACK TO decision", "rolling back a savepoint", NULL);
+    (void)exec_sql(s, "RELEASE decision", "releasing a savepoint", NULL);
+}
+
 /* ---- opening, migrations ---- */
 
 void store_opts_init(struct store_opts *opts)

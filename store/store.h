@@ -122,6 +122,15 @@ enum bot_rc store_begin_read(struct store *s, struct bot_err *err) BOT_MUST_CHEC
 enum bot_rc store_commit(struct store *s, struct bot_err *err) BOT_MUST_CHECK;
 /* Abandons the open transaction, if any; safe to call on any error path. */
 void store_rollback(struct store *s);
+/*
+ * A savepoint inside the open transaction, so that one decision of a batch
+ * can be undone without the others: store_savepoint() opens it,
+ * store_release() keeps what was done since, store_rollback_savepoint()
+ * undoes it (and ends it). They do not nest.
+ */
+enum bot_rc store_savepoint(struct store *s, struct bot_err *err) BOT_MUST_CHECK;
+enum bot_rc store_release(struct store *s, struct bot_err *err) BOT_MUST_CHECK;
+void store_rollback_savepoint(struct store *s);
 /* True while a transaction is open on s. */
 int store_in_txn(struct store *s);
 

@@ -4,7 +4,7 @@
 #include "check.h"
 #include "cmd.h"
 
-static const struct cmd_call call = {"/incident", "U1", "C1"};
+static const struct cmd_call call = {.command = "/incident", .user_id = "U1", .channel_id = "C1"};
 
 static void test_split_words_and_quotes(void)
 {

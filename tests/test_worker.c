@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "check.h"
+#include "plan_fixture.h"
 #include "delivery.h"
 #include "store_incident.h"
 #include "worker.h"
@@ -19,59 +20,58 @@ static const char slash[] =
 
 static void test_slash_becomes_one_reply_effect(void)
 {
-    struct worker_effects fx = {0};
-    struct bot_err err;
-    CHECK_INT(worker_decide("env-1", "slash_commands", slash, &fx, &err), BOT_OK);
-    CHECK_INT(fx.n, 1);
-    CHECK_STR(fx.e[0].kind, "slack.respond");
-    CHECK_STR(fx.e[0].idem, "reply/env-1");
-    cJSON *p = cJSON_Parse(fx.e[0].payload);
-    CHECK(p != NULL);
-    const cJSON *url = cJSON_GetObjectItem(p, "url");
-    const cJSON *msg = cJSON_GetObjectItem(p, "message");
-    bool ok = cJSON_IsString(url) &&
-              strcmp(url->valuestring, "https://hooks.slack.com/commands/T1/1/abc") == 0 &&
-              strcmp(cJSON_GetObjectItem(msg, "response_type")->valuestring, "ephemeral") == 0 &&
-              strstr(cJSON_GetObjectItem(msg, "text")->valuestring, "&lt;!channel&gt;") != NULL;
-    cJSON_Delete(p);
-    worker_effects_free(&fx);
-    CHECK_MSG(ok, "reply effect payload is wrong: url, ephemeral and escaped text expected");
+    fx_open();
+    CHECK_INT(fx_decide("slash_commands", slash, "env-1"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox"), 1);
+    CHECK_STR(fx_str("SELECT kind FROM outbox"), "slack.respond");
+    CHECK_STR(fx_str("SELECT target FROM outbox"), "fast");
+    CHECK_STR(fx_str("SELECT idem_key FROM outbox"), "env-1/0");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.url') FROM outbox"),
+              "https://hooks.slack.com/commands/T1/1/abc");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.message.response_type') FROM outbox"),
+              "ephemeral");
+    CHECK_CONTAINS(fx_last_reply(), "&lt;!channel&gt;");
+    /* The same envelope decided again (a crash before the commit was recorded) adds nothing. */
+    CHECK_INT(fx_decide("slash_commands", slash, "env-1"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox"), 1);
+    fx_close();
 }
 
 static void test_slash_missing_field_is_named(void)
 {
-    struct worker_effects fx = {0};
     struct bot_err err;
-    CHECK_INT(worker_decide("env-2", "slash_commands",
+    fx_open();
+    CHECK_INT(fx_decide_err("slash_commands",
                             "{\"command\":\"/incident\",\"text\":\"help\",\"user_id\":\"U1\","
                             "\"channel_id\":\"C1\"}",
-                            &fx, &err),
+                            "env-2", &err),
               BOT_EPROTO);
     CHECK_STR(err.msg, "slash command payload: \"response_url\" is missing or not a string");
-    CHECK_INT(fx.n, 0);
-    CHECK_INT(worker_decide("env-3", "slash_commands", "{\"command\":5}", &fx, &err), BOT_EPROTO);
+    CHECK_INT(fx_decide_err("slash_commands", "{\"command\":5}", "env-3", &err), BOT_EPROTO);
     CHECK_CONTAINS(err.msg, "\"command\"");
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox"), 0);
+    fx_close();
 }
 
 static void test_payload_not_an_object(void)
 {
-    struct worker_effects fx = {0};
     struct bot_err err;
-    CHECK_INT(worker_decide("env-4", "slash_commands", "[1,2]", &fx, &err), BOT_EPROTO);
+    fx_open();
+    CHECK_INT(fx_decide_err("slash_commands", "[1,2]", "env-4", &err), BOT_EPROTO);
     CHECK_STR(err.msg, "slash_commands payload is not a JSON object");
-    CHECK_INT(worker_decide("env-5", "events_api", "not json", &fx, &err), BOT_EPROTO);
-    CHECK_INT(fx.n, 0);
+    CHECK_INT(fx_decide_err("events_api", "not json", "env-5", &err), BOT_EPROTO);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox"), 0);
+    fx_close();
 }
 
 static void test_events_have_no_effect_yet(void)
 {
-    struct worker_effects fx = {0};
-    struct bot_err err;
-    CHECK_INT(worker_decide("env-6", "events_api",
-                            "{\"type\":\"event_callback\",\"event_id\":\"Ev1\",\"event\":{}}", &fx,
-                            &err),
+    fx_open();
+    CHECK_INT(fx_decide("events_api", "{\"type\":\"event_callback\",\"event_id\":\"Ev1\","
+                        "\"event\":{}}", "env-6"),
               BOT_OK);
-    CHECK_INT(fx.n, 0);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox"), 0);
+    fx_close();
 }
 
 static void test_delivery_refuses_bad_effects(void)

@@ -1,0 +1,205 @@
+/*
+ * The incident plan of ../shared/PLAN.md as decisions: given the store (the
+ * incidents as they are) and one event (a slash command, a click, a modal
+ * submission, a reminder falling due), it writes the new state, the timeline
+ * entries and the effects (outbox rows) of the decision. It makes no network
+ * call and reads no clock: the caller opens the transaction (or savepoint)
+ * that makes the decision all-or-nothing, passes the time in, and hands the
+ * outbox to delivery. The same event decided twice (a crash before the
+ * commit) produces the same idempotency keys, so nothing is doubled.
+ *
+ * Why the plan writes to the store itself instead of returning a list of
+ * changes for the worker to apply: a decision needs to read what it just
+ * wrote (the id of the incident it created goes into the channel name, the
+ * block ids and every effect), and SQLite inside one transaction already
+ * is that buffer. The decisions stay free of I/O other than the store, and
+ * every rule is a unit test against a real database file.
+ *
+ * Effects and lanes: replies to the user (response_url) and views.open go
+ * to the "fast" lane, which nothing else can hold up (Slack's trigger_id
+ * lives 3 s); everything about an incident goes to the "slack" lane, in
+ * order per incident. Views of an incident (control message, topic,
+ * announcement) are enqueued as "incident.control" / "incident.topic" /
+ * "incident.announce" and rendered by delivery from the state current when
+ * it performs them (see bot/delivery.h).
+ */
+#ifndef INCIDENTD_PLAN_H
+#define INCIDENTD_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "declare.h"
+#include "err.h"
+#include "store.h"
+#include "store_incident.h"
+#include "store_reminder.h"
+
+#define PLAN_CHANNEL_VARIANTS 5  /* names offered to slack.create_channel: base, -2 .. -5 */
+#define PLAN_MAX_REASON 500      /* characters of a "why" kept on the timeline */
+#define PLAN_LIAISON_REMIND_MIN 15 /* minutes after the IRM is named before reminding again */
+#define PLAN_MAX_CALL_URL 1000   /* bytes of a video call link */
+#define PLAN_MAX_LIST 50         /* incidents shown by /incident list */
+
+/* The configuration the plan reads; strings borrowed, "" for an unset one. */
+struct plan_config {
+    int64_t min_duration_minutes;
+    int64_t min_affected_users;
+    struct declare_sev_thresholds sev;
+    const char *channel_template;
+    const char *announce_channel;
+    const char *irm_group;
+    const char *const *irm_users;
+    size_t n_irm_users;
+    const char *dpo;
+    const char *const *oncall;
+    size_t n_oncall;
+    int64_t breach_notify_hours;
+    const int64_t *breach_remind_hours;
+    size_t n_breach_remind_hours;
+    const char *call_url_template;
+};
+
+/* One decision in progress. */
+struct plan {
+    const struct plan_config *cfg;
+    struct store *store;
+    int64_t now_ms;
+    int tz_offset_min;    /* the configured zone's offset from UTC now, minutes east */
+    const char *event_id; /* the envelope id (or "reminder-N"): prefix of idempotency keys */
+    unsigned seq;         /* effects enqueued so far */
+};
+
+/* Who acted and how to answer them; strings borrowed from the payload. */
+struct plan_actor {
+    const char *user_id;
+    const char *channel_id;   /* where they acted; may be NULL (a modal) */
+    const char *response_url; /* may be NULL */
+    const char *trigger_id;   /* may be NULL */
+};
+
+/*
+ * Return codes of the event functions: BOT_OK when the event was decided
+ * (a user's mistake is decided too: answered, nothing else changed);
+ * BOT_EPROTO when the payload lacks what Slack always sends (err says
+ * what), with nothing written; other codes are store failures, after which
+ * the caller rolls the decision back.
+ */
+
+/* A `/incident ...` slash command (payload of a slash_commands envelope). */
+enum bot_rc plan_slash(struct plan *p, const cJSON *payload, struct bot_err *err) BOT_MUST_CHECK;
+/* An interactive envelope: block_actions on our messages, view_submission of our modals. */
+enum bot_rc plan_interactive(struct plan *p, const cJSON *payload,
+                             struct bot_err *err) BOT_MUST_CHECK;
+/* A reminder that fell due (the caller marks it done in the same transaction). */
+enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r,
+                          struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * Checks a view_submission before it is acked: *errors_out is set to a
+ * {"response_action":"errors",...} object (caller frees) when the declare
+ * modal's values are not acceptable, so Slack shows the message under the
+ * field and keeps the modal open; NULL when it is fine or not ours. Pure.
+ */
+void plan_check_submission(const cJSON *payload, cJSON **errors_out);
+
+/* ---- used by the cmd_*.c handlers (commands/plan_*.c) ---- */
+
+/* Enqueues an effect of kind with payload (consumed) in lane target for incident id (0: none). */
+enum bot_rc plan_effect(struct plan *p, int64_t incident_id, const char *target, const char *kind,
+                        cJSON *payload, struct bot_err *err) BOT_MUST_CHECK;
+/* A Web API call in the incident's lane; args consumed. */
+enum bot_rc plan_call(struct plan *p, int64_t incident_id, const char *method, cJSON *args,
+                      struct bot_err *err) BOT_MUST_CHECK;
+/* A message (mrkdwn, the caller escaped user text) in the incident's channel. */
+enum bot_rc plan_say(struct plan *p, const struct store_incident *inc, const char *text,
+                     struct bot_err *err) BOT_MUST_CHECK;
+/* An ephemeral answer through url (replace: replace the message clicked); blocks consumed. */
+enum bot_rc plan_respond(struct plan *p, const char *url, const char *text, cJSON *blocks,
+                         bool replace, struct bot_err *err) BOT_MUST_CHECK;
+/* Re-renders the control message and topic (and the announcement when there is one). */
+enum bot_rc plan_refresh(struct plan *p, const struct store_incident *inc,
+                         struct bot_err *err) BOT_MUST_CHECK;
+/* A timeline entry by actor (NULL: the bot) of kind with text. */
+enum bot_rc plan_record(struct plan *p, const struct store_incident *inc, const char *actor,
+                        const char *kind, const char *text, struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * Creates the incident req describes, declared by actor: below the incident
+ * definition it is recorded as potential and the declarer is asked (buttons)
+ * to declare it anyway or keep it as potential; otherwise it is set up (see
+ * plan_setup). Answers the declarer through a->response_url.
+ */
+enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struct declare_req *req,
+                         const char *description, struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * Sets up a declared incident in Slack: its channel (private on a suspected
+ * breach), invitations, purpose, topic, the pinned control message, the
+ * call link, the DPO on a breach, the welcome message and the announcement.
+ */
+enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *actor,
+                       struct bot_err *err) BOT_MUST_CHECK;
+/* Turns a potential incident into a declared one (investigating) and sets it up. */
+enum bot_rc plan_promote(struct plan *p, const struct plan_actor *a, int64_t id,
+                         struct bot_err *err) BOT_MUST_CHECK;
+
+/* Role names as commands take them: "irm", "tech", "support", "dpo"; false otherwise. */
+bool plan_role_parse(const char *s, const char **role_out);
+/* "IRM", "technical liaison", ...; never NULL. */
+const char *plan_role_title(const char *role);
+
+/*
+ * Makes user the holder of role, by actor; answers through url (may be
+ * NULL). Already holding it is answered, not an error.
+ */
+enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *role,
+                        const char *user, const char *actor, const char *url,
+                        struct bot_err *err) BOT_MUST_CHECK;
+/* Changes the severity, with who and why on the timeline. */
+enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum severity sev,
+                              const char *actor, const char *why, const char *url,
+                              struct bot_err *err) BOT_MUST_CHECK;
+/* Marks a suspected breach: DPO, privacy advice, the regulator clock. */
+enum bot_rc plan_breach(struct plan *p, struct store_incident *inc, const char *actor,
+                        const char *url, struct bot_err *err) BOT_MUST_CHECK;
+/* Sets the video call link (a bookmark and the control message). */
+enum bot_rc plan_set_call(struct plan *p, struct store_incident *inc, const char *url_,
+                          const char *actor, const char *reply_url,
+                          struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * Parses a user reference typed in a command: "<@U123>" or "<@U123|name>"
+ * (what Slack sends for a mention), or "me". On failure returns false with
+ * a sentence in why (escaped user text), e.g. for a plain "@bob".
+ */
+bool plan_parse_user(const char *word, const char *self, char *id_out, size_t idsz, char *why,
+                     size_t whysz);
+/* "INC-42", "inc-42", "#42" or "42" -> 42; false otherwise. */
+bool plan_parse_incident_ref(const char *word, int64_t *id_out);
+
+/* The call link of template for incident id and channel name ("" when no template). */
+enum bot_rc plan_call_url(const char *tmpl, int64_t id, const char *channel, char *out,
+                          size_t outsz) BOT_MUST_CHECK;
+
+struct cmd_call;
+struct cmd_args;
+struct buf;
+
+/*
+ * The incident a command is about: its last word (before index *argc) when
+ * that is a reference ("INC-42", "#42", or, when bare_ok, "42"), and then
+ * *argc is one less; else the incident whose channel the command was typed
+ * in. BOT_ENOTFOUND with the reason in reply when there is none (it says
+ * how to name one); store failures otherwise. inc is the caller's to clear.
+ */
+enum bot_rc plan_cmd_incident(const struct cmd_call *call, const struct cmd_args *args, int *argc,
+                              bool bare_ok, struct store_incident *inc, struct buf *reply,
+                              struct bot_err *err) BOT_MUST_CHECK;
+
+/* True when severity a is more severe than b. */
+bool plan_severity_higher(enum severity a, enum severity b);
+
+#endif

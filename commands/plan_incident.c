@@ -1,0 +1,644 @@
+/*
+ * The decisions of plan steps 1 and 2 (see plan.h): declaring (or keeping
+ * as potential) an incident, setting it up in Slack, roles, severity, a
+ * suspected breach and the video call. Each one validates first and writes
+ * afterwards, so a refused request changes nothing.
+ */
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "chan_name.h"
+#include "render.h"
+#include "slack_text.h"
+#include "store_component.h"
+#include "xmalloc.h"
+
+/* s escaped for mrkdwn (whole, never cut); caller frees. */
+static char *esc(const char *s)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    if (slack_text_escape(&b, s ? s : "", s ? strlen(s) : 0) != BOT_OK)
+        buf_reset(&b);
+    char *out = xstrdup(buf_str(&b));
+    buf_free(&b);
+    return out;
+}
+
+/* A section block of mrkdwn text. */
+static cJSON *section(const char *text)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "type", "section");
+    cJSON *t = cJSON_AddObjectToObject(b, "text");
+    cJSON_AddStringToObject(t, "type", "mrkdwn");
+    cJSON_AddStringToObject(t, "text", text);
+    return b;
+}
+
+static cJSON *button(const char *text, const char *action_id, const char *value, const char *style)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "type", "button");
+    cJSON *l = cJSON_AddObjectToObject(e, "text");
+    cJSON_AddStringToObject(l, "type", "plain_text");
+    cJSON_AddStringToObject(l, "text", text);
+    cJSON_AddStringToObject(e, "action_id", action_id);
+    cJSON_AddStringToObject(e, "value", value);
+    if (style)
+        cJSON_AddStringToObject(e, "style", style);
+    return e;
+}
+
+static bool is_potential(const struct store_incident *inc)
+{
+    return strcmp(inc->status, "potential") == 0;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Invites user into the incident's channel; "already in" is success (see delivery.h ok_errors). */
+static enum bot_rc invite(struct plan *p, const struct store_incident *inc, const char *user,
+                          struct bot_err *err)
+{
+    cJSON *pl = cJSON_CreateObject();
+    cJSON_AddStringToObject(pl, "method", "conversations.invite");
+    cJSON *args = cJSON_AddObjectToObject(pl, "args");
+    cJSON_AddStringToObject(args, "channel", "{{incident.channel_id}}");
+    cJSON_AddStringToObject(args, "users", user);
+    cJSON *ok = cJSON_AddArrayToObject(pl, "ok_errors");
+    cJSON_AddItemToArray(ok, cJSON_CreateString("already_in_channel"));
+    cJSON_AddItemToArray(ok, cJSON_CreateString("cant_invite_self"));
+    return plan_effect(p, inc->id, "slack", "slack.call", pl, err);
+}
+
+/* "<!subteam^S1> <@U1> <@U2>": who is asked to take the IRM role; "" when nobody is configured. */
+static char *irm_ping(const struct plan_config *cfg)
+{
+    struct buf b;
+    buf_init(&b, 8192);
+    if (cfg->irm_group[0])
+        (void)!buf_addf(&b, "<!subteam^%s>", cfg->irm_group);
+    for (size_t i = 0; i < cfg->n_irm_users; i++)
+        (void)!buf_addf(&b, "%s<@%s>", b.len ? " " : "", cfg->irm_users[i]);
+    char *s = xstrdup(buf_str(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* The deadline reminders of the regulator clock, and the message that starts it. */
+static enum bot_rc breach_clock(struct plan *p, const struct store_incident *inc,
+                                struct bot_err *err)
+{
+    const struct plan_config *cfg = p->cfg;
+    int64_t hour = 3600000, deadline = inc->breach_at + cfg->breach_notify_hours * hour;
+    enum bot_rc rc = store_reminder_cancel(p->store, inc->id, "breach_clock", p->now_ms, NULL, err);
+    for (size_t i = 0; rc == BOT_OK && i <= cfg->n_breach_remind_hours; i++) {
+        int64_t left = i < cfg->n_breach_remind_hours ? cfg->breach_remind_hours[i] : 0;
+        if (left >= cfg->breach_notify_hours)
+            continue;
+        char payload[64];
+        snprintf(payload, sizeof(payload), "{\"hours_left\":%lld}", (long long)left);
+        rc = store_reminder_add(p->store, inc->id, "breach_clock", deadline - left * hour,
+                                payload, p->now_ms, NULL, err);
+    }
+    char *text = xasprintf(":stopwatch: A data or security breach is suspected: the "
+                           "regulator-notification clock started. The decision whether to "
+                           "notify is due within %lld h, by <!date^%lld^{date_short} {time}|%lld h "
+                           "from now>. Record it with `/incident breach notify yes|no <why>`.",
+                           (long long)cfg->breach_notify_hours, (long long)(deadline / 1000),
+                           (long long)cfg->breach_notify_hours);
+    if (rc == BOT_OK && !is_potential(inc))
+        rc = plan_say(p, inc, text, err);
+    free(text);
+    return rc;
+}
+
+/* The DPO of a breach: the configured one takes the role and is told why. */
+static enum bot_rc breach_dpo(struct plan *p, struct store_incident *inc, const char *actor,
+                              struct bot_err *err)
+{
+    char *dpo = NULL;
+    enum bot_rc rc = store_role_get(p->store, inc->id, "dpo", &dpo, err);
+    if (rc == BOT_OK) { /* someone holds it already: tell them */
+        char *text = xasprintf("<@%s>, as the DPO: a data or security breach is suspected in "
+                               "this incident; you are part of the response team now.", dpo);
+        rc = is_potential(inc) ? BOT_OK : plan_say(p, inc, text, err);
+        free(text);
+        free(dpo);
+        return rc;
+    }
+    if (rc != BOT_ENOTFOUND)
+        return rc;
+    if (p->cfg->dpo[0] == '\0')
+        return is_potential(inc) ? BOT_OK
+                                 : plan_say(p, inc, ":warning: A breach is suspected but no DPO "
+                                            "is configured (`[roles] dpo`). Appoint one with "
+                                            "`/incident role dpo @someone`.", err);
+    return plan_assign(p, inc, "dpo", p->cfg->dpo, actor, NULL, err);
+}
+
+enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *actor,
+                       struct bot_err *err)
+{
+    const struct plan_config *cfg = p->cfg;
+    enum bot_rc rc;
+    char name[CHAN_NAME_MAX + 1];
+    enum severity sev;
+    (void)plan_severity_parse(inc->severity, strlen(inc->severity), &sev);
+
+    /* 1. The channel: the template's name, then variants for when it is taken. */
+    cJSON *pl = cJSON_CreateObject();
+    cJSON *names = cJSON_AddArrayToObject(pl, "names");
+    for (int n = 1; n <= PLAN_CHANNEL_VARIANTS; n++) {
+        rc = chan_name_render_variant(cfg->channel_template, inc->id, inc->title, sev,
+                                      inc->declared_at, p->tz_offset_min, n, name, sizeof(name),
+                                      err);
+        if (rc) {
+            cJSON_Delete(pl);
+            return rc;
+        }
+        if (n == 1 && cfg->call_url_template[0] && inc->call_url == NULL) {
+            char url[PLAN_MAX_CALL_URL + 1];
+            if (plan_call_url(cfg->call_url_template, inc->id, name, url, sizeof(url)) == BOT_OK)
+                inc->call_url = xstrdup(url);
+        }
+        cJSON_AddItemToArray(names, cJSON_CreateString(name));
+    }
+    cJSON_AddBoolToObject(pl, "is_private", inc->breach != 0);
+    cJSON *save = cJSON_AddObjectToObject(pl, "save");
+    cJSON_AddStringToObject(save, "channel_id", "channel.id");
+    cJSON_AddStringToObject(save, "channel_name", "channel.name");
+    inc->channel_private = inc->breach != 0;
+    rc = store_incident_update(p->store, inc, err);
+    if (rc == BOT_OK)
+        rc = plan_effect(p, inc->id, "slack", "slack.create_channel", pl, err);
+    else
+        cJSON_Delete(pl);
+
+    /* 2. The people: declarer, on-call engineers, whoever holds a role already. */
+    const char *people[64];
+    size_t np = 0;
+    if (inc->declarer)
+        people[np++] = inc->declarer;
+    for (size_t i = 0; i < cfg->n_oncall && np < 60; i++)
+        if (!in_list(people, np, cfg->oncall[i]))
+            people[np++] = cfg->oncall[i];
+    struct store_role *roles = NULL;
+    size_t nroles = 0;
+    if (rc == BOT_OK)
+        rc = store_role_list_current(p->store, inc->id, &roles, &nroles, err);
+    for (size_t i = 0; rc == BOT_OK && i < nroles && np < 64; i++)
+        if (!in_list(people, np, roles[i].user_id))
+            people[np++] = roles[i].user_id;
+    for (size_t i = 0; rc == BOT_OK && i < np; i++)
+        rc = invite(p, inc, people[i], err);
+    store_role_list_free(roles, nroles);
+
+    /* 3. Purpose (the title), topic, the pinned control message. */
+    if (rc == BOT_OK) {
+        struct render_incident r = {.id = inc->id, .title = inc->title, .step = 1};
+        char *purpose = NULL;
+        rc = render_purpose(&r, &purpose);
+        if (rc == BOT_OK) {
+            cJSON *args = cJSON_CreateObject();
+            cJSON_AddStringToObject(args, "channel", "{{incident.channel_id}}");
+            cJSON_AddStringToObject(args, "purpose", purpose);
+            rc = plan_call(p, inc->id, "conversations.setPurpose", args, err);
+        }
+        free(purpose);
+    }
+    if (rc == BOT_OK)
+        rc = plan_refresh(p, inc, err);
+
+    /* 4. The call link as a bookmark. */
+    if (rc == BOT_OK && inc->call_url) {
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "channel_id", "{{incident.channel_id}}");
+        cJSON_AddStringToObject(args, "title", "Video call");
+        cJSON_AddStringToObject(args, "type", "link");
+        cJSON_AddStringToObject(args, "link", inc->call_url);
+        rc = plan_call(p, inc->id, "bookmarks.add", args, err);
+    }
+
+    /* 5. Who should do what next. */
+    if (rc == BOT_OK) {
+        char *ping = irm_ping(cfg), *title = esc(inc->title);
+        char *text = xasprintf(":rotating_light: *INC-%lld: %s* was declared by <@%s> "
+                               "(severity %s).\n%s%s an IRM is needed to run the plan: press *Take "
+                               "IRM* on the pinned message. The IRM then appoints a technical "
+                               "liaison and a support liaison.%s%s\nCommands: `/incident help`.",
+                               (long long)inc->id, title, inc->declarer ? inc->declarer : actor,
+                               inc->severity, ping, ping[0] ? ":" : "",
+                               inc->call_url ? "\nVideo call: " : "",
+                               inc->call_url ? inc->call_url : "");
+        rc = plan_say(p, inc, text, err);
+        free(text);
+        free(title);
+        free(ping);
+    }
+    if (rc == BOT_OK && inc->breach) {
+        rc = breach_dpo(p, inc, actor, err);
+        if (rc == BOT_OK)
+            rc = breach_clock(p, inc, err);
+    }
+    return rc;
+}
+
+enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struct declare_req *req,
+                         const char *description, struct bot_err *err)
+{
+    const struct plan_config *cfg = p->cfg;
+    char why[300];
+    bool below = declare_below_threshold(req, p->now_ms, (int)cfg->min_duration_minutes,
+                                         (long)cfg->min_affected_users, why, sizeof(why));
+    enum severity sev = req->has_sev ? req->severity : SEV_MAJOR;
+    bool raised = false;
+    if (req->breach && sev == SEV_MINOR) {
+        sev = SEV_MAJOR; /* PLAN.md: a suspected breach is at least major */
+        raised = true;
+    }
+    struct store_incident ins, inc;
+    store_incident_init(&ins);
+    store_incident_init(&inc);
+    ins.title = (char *)req->title;
+    ins.description = (char *)description;
+    ins.severity = (char *)plan_severity_name(sev);
+    ins.status = below ? "potential" : "investigating";
+    ins.breach = req->breach;
+    ins.breach_at = req->breach ? p->now_ms : 0;
+    ins.below_threshold = below;
+    ins.started_at = req->has_started ? req->started_at_ms : p->now_ms;
+    ins.declared_at = p->now_ms;
+    ins.declarer = (char *)a->user_id;
+    ins.affected_users = req->has_users ? req->users : -1;
+    ins.updated_at = p->now_ms;
+    enum bot_rc rc = store_incident_insert(p->store, &ins, err);
+    if (rc == BOT_OK)
+        rc = store_incident_get(p->store, ins.id, &inc, err);
+    for (int i = 0; rc == BOT_OK && i < req->ncomponents; i++) {
+        struct store_component c;
+        rc = store_component_get(p->store, req->components[i], &c, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = store_component_upsert(p->store, req->components[i], NULL, 0, p->now_ms, err);
+        else if (rc == BOT_OK)
+            store_component_clear(&c);
+        if (rc == BOT_OK)
+            rc = store_incident_component_add(p->store, inc.id, req->components[i], NULL, err);
+    }
+    if (rc)
+        goto out;
+
+    struct buf t;
+    buf_init(&t, 4096);
+    char *title = esc(inc.title);
+    (void)!buf_addf(&t, "Declared by <@%s>: %s (severity %s%s)", a->user_id, title,
+                    inc.severity, raised ? ", raised from minor because a breach is suspected" :
+                    "");
+    if (req->breach)
+        (void)!buf_addstr(&t, "; a data or security breach is suspected");
+    if (req->has_users)
+        (void)!buf_addf(&t, "; %ld users affected", req->users);
+    rc = plan_record(p, &inc, a->user_id, "declare", buf_str(&t), err);
+    buf_free(&t);
+
+    if (rc == BOT_OK && below) {
+        char *text = xasprintf("Below the incident definition: %s. Kept as a potential incident "
+                               "until someone declares it anyway.", why);
+        rc = plan_record(p, &inc, NULL, "definition", text, err);
+        free(text);
+        char *msg = xasprintf(":thinking_face: *INC-%lld: %s* is below the incident definition: "
+                              "%s.\nDeclare it anyway (channel, roles, announcement), or track "
+                              "it as a *potential* incident that can be promoted later?",
+                              (long long)inc.id, title, why);
+        char value[24];
+        snprintf(value, sizeof(value), "%lld", (long long)inc.id);
+        cJSON *blocks = cJSON_CreateArray();
+        cJSON_AddItemToArray(blocks, section(msg));
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "type", "actions");
+        char bid[48];
+        snprintf(bid, sizeof(bid), "inc%lld_definition", (long long)inc.id);
+        cJSON_AddStringToObject(b, "block_id", bid);
+        cJSON *els = cJSON_AddArrayToObject(b, "elements");
+        cJSON_AddItemToArray(els, button("Declare anyway", "inc_declare_anyway", value, "danger"));
+        cJSON_AddItemToArray(els, button("Track as potential", "inc_keep_potential", value, NULL));
+        cJSON_AddItemToArray(blocks, b);
+        if (rc == BOT_OK)
+            rc = plan_respond(p, a->response_url, msg, blocks, false, err);
+        else
+            cJSON_Delete(blocks);
+        free(msg);
+    } else if (rc == BOT_OK) {
+        rc = plan_setup(p, &inc, a->user_id, err);
+        char *msg = xasprintf(":white_check_mark: *INC-%lld: %s* is declared (severity %s%s). "
+                              "Its channel is being created; you will be invited.",
+                              (long long)inc.id, title, inc.severity,
+                              inc.breach ? ", private: a breach is suspected" : "");
+        if (rc == BOT_OK)
+            rc = plan_respond(p, a->response_url, msg, NULL, false, err);
+        free(msg);
+    }
+    free(title);
+out:
+    store_incident_clear(&inc);
+    return rc;
+}
+
+enum bot_rc plan_promote(struct plan *p, const struct plan_actor *a, int64_t id,
+                         struct bot_err *err)
+{
+    struct store_incident inc;
+    char text[300];
+    enum bot_rc rc = store_incident_get(p->store, id, &inc, err);
+    if (rc == BOT_ENOTFOUND) {
+        snprintf(text, sizeof(text), ":warning: There is no incident INC-%lld.", (long long)id);
+        return plan_respond(p, a->response_url, text, NULL, false, err);
+    }
+    if (rc)
+        return rc;
+    if (!is_potential(&inc)) {
+        snprintf(text, sizeof(text), "INC-%lld is already declared (status %s); nothing to "
+                 "promote.", (long long)id, inc.status);
+        rc = plan_respond(p, a->response_url, text, NULL, false, err);
+        goto out;
+    }
+    free(inc.status);
+    inc.status = xstrdup("investigating");
+    inc.declared_at = p->now_ms;
+    inc.updated_at = p->now_ms;
+    rc = store_incident_update(p->store, &inc, err);
+    if (rc == BOT_OK)
+        rc = plan_record(p, &inc, a->user_id, "promote", "Declared although below the incident "
+                         "definition", err);
+    if (rc == BOT_OK)
+        rc = plan_setup(p, &inc, a->user_id, err);
+    snprintf(text, sizeof(text), ":white_check_mark: INC-%lld is declared now; its channel is "
+             "being created.", (long long)id);
+    if (rc == BOT_OK)
+        rc = plan_respond(p, a->response_url, text, NULL, true, err);
+out:
+    store_incident_clear(&inc);
+    return rc;
+}
+
+enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *role,
+                        const char *user, const char *actor, const char *url, struct bot_err *err)
+{
+    const struct plan_config *cfg = p->cfg;
+    char *prev = NULL, text[600];
+    enum bot_rc rc = store_role_get(p->store, inc->id, role, &prev, err);
+    if (rc != BOT_OK && rc != BOT_ENOTFOUND)
+        return rc;
+    if (prev != NULL && strcmp(prev, user) == 0) {
+        snprintf(text, sizeof(text), "<@%s> is already the %s of INC-%lld.", user,
+                 plan_role_title(role), (long long)inc->id);
+        free(prev);
+        return plan_respond(p, url, text, NULL, false, err);
+    }
+    if (strcmp(role, "irm") == 0 && cfg->n_irm_users > 0 && cfg->irm_group[0] == '\0' &&
+        !in_list(cfg->irm_users, cfg->n_irm_users, user)) {
+        char *ping = irm_ping(cfg);
+        snprintf(text, sizeof(text), ":no_entry: <@%s> is not one of the IRMs (`[roles] "
+                 "irm_users`: %s); nothing changed.", user, ping);
+        free(ping);
+        free(prev);
+        return plan_respond(p, url, text, NULL, false, err);
+    }
+    rc = store_role_set(p->store, inc->id, role, user, actor, p->now_ms, err);
+    if (rc == BOT_OK) {
+        if (prev)
+            snprintf(text, sizeof(text), "<@%s> is now the %s (assigned by <@%s>; before: <@%s>)",
+                     user, plan_role_title(role), actor, prev);
+        else
+            snprintf(text, sizeof(text), "<@%s> is now the %s (assigned by <@%s>)", user,
+                     plan_role_title(role), actor);
+        rc = plan_record(p, inc, actor, "role", text, err);
+    }
+    free(prev);
+    if (rc == BOT_OK && !is_potential(inc)) {
+        rc = invite(p, inc, user, err);
+        if (rc == BOT_OK)
+            rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = plan_refresh(p, inc, err);
+    }
+    /* The IRM appoints the liaisons: say so now, and once more later if they are still missing. */
+    char *tech = NULL, *support = NULL;
+    if (rc == BOT_OK)
+        rc = store_role_get(p->store, inc->id, "tech", &tech, err);
+    if (rc == BOT_OK || rc == BOT_ENOTFOUND)
+        rc = store_role_get(p->store, inc->id, "support", &support, err);
+    if (rc == BOT_ENOTFOUND)
+        rc = BOT_OK;
+    bool missing = tech == NULL || support == NULL;
+    if (rc == BOT_OK && strcmp(role, "irm") == 0 && missing && !is_potential(inc)) {
+        snprintf(text, sizeof(text), "<@%s>, as the IRM please appoint a technical liaison and a "
+                 "support liaison: the menus on the pinned message, or `/incident role tech "
+                 "@someone` and `/incident role support @someone`.", user);
+        rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = store_reminder_cancel(p->store, inc->id, "liaisons", p->now_ms, NULL, err);
+        if (rc == BOT_OK)
+            rc = store_reminder_add(p->store, inc->id, "liaisons",
+                                    p->now_ms + PLAN_LIAISON_REMIND_MIN * 60000, NULL, p->now_ms,
+                                    NULL, err);
+    } else if (rc == BOT_OK && !missing) {
+        rc = store_reminder_cancel(p->store, inc->id, "liaisons", p->now_ms, NULL, err);
+    }
+    free(tech);
+    free(support);
+    if (rc == BOT_OK && url) {
+        snprintf(text, sizeof(text), "Done: <@%s> is the %s of INC-%lld.", user,
+                 plan_role_title(role), (long long)inc->id);
+        rc = plan_respond(p, url, text, NULL, false, err);
+    }
+    return rc;
+}
+
+enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum severity sev,
+                              const char *actor, const char *why, const char *url,
+                              struct bot_err *err)
+{
+    enum severity old;
+    char text[1200];
+    (void)plan_severity_parse(inc->severity, strlen(inc->severity), &old);
+    if (old == sev) {
+        snprintf(text, sizeof(text), "INC-%lld is already %s.", (long long)inc->id,
+                 plan_severity_name(sev));
+        return plan_respond(p, url, text, NULL, false, err);
+    }
+    if (inc->breach && sev == SEV_MINOR) {
+        snprintf(text, sizeof(text), ":no_entry: INC-%lld cannot be minor while a data or "
+                 "security breach is suspected (at least major); nothing changed.",
+                 (long long)inc->id);
+        return plan_respond(p, url, text, NULL, false, err);
+    }
+    free(inc->severity);
+    inc->severity = xstrdup(plan_severity_name(sev));
+    inc->updated_at = p->now_ms;
+    enum bot_rc rc = store_incident_update(p->store, inc, err);
+    char *w = esc(why && *why ? why : "");
+    snprintf(text, sizeof(text), "Severity changed from %s to %s by <@%s>%s%s",
+             plan_severity_name(old), plan_severity_name(sev), actor, *w ? ": " : "", w);
+    free(w);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, actor, "severity", text, err);
+    if (rc == BOT_OK && !is_potential(inc)) {
+        rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = plan_refresh(p, inc, err);
+        if (rc == BOT_OK && p->cfg->announce_channel[0]) {
+            struct render_update u = {.kind = RENDER_UPDATE_SEVERITY, .severity = sev,
+                                      .actor = actor, .text = why};
+            char *line = NULL;
+            rc = render_update_line(&u, &line);
+            if (rc == BOT_OK) {
+                cJSON *args = cJSON_CreateObject();
+                cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
+                cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
+                cJSON_AddStringToObject(args, "text", line);
+                rc = plan_call(p, inc->id, "chat.postMessage", args, err);
+            }
+            free(line);
+        }
+    }
+    /* Raised on a published incident: should the status page's impact follow? */
+    if (rc == BOT_OK && inc->published && plan_severity_higher(sev, old)) {
+        char yes[48], no[48];
+        snprintf(yes, sizeof(yes), "%lld:yes:%s", (long long)inc->id, plan_severity_name(sev));
+        snprintf(no, sizeof(no), "%lld:no:%s", (long long)inc->id, plan_severity_name(sev));
+        snprintf(text, sizeof(text), "INC-%lld is public. Should the status page's impact follow "
+                 "the new severity (%s)?", (long long)inc->id, plan_severity_name(sev));
+        cJSON *blocks = cJSON_CreateArray();
+        cJSON_AddItemToArray(blocks, section(text));
+        cJSON *acts = cJSON_CreateObject();
+        cJSON_AddStringToObject(acts, "type", "actions");
+        cJSON *els = cJSON_AddArrayToObject(acts, "elements");
+        cJSON_AddItemToArray(els, button("Yes, update it", "inc_sp_impact_yes", yes, "primary"));
+        cJSON_AddItemToArray(els, button("No, keep it", "inc_sp_impact_no", no, NULL));
+        cJSON_AddItemToArray(blocks, acts);
+        rc = plan_respond(p, url, text, blocks, false, err);
+    } else if (rc == BOT_OK && url) {
+        snprintf(text, sizeof(text), "Done: INC-%lld is %s now.", (long long)inc->id,
+                 plan_severity_name(sev));
+        rc = plan_respond(p, url, text, NULL, false, err);
+    }
+    return rc;
+}
+
+enum bot_rc plan_breach(struct plan *p, struct store_incident *inc, const char *actor,
+                        const char *url, struct bot_err *err)
+{
+    char text[600];
+    if (inc->breach) {
+        snprintf(text, sizeof(text), "A breach is already suspected in INC-%lld (since "
+                 "<!date^%lld^{date_short} {time}|then>).", (long long)inc->id,
+                 (long long)(inc->breach_at / 1000));
+        return plan_respond(p, url, text, NULL, false, err);
+    }
+    inc->breach = 1;
+    inc->breach_at = p->now_ms;
+    inc->updated_at = p->now_ms;
+    bool raise = strcmp(inc->severity, "minor") == 0;
+    if (raise) {
+        free(inc->severity);
+        inc->severity = xstrdup("major");
+    }
+    enum bot_rc rc = store_incident_update(p->store, inc, err);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, actor, "breach", raise ? "A data or security breach is "
+                         "suspected; severity raised from minor to major" : "A data or security "
+                         "breach is suspected", err);
+    if (rc == BOT_OK && !is_potential(inc)) {
+        snprintf(text, sizeof(text), ":lock: <@%s> marked this incident as a suspected data or "
+                 "security breach%s.", actor, raise ? "; severity raised to major" : "");
+        rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK && !inc->channel_private)
+            rc = plan_say(p, inc, ":warning: This channel is public, and Slack cannot make a "
+                          "public channel private. Keep the breach's details (which data, which "
+                          "customers) out of it: discuss them in a private channel with the DPO "
+                          "and the response team.", err);
+        if (rc == BOT_OK)
+            rc = plan_refresh(p, inc, err);
+    }
+    if (rc == BOT_OK)
+        rc = breach_dpo(p, inc, actor, err);
+    if (rc == BOT_OK)
+        rc = breach_clock(p, inc, err);
+    if (rc == BOT_OK && url) {
+        snprintf(text, sizeof(text), "Done: INC-%lld is marked as a suspected breach; the "
+                 "regulator clock runs %lld h.%s", (long long)inc->id,
+                 (long long)p->cfg->breach_notify_hours, !inc->channel_private && !is_potential(inc)
+                 ? " Its channel is public and stays so (Slack cannot make it private): keep "
+                   "breach details in a private channel." : "");
+        rc = plan_respond(p, url, text, NULL, false, err);
+    }
+    return rc;
+}
+
+enum bot_rc plan_set_call(struct plan *p, struct store_incident *inc, const char *url_,
+                          const char *actor, const char *reply_url, struct bot_err *err)
+{
+    char url[PLAN_MAX_CALL_URL + 1], text[PLAN_MAX_CALL_URL + 200];
+    size_t n = strlen(url_);
+    /* Slack sends a typed link as <https://...> or <https://...|label>. */
+    if (n >= 2 && url_[0] == '<' && url_[n - 1] == '>') {
+        const char *bar = memchr(url_, '|', n);
+        n = (bar ? (size_t)(bar - url_) : n - 1) - 1;
+        url_++;
+    }
+    bool ok = n > 0 && n <= PLAN_MAX_CALL_URL &&
+              (strncmp(url_, "https://", 8) == 0 || strncmp(url_, "http://", 7) == 0);
+    for (size_t i = 0; ok && i < n; i++)
+        if ((unsigned char)url_[i] <= ' ' || strchr("<>|\"", url_[i]))
+            ok = false;
+    if (!ok || n <= 8) {
+        struct buf b;
+        buf_init(&b, 400);
+        (void)!buf_addstr(&b, ":warning: `/incident call` needs an http:// or https:// link "
+                              "without spaces, not `");
+        (void)!cmd_add_user_text(&b, url_);
+        (void)!buf_addstr(&b, "`. Usage: `/incident call <url> [INC-N]`");
+        enum bot_rc rc = plan_respond(p, reply_url, buf_str(&b), NULL, false, err);
+        buf_free(&b);
+        return rc;
+    }
+    memcpy(url, url_, n);
+    url[n] = '\0';
+    free(inc->call_url);
+    inc->call_url = xstrdup(url);
+    inc->updated_at = p->now_ms;
+    enum bot_rc rc = store_incident_update(p->store, inc, err);
+    snprintf(text, sizeof(text), "Video call set by <@%s>: %s", actor, url);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, actor, "call", text, err);
+    if (rc == BOT_OK && !is_potential(inc)) {
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "channel_id", "{{incident.channel_id}}");
+        cJSON_AddStringToObject(args, "title", "Video call");
+        cJSON_AddStringToObject(args, "type", "link");
+        cJSON_AddStringToObject(args, "link", url);
+        rc = plan_call(p, inc->id, "bookmarks.add", args, err);
+        if (rc == BOT_OK)
+            rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = plan_refresh(p, inc, err);
+    }
+    if (rc == BOT_OK && reply_url) {
+        snprintf(text, sizeof(text), "Done: the video call of INC-%lld is %s", (long long)inc->id,
+                 url);
+        rc = plan_respond(p, reply_url, text, NULL, false, err);
+    }
+    return rc;
+}
