@@ -317,7 +317,7 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
                                "until someone declares it anyway.", why);
         rc = plan_record(p, &inc, NULL, "definition", text, err);
         free(text);
-        char *msg = xasprintf(":thinking_face: *INC-%lld: %s* is below the incident definition: "
+        char *msg = xasprintf(":thinking_face: *INC-%lld: %s* looks smaller than an incident: "
                               "%s.\nDeclare it anyway (channel, roles, announcement), or track "
                               "it as a *potential* incident that can be promoted later?",
                               (long long)inc.id, title, why);

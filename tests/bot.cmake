@@ -20,3 +20,4 @@ if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
 endif()
 
 incidentd_unit_test(test_worker SOURCES test_worker.c LIBS incidentd_bot)
+incidentd_unit_test(test_plan SOURCES test_plan.c LIBS incidentd_bot)

@@ -1,0 +1,584 @@
+/*
+ * Unit tests of the plan's rules (commands/plan*.c, cmd_*.c) for declaring
+ * and setting up incidents: what each command or click writes (incident,
+ * roles, timeline, reminders) and which effects it enqueues, and that every
+ * mistake is answered and changes nothing. Against a real SQLite file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "check.h"
+#include "plan_fixture.h"
+
+#define ALICE "U0ALICE0001"
+#define BOB "U0BOB000002"
+#define CAROL "U0CAROL0003"
+
+/* Everything that changes state, counted: a refused request must leave these as they were. */
+static long long state_count(void)
+{
+    return fx_int("SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM roles) + "
+                  "(SELECT count(*) FROM timeline) + (SELECT count(*) FROM reminders) + "
+                  "(SELECT count(*) FROM outbox WHERE kind != 'slack.respond')");
+}
+
+static long long effects(const char *kind)
+{
+    return fx_int("SELECT count(*) FROM outbox WHERE kind = '%s'", kind);
+}
+
+static long long calls(const char *method)
+{
+    return fx_int("SELECT count(*) FROM outbox WHERE kind = 'slack.call' AND "
+                  "json_extract(payload, '$.method') = '%s'", method);
+}
+
+static void test_declare_by_text_sets_everything_up(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare DB <!channel> down --sev critical --users 40 "
+                       "--started 1h --component api"),
+              BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 1);
+    CHECK_STR(fx_str("SELECT status || ' ' || severity || ' ' || declarer FROM incidents"),
+              "investigating critical " ALICE);
+    CHECK_INT(fx_int("SELECT affected_users FROM incidents"), 40);
+    CHECK_INT(fx_int("SELECT declared_at - started_at FROM incidents"), 3600000);
+    CHECK_STR(fx_str("SELECT c.name FROM incident_components ic JOIN components c ON c.id = "
+                     "ic.component_id"),
+              "api");
+    /* The channel: template name first, variants after, public. */
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.names[0]') FROM outbox WHERE kind = "
+                     "'slack.create_channel'"),
+              "inc-2026-11-23-1-db-channel-down");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.names[1]') FROM outbox WHERE kind = "
+                     "'slack.create_channel'"),
+              "inc-2026-11-23-1-db-channel-down-2");
+    CHECK_INT(fx_int("SELECT json_array_length(payload, '$.names') FROM outbox WHERE kind = "
+                     "'slack.create_channel'"),
+              PLAN_CHANNEL_VARIANTS);
+    CHECK_INT(fx_int("SELECT json_extract(payload, '$.is_private') FROM outbox WHERE kind = "
+                     "'slack.create_channel'"),
+              0);
+    /* Declarer and the two on-call engineers invited; nobody twice. */
+    CHECK_INT(calls("conversations.invite"), 3);
+    CHECK_INT(fx_int("SELECT count(DISTINCT json_extract(payload, '$.args.users')) FROM outbox "
+                     "WHERE json_extract(payload, '$.method') = 'conversations.invite'"),
+              3);
+    CHECK_INT(calls("conversations.setPurpose"), 1);
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.args.purpose') FROM outbox WHERE "
+                          "json_extract(payload, '$.method') = 'conversations.setPurpose'"),
+                   "DB &lt;!channel&gt; down");
+    CHECK_INT(effects("incident.control"), 1);
+    CHECK_INT(effects("incident.topic"), 1);
+    CHECK_INT(effects("incident.announce"), 1);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.channel') FROM outbox WHERE kind = "
+                     "'incident.announce'"),
+              "C0INCIDENTS");
+    /* The call link from the template, as a bookmark and on the incident. */
+    CHECK_STR(fx_str("SELECT call_url FROM incidents"),
+              "https://meet.example.com/inc-2026-11-23-1-db-channel-down");
+    CHECK_INT(calls("bookmarks.add"), 1);
+    /* The channel comes first in the incident's lane; everything else after it. */
+    CHECK_STR(fx_str("SELECT kind FROM outbox WHERE incident_id = 1 ORDER BY id LIMIT 1"),
+              "slack.create_channel");
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE incident_id = 1 AND target != 'slack'"),
+              0);
+    /* The welcome message pings the IRM group; user text is escaped everywhere. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<!subteam^S0IRMGROUP1>%%'"),
+              1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<!channel>%%'"), 0);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE text LIKE '%%<!channel>%%'"), 0);
+    CHECK_STR(fx_str("SELECT kind FROM timeline"), "declare");
+    /* The declarer's answer, in the fast lane. */
+    CHECK_CONTAINS(fx_last_reply(), "INC-1");
+    CHECK_STR(fx_str("SELECT target FROM outbox WHERE kind = 'slack.respond'"), "fast");
+    fx_close();
+}
+
+static void test_declare_twice_same_event_is_one_incident(void)
+{
+    const char payload[] = "{\"command\":\"/incident\",\"text\":\"declare X is down\",\"user_id\":"
+                           "\"U0ALICE0001\",\"channel_id\":\"C1\",\"response_url\":\"https://h/x\"}";
+    struct plan p;
+    struct bot_err err;
+    fx_open();
+    /* A first attempt that crashed before its commit: rolled back. */
+    worker_plan_init(&p, &fx_cfg, fx_store, fx_now, "env-same");
+    CHECK_INT(store_begin(fx_store, &err), BOT_OK);
+    CHECK_INT(worker_decide(&p, "slash_commands", payload, &err), BOT_OK);
+    store_rollback(fx_store);
+    CHECK_INT(fx_decide("slash_commands", payload, "env-same"), BOT_OK);
+    long long n = fx_int("SELECT count(*) FROM outbox");
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 1);
+    /* Effects carry keys made of the event id: the same decision enqueues the same keys. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE idem_key LIKE 'env-same/%%'"), n);
+    fx_close();
+}
+
+static void test_breach_declare_is_private_with_dpo_and_clock(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Leaked tokens --breach --sev minor"), BOT_OK);
+    CHECK_STR(fx_str("SELECT severity FROM incidents"), "major"); /* a breach is at least major */
+    CHECK_INT(fx_int("SELECT breach FROM incidents"), 1);
+    CHECK_INT(fx_int("SELECT breach_at FROM incidents"), fx_now);
+    CHECK_INT(fx_int("SELECT json_extract(payload, '$.is_private') FROM outbox WHERE kind = "
+                     "'slack.create_channel'"),
+              1);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'dpo'"), "U0DPO000001");
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.users') = "
+                     "'U0DPO000001'"),
+              1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%regulator%%'"), 1);
+    /* Reminders 24, 4 and 1 h before the 72 h deadline, and one at it. */
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'breach_clock'"), 4);
+    CHECK_INT(fx_int("SELECT min(due_at) FROM reminders"), fx_now + 48LL * 3600000);
+    CHECK_INT(fx_int("SELECT max(due_at) FROM reminders"), fx_now + 72LL * 3600000);
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'declare'"),
+                   "raised from minor");
+    fx_close();
+}
+
+static void test_breach_later_on_public_channel_advises(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Odd logins"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "breach"), BOT_OK);
+    CHECK_INT(fx_int("SELECT breach FROM incidents"), 1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%cannot make a public "
+                     "channel private%%'"),
+              1);
+    CHECK_CONTAINS(fx_last_reply(), "stays so");
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'breach_clock' AND state = "
+                     "'pending'"),
+              4);
+    /* Marking it again changes nothing. */
+    long long before = state_count();
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "breach"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "already suspected");
+    CHECK_INT(state_count(), before);
+    /* The decision stops the clock. */
+    CHECK_INT(fx_slash(CAROL, "C0INC000001", "breach notify no only <b>hashes</b> leaked"),
+              BOT_OK);
+    CHECK_CONTAINS(fx_str("SELECT value FROM incident_attrs WHERE key = 'breach_decision'"),
+                   "do not notify");
+    CHECK_CONTAINS(fx_str("SELECT value FROM incident_attrs WHERE key = 'breach_decision'"),
+                   "&lt;b&gt;hashes");
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE state = 'pending'"), 0);
+    fx_close();
+}
+
+static void test_below_threshold_asks_and_promotes(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Blip --users 2"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "potential");
+    CHECK_INT(fx_int("SELECT below_threshold FROM incidents"), 1);
+    CHECK_INT(effects("slack.create_channel"), 0);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'definition'"), 1);
+    CHECK_CONTAINS(fx_last_reply(), "2 users affected");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.message.blocks[1].elements[0].action_id') "
+                     "FROM outbox WHERE kind = 'slack.respond'"),
+              "inc_declare_anyway");
+    /* "Declare anyway" on that message. */
+    const char click[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0ALICE0001\"},\"response_url\":"
+        "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_declare_anyway\",\"block_id\":"
+        "\"inc1_definition\",\"value\":\"1\"}]}";
+    CHECK_INT(fx_decide("interactive", click, "env-click"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "investigating");
+    CHECK_INT(effects("slack.create_channel"), 1);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'promote'"), 1);
+    /* Once more: already declared, nothing new. */
+    long long before = state_count();
+    CHECK_INT(fx_decide("interactive", click, "env-click-2"), BOT_OK);
+    CHECK_INT(state_count(), before);
+    CHECK_CONTAINS(fx_last_reply(), "already declared");
+    fx_close();
+}
+
+static void test_below_threshold_by_duration_and_keep_potential(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Slow page --started 5m"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "potential");
+    CHECK_CONTAINS(fx_last_reply(), "5 min");
+    const char click[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0ALICE0001\"},\"response_url\":"
+        "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_keep_potential\",\"value\":\"1\"}]}";
+    CHECK_INT(fx_decide("interactive", click, "env-keep"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "potential");
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'potential'"), 1);
+    CHECK_INT(effects("slack.create_channel"), 0);
+    /* Later: promoted by command. */
+    CHECK_INT(fx_slash(BOB, "C1", "promote INC-1"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "investigating");
+    CHECK_INT(effects("slack.create_channel"), 1);
+    /* At threshold exactly is an incident; giving neither is taken at its word. */
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Five users --users 5"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Nothing said"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents WHERE status = 'investigating'"), 3);
+    fx_close();
+}
+
+static void test_roles_by_command_and_button(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    long long control_before = effects("incident.control");
+    /* Take IRM by button. */
+    const char take[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0BOB000002\"},\"channel\":{\"id\":"
+        "\"C0INC000001\"},\"response_url\":\"https://h/a\",\"actions\":[{\"action_id\":"
+        "\"inc_take_irm\",\"block_id\":\"inc1_actions\",\"value\":\"1\"}]}";
+    CHECK_INT(fx_decide("interactive", take, "env-take"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm' AND ended_at IS NULL"), BOB);
+    CHECK(effects("incident.control") > control_before);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.users') = "
+                     "'U0BOB000002'"),
+              1);
+    /* The IRM is asked to appoint the liaisons, and reminded later. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%appoint a technical "
+                     "liaison%%'"),
+              1);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'liaisons' AND state = "
+                     "'pending'"),
+              1);
+    /* Tech liaison by command in the channel, then re-assigned: history kept. */
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0CAROL0003|carol>"), BOT_OK);
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role technical <@U0ALICE0001>"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM roles WHERE role = 'tech'"), 2);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'tech' AND ended_at IS NULL"), ALICE);
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'role' ORDER BY id DESC"),
+                   "before: <@" CAROL ">");
+    /* The same again: answered, nothing changes. */
+    long long before = state_count();
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0ALICE0001>"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "already the technical liaison");
+    CHECK_INT(state_count(), before);
+    /* Support liaison by the select on the control message: the liaisons reminder goes. */
+    const char sel[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0BOB000002\"},\"response_url\":"
+        "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_role_support\",\"block_id\":"
+        "\"inc1_roles\",\"selected_user\":\"U0DAVE00004\"}]}";
+    CHECK_INT(fx_decide("interactive", sel, "env-sel"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'support'"), "U0DAVE00004");
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'liaisons' AND state = "
+                     "'pending'"),
+              0);
+    /* Named from elsewhere; "me". */
+    CHECK_INT(fx_slash(CAROL, "C0RANDOM001", "role dpo me INC-1"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'dpo'"), CAROL);
+    CHECK_INT(fx_slash(CAROL, "C0RANDOM001", "show 1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "DPO: <@" CAROL ">");
+    CHECK_CONTAINS(fx_last_reply(), "IRM: <@" BOB ">");
+    fx_close();
+}
+
+static void test_irm_list_restricts_who_takes_it(void)
+{
+    static const char *const irms[] = {"U0DAVE00004"};
+    struct plan_config saved = fx_cfg;
+    fx_cfg.irm_group = "";
+    fx_cfg.irm_users = irms;
+    fx_cfg.n_irm_users = 1;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<@U0DAVE00004>: an IRM "
+                     "is needed%%'"),
+              1);
+    long long before = state_count();
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "not one of the IRMs");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm <@U0DAVE00004>"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm'"), "U0DAVE00004");
+    fx_close();
+    fx_cfg = saved;
+}
+
+static void test_severity_changes_are_recorded(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout slow --sev minor"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "severity critical checkout <!here> fails for all"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT severity FROM incidents"), "critical");
+    const char *t = fx_str("SELECT text FROM timeline WHERE kind = 'severity'");
+    CHECK_CONTAINS(t, "from minor to critical by <@" BOB ">");
+    CHECK_CONTAINS(t, "&lt;!here&gt;");
+    CHECK_STR(fx_str("SELECT actor FROM timeline WHERE kind = 'severity'"), BOB);
+    /* The announcement gets a threaded update. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.thread_ts') "
+                     "= '{{incident.announce_ts}}'"),
+              1);
+    /* By the select on the control message. */
+    const char sel[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0ALICE0001\"},\"response_url\":"
+        "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_severity\",\"block_id\":"
+        "\"inc1_actions\",\"selected_option\":{\"value\":\"major\"}}]}";
+    CHECK_INT(fx_decide("interactive", sel, "env-sev"), BOT_OK);
+    CHECK_STR(fx_str("SELECT severity FROM incidents"), "major");
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'severity'"), 2);
+    fx_close();
+}
+
+static void test_raise_on_public_incident_prompts_status_page(void)
+{
+    struct store_incident inc;
+    struct bot_err err;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout slow --sev minor"), BOT_OK);
+    CHECK_INT(store_incident_get(fx_store, 1, &inc, &err), BOT_OK);
+    inc.published = 1;
+    inc.published_at = fx_now;
+    inc.channel_id = xstrdup("C0INC000001");
+    CHECK_INT(store_incident_update(fx_store, &inc, &err), BOT_OK);
+    store_incident_clear(&inc);
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "severity major"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "status page's impact follow");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.message.blocks[1].elements[0].value') FROM "
+                     "outbox WHERE kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+              "1:yes:major");
+    /* Lowering it does not ask. */
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "severity minor"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Done");
+    fx_close();
+}
+
+static void test_call_link_by_hand(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "call <https://zoom.example.com/j/123|zoom>"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT call_url FROM incidents"), "https://zoom.example.com/j/123");
+    CHECK_INT(calls("bookmarks.add"), 2);
+    long long before = state_count();
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "call javascript:alert(1)"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "needs an http:// or https:// link");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "call https://a.example.com/<!channel>"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "&lt;!channel&gt;");
+    CHECK_INT(state_count(), before);
+    fx_close();
+}
+
+/* Each mistake: a reply naming it, and nothing else changes. */
+static void test_bad_inputs_change_nothing(void)
+{
+    static const struct {
+        const char *channel, *text, *want;
+    } cases[] = {
+        {"C1", "frobnicate", "Unknown command `frobnicate`"},
+        {"C1", "declare --sev major", "title"},
+        {"C1", "declare DB down --sev huge", "huge"},
+        {"C1", "declare DB down --users -3", "--users"},
+        {"C1", "declare DB down --frobnicate", "--frobnicate"},
+        {"C1", "declare DB down --started 99:99", "--started"},
+        {"C0INC000001", "role tech @nobody", "there is no user `@nobody`"},
+        {"C0INC000001", "role boss <@U0BOB000002>", "There is no role `boss`"},
+        {"C0INC000001", "role tech <!channel>", "&lt;!channel&gt;"},
+        {"C0INC000001", "severity huge", "There is no severity `huge`"},
+        {"C0RANDOM001", "role tech me", "not an incident's"},
+        {"C0RANDOM001", "severity major", "not an incident's"},
+        {"C0RANDOM001", "show", "not an incident's"},
+        {"C0RANDOM001", "show INC-99", "no incident INC-99"},
+        {"C0RANDOM001", "promote 99", "no incident INC-99"},
+        {"C0INC000001", "breach notify maybe", "notified and why"},
+        {"C0INC000001", "role tech <@U0BOB000002> extra", "Usage"},
+        {"C1", "help &<>", "&amp;&lt;&gt;"},
+    };
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    long long before = state_count();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long long replies = effects("slack.respond");
+        CHECK_INT(fx_slash(BOB, cases[i].channel, cases[i].text), BOT_OK);
+        CHECK_MSG(effects("slack.respond") == replies + 1, "no reply to %s", cases[i].text);
+        CHECK_MSG(strstr(fx_last_reply(), cases[i].want) != NULL, "%s: reply %s lacks %s",
+                  cases[i].text, fx_last_reply(), cases[i].want);
+        CHECK_MSG(strstr(fx_last_reply(), "<!channel>") == NULL, "%s: unescaped", cases[i].text);
+        CHECK_MSG(state_count() == before, "%s changed the state", cases[i].text);
+    }
+    fx_close();
+}
+
+static void test_list_and_show(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "list"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "No open incidents");
+    CHECK_INT(fx_slash(ALICE, "C1", "declare First one"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Second <@U0BOB000002> --users 1"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(ALICE, "C1", "list"), BOT_OK);
+    const char *r = fx_last_reply();
+    CHECK_CONTAINS(r, "*2 open incidents:*");
+    CHECK_CONTAINS(r, "*INC-1* major · investigating · <#C0INC000001> · First one");
+    CHECK_CONTAINS(r, "*INC-2* major · potential · Second &lt;@U0BOB000002&gt;");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "show"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "*INC-1: First one*");
+    CHECK_CONTAINS(fx_last_reply(), "No IRM yet");
+    fx_close();
+}
+
+static void test_modal_open_and_submit(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 0);
+    CHECK_STR(fx_str("SELECT target FROM outbox WHERE json_extract(payload, '$.method') = "
+                     "'views.open'"),
+              "fast");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.args.trigger_id') FROM outbox"),
+              "1.2.trigger");
+    const char *meta = fx_str("SELECT json_extract(payload, '$.args.view.private_metadata') FROM "
+                              "outbox");
+    CHECK_CONTAINS(meta, "C0GENERAL01");
+    char *metas = xstrdup(meta);
+
+    /* A blank title is refused in the ack (the modal stays open) and by the plan. */
+    cJSON *sub = cJSON_Parse(
+        "{\"type\":\"view_submission\",\"user\":{\"id\":\"U0ALICE0001\"},\"view\":{"
+        "\"callback_id\":\"incident_declare\",\"state\":{\"values\":{\"title\":{\"title_input\":"
+        "{\"type\":\"plain_text_input\",\"value\":\"   \"}}}}}}");
+    cJSON_AddStringToObject(cJSON_GetObjectItem(sub, "view"), "private_metadata", metas);
+    cJSON *errors = NULL;
+    plan_check_submission(sub, &errors);
+    CHECK(errors != NULL);
+    CHECK_STR(cJSON_GetObjectItem(errors, "response_action")->valuestring, "errors");
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(errors, "errors"), "title") != NULL);
+    cJSON_Delete(errors);
+    char *s = cJSON_PrintUnformatted(sub);
+    CHECK_INT(fx_decide("interactive", s, "env-sub-1"), BOT_OK);
+    free(s);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 0);
+
+    /* A good one: scope and share suggest the severity; a breach makes it private. */
+    cJSON *values = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sub, "view"),
+                                                            "state"),
+                                        "values");
+    cJSON_SetValuestring(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(values,
+                                                                                     "title"),
+                                                                 "title_input"),
+                                             "value"),
+                         "Payments fail");
+    cJSON_AddItemToObject(values, "scope",
+                          cJSON_Parse("{\"scope_input\":{\"type\":\"static_select\","
+                                      "\"selected_option\":{\"value\":\"whole_product\"}}}"));
+    plan_check_submission(sub, &errors);
+    CHECK(errors == NULL);
+    s = cJSON_PrintUnformatted(sub);
+    CHECK_INT(fx_decide("interactive", s, "env-sub-2"), BOT_OK);
+    free(s);
+    CHECK_STR(fx_str("SELECT title || ' ' || severity FROM incidents"), "Payments fail critical");
+    CHECK_INT(effects("slack.create_channel"), 1);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.url') FROM outbox WHERE kind = "
+                     "'slack.respond'"),
+              "https://hooks.slack.com/commands/T1/1/x");
+    cJSON_Delete(sub);
+    free(metas);
+    fx_close();
+}
+
+static void test_reminders(void)
+{
+    struct store_reminder *rows = NULL;
+    size_t n = 0;
+    struct bot_err err;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Leak --breach"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
+    /* Due after 15 minutes: the liaisons; after 48 h: the first breach reminder. */
+    CHECK_INT(store_reminder_due(fx_store, fx_now + 49LL * 3600000, 10, &rows, &n, &err), BOT_OK);
+    CHECK_INT(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        struct plan p;
+        char id[32];
+        snprintf(id, sizeof(id), "reminder-%zu", i);
+        worker_plan_init(&p, &fx_cfg, fx_store, fx_now + 49LL * 3600000, id);
+        CHECK_INT(store_begin(fx_store, &err), BOT_OK);
+        CHECK_INT(plan_reminder(&p, &rows[i], &err), BOT_OK);
+        CHECK_INT(store_commit(fx_store, &err), BOT_OK);
+    }
+    store_reminder_list_free(rows, n);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%a reminder: this incident "
+                     "still has no technical liaison and no support liaison%%'"),
+              1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%24 h left to decide%%'"),
+              1);
+    fx_close();
+}
+
+static void test_pure_helpers(void)
+{
+    char id[32], why[300], url[200];
+    int64_t n;
+    CHECK(plan_parse_user("<@U0BOB000002|bob>", "U1", id, sizeof(id), why, sizeof(why)));
+    CHECK_STR(id, "U0BOB000002");
+    CHECK(plan_parse_user("me", "U0SELF", id, sizeof(id), why, sizeof(why)));
+    CHECK_STR(id, "U0SELF");
+    CHECK(!plan_parse_user("<@u0bob>", "U1", id, sizeof(id), why, sizeof(why)));
+    CHECK(!plan_parse_user("<!channel>", "U1", id, sizeof(id), why, sizeof(why)));
+    CHECK_CONTAINS(why, "&lt;!channel&gt;");
+    CHECK(plan_parse_incident_ref("INC-42", &n) && n == 42);
+    CHECK(plan_parse_incident_ref("#7", &n) && n == 7);
+    CHECK(!plan_parse_incident_ref("INC-0", &n));
+    CHECK(!plan_parse_incident_ref("42x", &n));
+    CHECK(!plan_parse_incident_ref("9999999999999999", &n));
+    CHECK_INT(plan_call_url("https://m.example.com/{channel}?i={id}", 42, "inc-42-db", url,
+                            sizeof(url)),
+              BOT_OK);
+    CHECK_STR(url, "https://m.example.com/inc-42-db?i=42");
+    CHECK(plan_severity_higher(SEV_CRITICAL, SEV_MAJOR));
+    CHECK(!plan_severity_higher(SEV_MINOR, SEV_MAJOR));
+}
+
+/* Many declares: every channel name distinct, every incident set up. */
+static void test_many_declares_unique_names(void)
+{
+    fx_open();
+    for (int i = 0; i < 200; i++)
+        CHECK_INT(fx_slash(ALICE, "C1", "declare Same title every time"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 200);
+    CHECK_INT(effects("slack.create_channel"), 200);
+    CHECK_INT(fx_int("SELECT count(DISTINCT json_extract(payload, '$.names[0]')) FROM outbox "
+                     "WHERE kind = 'slack.create_channel'"),
+              200);
+    CHECK_INT(effects("incident.control"), 200);
+    fx_close();
+}
+
+int main(void)
+{
+    xmalloc_init_cjson();
+    RUN(test_pure_helpers);
+    RUN(test_declare_by_text_sets_everything_up);
+    RUN(test_declare_twice_same_event_is_one_incident);
+    RUN(test_breach_declare_is_private_with_dpo_and_clock);
+    RUN(test_breach_later_on_public_channel_advises);
+    RUN(test_below_threshold_asks_and_promotes);
+    RUN(test_below_threshold_by_duration_and_keep_potential);
+    RUN(test_roles_by_command_and_button);
+    RUN(test_irm_list_restricts_who_takes_it);
+    RUN(test_severity_changes_are_recorded);
+    RUN(test_raise_on_public_incident_prompts_status_page);
+    RUN(test_call_link_by_hand);
+    RUN(test_bad_inputs_change_nothing);
+    RUN(test_list_and_show);
+    RUN(test_modal_open_and_submit);
+    RUN(test_reminders);
+    RUN(test_many_declares_unique_names);
+    return CHECK_DONE();
+}
