@@ -145,7 +145,16 @@ static enum bot_rc breach_dpo(struct plan *p, struct store_incident *inc, const 
                                  : plan_say(p, inc, ":warning: A breach is suspected but no DPO "
                                             "is configured (`[roles] dpo`). Appoint one with "
                                             "`/incident role dpo @someone`.", err);
-    return plan_assign(p, inc, "dpo", p->cfg->dpo, actor, NULL, err);
+    rc = plan_assign(p, inc, "dpo", p->cfg->dpo, actor, NULL, err);
+    if (rc == BOT_OK && !is_potential(inc)) {
+        char *text = xasprintf("<@%s>, you are asked to join as the DPO because a data or "
+                               "security breach is suspected in this incident: please assess "
+                               "which data and whom it concerns, and whether the regulator "
+                               "must be notified.", p->cfg->dpo);
+        rc = plan_say(p, inc, text, err);
+        free(text);
+    }
+    return rc;
 }
 
 enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *actor,

@@ -133,7 +133,13 @@ static void test_breach_declare_is_private_with_dpo_and_clock(void)
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.users') = "
                      "'U0DPO000001'"),
               1);
-    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%regulator%%'"), 1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%regulator-notification "
+                     "clock started%%'"),
+              1);
+    /* The DPO is told why. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<@U0DPO000001>, you are "
+                     "asked to join as the DPO because%%'"),
+              1);
     /* Reminders 24, 4 and 1 h before the 72 h deadline, and one at it. */
     CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'breach_clock'"), 4);
     CHECK_INT(fx_int("SELECT min(due_at) FROM reminders"), fx_now + 48LL * 3600000);
