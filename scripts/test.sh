@@ -34,7 +34,7 @@ ctest --test-dir build --output-on-failure -j "$jobs" -L unit -T memcheck
 
 echo "== fuzz targets (clang, libFuzzer): build, then a short deterministic run of each"
 rm -rf build-fuzz
-CC=clang cmake -S . -B build-fuzz -DINCIDENTD_SHARED_DIR="$shared" -DCMAKE_BUILD_TYPE=Debug >/dev/null
+CC=clang cmake -S . -B build-fuzz -DFUZZ=ON -DINCIDENTD_SHARED_DIR="$shared" -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-fuzz -j "$jobs" --target fuzz_toml fuzz_cmd fuzz_slack
 for f in fuzz_toml fuzz_cmd fuzz_slack; do
   bin=$(find build-fuzz -type f -name "$f" -perm -u+x | head -n 1)
