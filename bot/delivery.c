@@ -3,7 +3,8 @@
  * one effect at a time, in the order the store hands them out (per incident
  * and target); the loop sleeps until the next effect of its lane falls due
  * or someone calls delivery_wake(). Views of an incident are rendered here,
- * from the incident as it is stored when the effect is performed.
+ * from the incident as it is stored when the effect is performed. The
+ * "slack" lane also syncs the workspace directory between effects.
  */
 #include "delivery.h"
 
@@ -22,9 +23,19 @@
 #include "slack_backoff.h"
 #include "buf.h"
 #include "store.h"
+#include "store_directory.h"
 #include "store_incident.h"
 #include "store_outbox.h"
 #include "xmalloc.h"
+
+/* A users.list walk in progress, kept across the effects it let go first. */
+struct dir_walk {
+    struct store_directory_user *users; /* their strings owned */
+    size_t n, cap;
+    char *cursor;   /* the next page; NULL before the first and after the last */
+    unsigned pages; /* read so far */
+    size_t skipped; /* members without a usable id */
+};
 
 struct delivery {
     const struct config *cfg;
@@ -39,6 +50,12 @@ struct delivery {
     pthread_cond_t cond;
     bool stop, kicked;
     uint64_t rng;
+    /* The workspace directory, kept by the "slack" lane only; touched by its thread only. */
+    bool directory;
+    struct dir_walk walk;
+    int64_t directory_due_at;      /* next sync (wall clock ms); 0: when the lane is idle */
+    unsigned directory_failures;   /* failed syncs in a row, for the backoff */
+    int64_t directory_retry_after; /* Slack's Retry-After of the last failed call, ms */
 };
 
 static const char *str_field(const cJSON *obj, const char *name)
@@ -898,6 +915,266 @@ static bool is_view_kind(const char *kind)
     return strncmp(kind, "incident.", 9) == 0;
 }
 
+/* ---- the workspace directory ---- */
+
+static void walk_free(struct dir_walk *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        store_directory_user_clear(&w->users[i]);
+    free(w->users);
+    free(w->cursor);
+    memset(w, 0, sizeof(*w));
+}
+
+static bool usable_id(const char *id)
+{
+    return id != NULL && id[0] != '\0' && strlen(id) <= STORE_DIRECTORY_ID_MAX;
+}
+
+/* Adds the members of one users.list page to the walk. */
+static enum bot_rc walk_add_page(struct dir_walk *w, const cJSON *body, struct bot_err *err)
+{
+    const cJSON *members = cJSON_GetObjectItemCaseSensitive(body, "members"), *m;
+    if (!cJSON_IsArray(members))
+        return bot_err_set(err, BOT_EPROTO, "users.list: the answer has no \"members\" array");
+    cJSON_ArrayForEach(m, members)
+    {
+        const char *id = str_field(m, "id"), *name = str_field(m, "name");
+        if (!usable_id(id)) {
+            w->skipped++;
+            continue;
+        }
+        if (w->n == STORE_DIRECTORY_MAX)
+            return bot_err_set(err, BOT_ETOOBIG, "users.list: more than %d users",
+                               STORE_DIRECTORY_MAX);
+        if (w->n == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : DELIVERY_DIRECTORY_PAGE_SIZE;
+            w->users = xreallocarray(w->users, w->cap, sizeof(*w->users));
+        }
+        struct store_directory_user *u = &w->users[w->n++];
+        memset(u, 0, sizeof(*u));
+        u->user_id = xstrdup(id);
+        if (name != NULL && strlen(name) <= STORE_DIRECTORY_NAME_MAX)
+            u->name = xstrdup(name);
+        u->deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "deleted"));
+        /* Slackbot is listed with is_bot false, yet it is no one to give a role to. */
+        u->is_bot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "is_bot")) ||
+                    strcmp(id, "USLACKBOT") == 0;
+        u->is_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "is_restricted")) ||
+                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "is_ultra_restricted"));
+    }
+    return BOT_OK;
+}
+
+/* Is an effect of d's lane due now? (Then it goes before the directory.) */
+static bool effect_due(struct delivery *d)
+{
+    struct bot_err err = {{0}};
+    int64_t at = 0;
+    return store_outbox_next_due_at_target(d->store, d->lane, &at, &err) == BOT_OK &&
+           at <= store_now_ms();
+}
+
+/* Notes Slack's Retry-After of a failed call, for the thread's next attempt. */
+static void note_retry_after(struct delivery *d, enum bot_rc rc, const struct slack_api_result *res)
+{
+    if (rc == BOT_ERATELIMIT && res->retry_after_ms > 0)
+        d->directory_retry_after = res->retry_after_ms;
+}
+
+/* Reads the users.list pages the walk has not read yet; *yielded when an effect fell due. */
+static enum bot_rc walk_users(struct delivery *d, bool *yielded, struct bot_err *err)
+{
+    struct dir_walk *w = &d->walk;
+    enum bot_rc rc = BOT_OK;
+
+    while (rc == BOT_OK && (w->pages == 0 || w->cursor != NULL)) {
+        struct slack_api_result res = {0};
+        if (effect_due(d)) {
+            *yielded = true;
+            return bot_err_set(err, BOT_EBUSY, "an effect is due; the directory sync goes on "
+                               "after it");
+        }
+        if (w->pages == DELIVERY_DIRECTORY_MAX_PAGES)
+            return bot_err_set(err, BOT_ETOOBIG, "users.list: more than %d pages",
+                               DELIVERY_DIRECTORY_MAX_PAGES);
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddNumberToObject(args, "limit", DELIVERY_DIRECTORY_PAGE_SIZE);
+        if (w->cursor != NULL)
+            cJSON_AddStringToObject(args, "cursor", w->cursor);
+        rc = slack_api_call(d->api, "users.list", args, &res, err);
+        cJSON_Delete(args);
+        if (rc == BOT_OK)
+            rc = walk_add_page(w, res.body, err);
+        if (rc == BOT_OK) {
+            free(w->cursor);
+            w->cursor = res.next_cursor;
+            res.next_cursor = NULL;
+            w->pages++;
+        }
+        note_retry_after(d, rc, &res);
+        slack_api_result_free(&res);
+    }
+    return rc;
+}
+
+/* The members of user group group (new strings, caller frees each and the array). */
+static enum bot_rc fetch_group(struct delivery *d, const char *group, char ***ids, size_t *n,
+                               struct bot_err *err)
+{
+    struct slack_api_result res = {0};
+    const cJSON *users, *u;
+    size_t cap = 0;
+
+    *ids = NULL;
+    *n = 0;
+    cJSON *args = cJSON_CreateObject();
+    cJSON_AddStringToObject(args, "usergroup", group);
+    enum bot_rc rc = slack_api_call(d->api, "usergroups.users.list", args, &res, err);
+    cJSON_Delete(args);
+    note_retry_after(d, rc, &res);
+    if (rc)
+        goto out;
+    users = cJSON_GetObjectItemCaseSensitive(res.body, "users");
+    if (!cJSON_IsArray(users)) {
+        rc = bot_err_set(err, BOT_EPROTO, "usergroups.users.list: the answer has no \"users\" "
+                         "array");
+        goto out;
+    }
+    cJSON_ArrayForEach(u, users)
+    {
+        if (!cJSON_IsString(u) || !usable_id(u->valuestring))
+            continue;
+        if (*n == STORE_DIRECTORY_MAX) {
+            rc = bot_err_set(err, BOT_ETOOBIG, "user group %s: more than %d members", group,
+                             STORE_DIRECTORY_MAX);
+            goto out;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *ids = xreallocarray(*ids, cap, sizeof(**ids));
+        }
+        (*ids)[(*n)++] = xstrdup(u->valuestring);
+    }
+out:
+    slack_api_result_free(&res);
+    return rc;
+}
+
+static enum bot_rc sync_directory(struct delivery *d, bool *yielded, struct bot_err *err)
+{
+    const char *group = d->cfg->roles_irm_group;
+    bool with_group = group != NULL && group[0] != '\0';
+    char **members = NULL;
+    size_t nmembers = 0;
+    enum bot_rc rc;
+
+    *yielded = false;
+    if (!d->directory)
+        return bot_err_set(err, BOT_EINVAL, "lane %s does not keep the directory (lane %s does)",
+                           d->lane, DELIVERY_LANE_SLACK);
+    d->directory_retry_after = 0;
+    rc = walk_users(d, yielded, err);
+    if (*yielded)
+        return rc;
+    if (rc == BOT_OK && d->walk.n == 0)
+        /* Slack lists at least the bot itself: an empty list is a broken answer, not a fact. */
+        rc = bot_err_set(err, BOT_EPROTO, "users.list listed no users");
+    if (rc == BOT_OK && with_group) {
+        if (effect_due(d)) {
+            *yielded = true;
+            return bot_err_set(err, BOT_EBUSY, "an effect is due; the directory sync goes on "
+                               "after it");
+        }
+        rc = fetch_group(d, group, &members, &nmembers, err);
+    }
+    if (rc)
+        goto out;
+
+    /* Slack was asked outside the lock; the store is written under it, in one transaction. */
+    int64_t now = store_now_ms();
+    pthread_mutex_lock(d->write_lock);
+    rc = store_begin(d->store, err);
+    if (rc == BOT_OK)
+        rc = store_directory_replace_users(d->store, d->walk.users, d->walk.n, now, err);
+    if (rc == BOT_OK && with_group)
+        rc = store_directory_replace_group(d->store, group, (const char *const *)members,
+                                           nmembers, now, err);
+    if (rc == BOT_OK)
+        rc = store_commit(d->store, err);
+    else
+        store_rollback(d->store);
+    pthread_mutex_unlock(d->write_lock);
+    if (rc)
+        goto out;
+
+    size_t deleted = 0, bots = 0;
+    for (size_t i = 0; i < d->walk.n; i++) {
+        deleted += d->walk.users[i].deleted;
+        bots += d->walk.users[i].is_bot;
+    }
+    char nu[24], nd[24], nb[24], np[24], ns[24], nm[24];
+    snprintf(nu, sizeof(nu), "%zu", d->walk.n);
+    snprintf(nd, sizeof(nd), "%zu", deleted);
+    snprintf(nb, sizeof(nb), "%zu", bots);
+    snprintf(np, sizeof(np), "%u", d->walk.pages);
+    snprintf(ns, sizeof(ns), "%zu", d->walk.skipped);
+    snprintf(nm, sizeof(nm), "%zu", nmembers);
+    if (with_group)
+        log_info("directory synced", "users", nu, "deactivated", nd, "bots", nb, "pages", np,
+                 "skipped", ns, "irm_group", group, "irm_group_members", nm);
+    else
+        log_info("directory synced", "users", nu, "deactivated", nd, "bots", nb, "pages", np,
+                 "skipped", ns);
+out:
+    /* Done or failed: the next sync starts from the first page. */
+    walk_free(&d->walk);
+    for (size_t i = 0; i < nmembers; i++)
+        free(members[i]);
+    free(members);
+    return rc;
+}
+
+enum bot_rc delivery_sync_directory(struct delivery *d, struct bot_err *err)
+{
+    bool yielded;
+    return sync_directory(d, &yielded, err);
+}
+
+/*
+ * The thread's sync, when nothing of the lane is due: at start, every
+ * DELIVERY_DIRECTORY_REFRESH_MS, and after a failure again after a backoff
+ * (or Slack's Retry-After, when longer); after yielding to an effect, as
+ * soon as the lane is idle again.
+ */
+static void directory_tick(struct delivery *d)
+{
+    struct bot_err err = {{0}};
+    bool yielded = false;
+    enum bot_rc rc = sync_directory(d, &yielded, &err);
+    int64_t now = store_now_ms();
+
+    if (rc == BOT_OK) {
+        d->directory_failures = 0;
+        d->directory_due_at = now + DELIVERY_DIRECTORY_REFRESH_MS;
+        return;
+    }
+    if (yielded || stopping(d))
+        return;
+    d->rng = d->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t delay = slack_backoff_ms(d->directory_failures, DELIVERY_DIRECTORY_RETRY_BASE_MS,
+                                     DELIVERY_DIRECTORY_RETRY_CAP_MS, d->rng >> 11);
+    if (d->directory_retry_after > delay)
+        delay = d->directory_retry_after;
+    if (d->directory_failures < 16)
+        d->directory_failures++;
+    d->directory_due_at = now + delay;
+    char ms[24];
+    snprintf(ms, sizeof(ms), "%lld", (long long)delay);
+    log_warn("directory sync failed; will retry", "lane", d->lane, "retry_in_ms", ms, "error",
+             err.msg);
+}
+
 /* ---- the drain ---- */
 
 static void finish(struct delivery *d, const struct store_outbox_row *row, int64_t now)
@@ -1008,10 +1285,17 @@ static void *delivery_main(void *arg)
         if (rc != BOT_ENOTFOUND) {
             log_error("cannot read the outbox", "lane", d->lane, "error", err.msg);
         } else {
+            /* Nothing due: the lane's idle time is the directory's. */
+            if (d->directory && now >= d->directory_due_at) {
+                directory_tick(d);
+                continue;
+            }
             int64_t at = 0;
             if (store_outbox_next_due_at_target(d->store, d->lane, &at, &err) == BOT_OK &&
                 at > 0 && at - now < wait)
                 wait = at - now > 0 ? at - now : 0;
+            if (d->directory && d->directory_due_at - now < wait)
+                wait = d->directory_due_at - now;
         }
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -1048,6 +1332,7 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
                            DELIVERY_MAX_LANE - 1);
     fast = strcmp(lane, DELIVERY_LANE_FAST) == 0;
     d = xcalloc(1, sizeof(*d));
+    d->directory = strcmp(lane, DELIVERY_LANE_SLACK) == 0; /* synced at once (due_at 0) */
     d->cfg = cfg;
     d->write_lock = write_lock;
     snprintf(d->lane, sizeof d->lane, "%s", lane);
@@ -1148,6 +1433,7 @@ void delivery_stop(struct delivery *d)
     }
     slack_api_free(d->api);
     store_close(d->store);
+    walk_free(&d->walk);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->cond);
     free(d);

@@ -46,6 +46,15 @@
  * (conversations.history: "inc<id>_header" / "inc<id>_announce" blocks), so
  * no second control message or announcement appears.
  *
+ * The workspace directory (store/store_directory.h): the "slack" lane, and
+ * only it, also keeps the local copy of the workspace's users and of the
+ * [roles] irm_group members that the plan reads (it may not call Slack).
+ * It syncs when nothing of its lane is due: at start, then every
+ * DELIVERY_DIRECTORY_REFRESH_MS, and after a failed sync again after a
+ * backoff (DELIVERY_DIRECTORY_RETRY_*), the directory staying as it was.
+ * Effects come first: a sync stops for an effect that falls due between
+ * its calls and goes on from the same page afterwards.
+ *
  * Effects of an incident may refer to what earlier effects produced: a
  * string anywhere in the payload may contain "{{incident.channel_id}}" (or
  * another incident field listed in fields[] in delivery.c), filled from the
@@ -72,6 +81,12 @@
 #define DELIVERY_MAX_LANE 32             /* longest lane (outbox target) name */
 #define DELIVERY_LOOKUP_PAGES 5          /* conversations.history pages searched for our post */
 #define DELIVERY_LOOKUP_PAGE_SIZE 200
+
+#define DELIVERY_DIRECTORY_REFRESH_MS (60 * 60 * 1000) /* re-sync the directory this often */
+#define DELIVERY_DIRECTORY_RETRY_BASE_MS 60000         /* first retry after a failed sync */
+#define DELIVERY_DIRECTORY_RETRY_CAP_MS 900000         /* longest retry delay (15 min) */
+#define DELIVERY_DIRECTORY_PAGE_SIZE 200               /* users.list "limit" */
+#define DELIVERY_DIRECTORY_MAX_PAGES 500               /* users.list pages (100,000 users) */
 
 #define DELIVERY_LANE_SLACK "slack"
 #define DELIVERY_LANE_FAST "fast"
@@ -115,6 +130,25 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
  */
 enum bot_rc delivery_run_one(struct delivery *d, int64_t now, int64_t *outbox_id,
                              struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * Syncs the workspace directory now, as the "slack" lane's thread does when
+ * nothing is due: users.list (DELIVERY_DIRECTORY_PAGE_SIZE a page) and, when
+ * [roles] irm_group is set, usergroups.users.list of that group, called
+ * outside the write lock; then both replaced in one transaction under it
+ * (store_directory_replace_users / _replace_group). Logs one info line with
+ * the counts. Returns:
+ *   BOT_OK     the directory is replaced;
+ *   BOT_EBUSY  an effect of the lane fell due before one of the calls: the
+ *              pages read so far are kept and the next call goes on from
+ *              there (perform the effect first); also, with what was read
+ *              dropped, a database locked past the busy timeout;
+ *   BOT_EINVAL d is not the "slack" lane;
+ *   any other code: the call or the write failed (err says which), what was
+ *              read is dropped, the directory is as it was; an empty user
+ *              list is not believed (BOT_EPROTO).
+ * Exposed for tests; not to be called on an instance whose thread runs.
+ */
+enum bot_rc delivery_sync_directory(struct delivery *d, struct bot_err *err) BOT_MUST_CHECK;
 /* There are new effects; callable from any thread. */
 void delivery_wake(struct delivery *d);
 /*

@@ -199,6 +199,30 @@ const char *const store_migrations[] = {
     "ALTER TABLE incidents ADD COLUMN postmortem TEXT;"
     "ALTER TABLE incidents ADD COLUMN postmortem_published_at INTEGER;"
     "CREATE INDEX incidents_published ON incidents(published_at) WHERE published = 1;",
+
+    /*
+     * 5: the workspace directory (store_directory.h): who exists, who is in a user group, and
+     * when each was last synced. No foreign key from members to users: the two are synced
+     * apart, and a member the user list has not caught up with is still a member.
+     */
+    "CREATE TABLE directory_users ("
+    "  user_id TEXT PRIMARY KEY CHECK (length(user_id) > 0),"
+    "  name TEXT,"
+    "  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+    "  is_bot INTEGER NOT NULL DEFAULT 0 CHECK (is_bot IN (0, 1)),"
+    "  is_guest INTEGER NOT NULL DEFAULT 0 CHECK (is_guest IN (0, 1)),"
+    "  updated_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE directory_group_members ("
+    "  group_id TEXT NOT NULL CHECK (length(group_id) > 0),"
+    "  user_id TEXT NOT NULL CHECK (length(user_id) > 0),"
+    "  PRIMARY KEY (group_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    /* directory: 'users' or a user group id; a row exists once that directory was synced. */
+    "CREATE TABLE directory_syncs ("
+    "  directory TEXT PRIMARY KEY CHECK (length(directory) > 0),"
+    "  synced_at INTEGER NOT NULL"
+    ") STRICT;",
 };
 
 const int store_migration_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -241,6 +265,13 @@ const char *const store_migration_seeds[] = {
     /* Parenthesised: clang reads two literals in a row here as a missing comma. */
     ("UPDATE incidents SET slug = 'seeded-checkout-outage', published = 1,"
      "  published_at = 1700000120000, statuspage_id = 'sp-seed' WHERE id = 1;"),
+
+    "INSERT INTO directory_users (user_id, name, deleted, is_bot, is_guest, updated_at) VALUES"
+    "  ('U0IRM', 'irm', 0, 0, 0, 1700000130000),"
+    "  ('U0GONE', 'gone', 1, 0, 0, 1700000130000);"
+    "INSERT INTO directory_group_members (group_id, user_id) VALUES ('S0SEED', 'U0IRM');"
+    "INSERT INTO directory_syncs (directory, synced_at) VALUES"
+    "  ('users', 1700000130000), ('S0SEED', 1700000140000);",
 };
 /* clang-format on */
 

@@ -25,6 +25,8 @@
  *     reminder for incident 1 due 1700086400000.
  *  4: incident 1 slug seeded-checkout-outage, published at 1700000120000,
  *     Statuspage id sp-seed.
+ *  5: directory users U0IRM "irm" and U0GONE "gone" (deleted), synced at
+ *     1700000130000; group S0SEED = {U0IRM}, synced at 1700000140000.
  * version 0 creates an empty database file.
  */
 enum bot_rc store_testing_create(const char *path, int version, struct bot_err *err) BOT_MUST_CHECK;

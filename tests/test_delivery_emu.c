@@ -7,9 +7,12 @@
  * channel yet is a retry with the reason, given up after the attempt
  * limit), and the lanes (the fast lane's two attempts and expired triggers,
  * and a fast lane that finishes its effect while the slack lane hangs in a
- * call). Effects are run one at a time with delivery_run_one() at chosen
- * times, so retries need no waiting; the lane test runs real threads and
- * polls the outcome with generous deadlines only.
+ * call), and the workspace directory the slack lane keeps (synced from
+ * users.list and the IRM group, a failed sync leaving it as it was, effects
+ * first, the slack lane's thread syncing at start and the fast lane's not).
+ * Effects are run one at a time with delivery_run_one() at chosen times, so
+ * retries need no waiting; the lane tests run real threads and poll the
+ * outcome with generous deadlines only.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -26,6 +29,7 @@
 #include "render.h"
 #include "slack_api.h"
 #include "store.h"
+#include "store_directory.h"
 #include "store_incident.h"
 #include "store_outbox.h"
 #include "test_slack_emu.h"
@@ -678,6 +682,155 @@ static void test_fast_lane_runs_while_slack_lane_hangs(void)
     world_close(&w);
 }
 
+/* ---- the workspace directory ---- */
+
+/* The directory's row of id (cleared by the caller); the return code of the lookup. */
+static enum bot_rc dir_user(struct world *w, const char *id, struct store_directory_user *u)
+{
+    struct bot_err err = {{0}};
+    return store_directory_user(w->s, id, u, &err);
+}
+
+static bool in_oncall(struct world *w, const char *id)
+{
+    struct bot_err err = {{0}};
+    bool member = false;
+    return store_directory_in_group(w->s, "S0ONCALL001", id, &member, &err) == BOT_OK && member;
+}
+
+static int64_t synced_at(struct world *w, const char *directory)
+{
+    struct bot_err err = {{0}};
+    int64_t at = 0;
+    if (store_directory_synced_at(w->s, directory, &at, &err) != BOT_OK)
+        return 0;
+    return at;
+}
+
+/* The emulator's whole workspace as the plan will read it. */
+static void check_emu_directory(struct world *w)
+{
+    struct store_directory_user u;
+    CHECK_INT(dir_user(w, "U0ALICE0001", &u), BOT_OK);
+    CHECK_STR(u.name, "alice");
+    CHECK(!u.deleted && !u.is_bot && !u.is_guest);
+    store_directory_user_clear(&u);
+    CHECK_INT(dir_user(w, "U0FRANK0006", &u), BOT_OK);
+    CHECK(u.deleted && !u.is_bot);
+    store_directory_user_clear(&u);
+    CHECK_INT(dir_user(w, "U0PAGERBOT1", &u), BOT_OK);
+    CHECK(u.is_bot && !u.deleted);
+    store_directory_user_clear(&u);
+    CHECK_INT(dir_user(w, "U0EMUB0TUSR", &u), BOT_OK); /* the bot itself */
+    CHECK(u.is_bot);
+    store_directory_user_clear(&u);
+    CHECK_INT(dir_user(w, "U0ERIN00005", &u), BOT_OK);
+    CHECK(u.is_guest && !u.deleted);
+    store_directory_user_clear(&u);
+    CHECK_INT(dir_user(w, "U0NOBODY999", &u), BOT_ENOTFOUND);
+    CHECK(in_oncall(w, "U0ALICE0001"));
+    CHECK(in_oncall(w, "U0BOB000002"));
+    CHECK(!in_oncall(w, "U0CAROL0003"));
+    CHECK(!in_oncall(w, "U0FRANK0006"));
+}
+
+static void test_directory_sync(void)
+{
+    struct world w;
+    world_open(&w, 5);
+    free(w.cfg->roles_irm_group);
+    w.cfg->roles_irm_group = xstrdup("S0ONCALL001");
+    struct delivery *d = lane(&w, DELIVERY_LANE_SLACK);
+    struct delivery *fast = lane(&w, DELIVERY_LANE_FAST);
+    struct bot_err err = {{0}};
+
+    CHECK_INT(delivery_sync_directory(fast, &err), BOT_EINVAL); /* the slack lane's job only */
+    CHECK_INT(synced_at(&w, STORE_DIRECTORY_USERS), 0);
+    int64_t t0 = store_now_ms();
+    CHECK_MSG(delivery_sync_directory(d, &err) == BOT_OK, "%s", err.msg);
+    CHECK(synced_at(&w, STORE_DIRECTORY_USERS) >= t0);
+    CHECK(synced_at(&w, "S0ONCALL001") >= t0);
+    check_emu_directory(&w);
+    if (check_cur_failed)
+        return;
+    CHECK_INT(calls_of("users.list"), 1); /* 9 users: one page of 200 */
+    CHECK_INT(calls_of("usergroups.users.list"), 1);
+    int64_t users_at = synced_at(&w, STORE_DIRECTORY_USERS);
+    int64_t group_at = synced_at(&w, "S0ONCALL001");
+
+    /* Failed syncs leave the directory as it was: Slack's error, an HTML 500, the group failing. */
+    const char *faults[] = {
+        "{\"method\":\"users.list\",\"mode\":\"error\",\"error\":\"internal_error\",\"next\":5}",
+        "{\"method\":\"users.list\",\"mode\":\"500\",\"next\":5}",
+        "{\"method\":\"usergroups.users.list\",\"mode\":\"error\",\"error\":"
+        "\"no_such_subteam\",\"next\":5}",
+    };
+    const char *why[] = {"internal_error", "users.list", "no_such_subteam"};
+    for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+        CHECK(fault(faults[i]));
+        enum bot_rc rc = delivery_sync_directory(d, &err);
+        CHECK_MSG(rc != BOT_OK && rc != BOT_EBUSY, "fault %zu: %s", i, bot_strerror(rc));
+        CHECK_CONTAINS(err.msg, why[i]);
+        CHECK(fault("{\"clear\":true}"));
+        CHECK_INT(synced_at(&w, STORE_DIRECTORY_USERS), users_at);
+        CHECK_INT(synced_at(&w, "S0ONCALL001"), group_at);
+        check_emu_directory(&w);
+        if (check_cur_failed)
+            return;
+    }
+
+    /* Effects first: a due effect stops the sync before it asks Slack; it goes on afterwards. */
+    int users_calls = calls_of("users.list");
+    int64_t e = enqueue(&w, 0, "slack.call", "slack",
+                        "{\"method\":\"chat.postMessage\",\"args\":{\"channel\":"
+                        "\"C0INCIDENTS\",\"text\":\"first\"}}",
+                        "dir/first");
+    CHECK(e > 0);
+    CHECK_INT(delivery_sync_directory(d, &err), BOT_EBUSY);
+    CHECK_CONTAINS(err.msg, "effect is due");
+    CHECK_INT(calls_of("users.list"), users_calls);
+    CHECK_INT(run_at(d, 0), e);
+    CHECK_INT(delivery_sync_directory(d, &err), BOT_OK);
+    CHECK_INT(calls_of("users.list"), users_calls + 1);
+    CHECK(synced_at(&w, STORE_DIRECTORY_USERS) >= users_at);
+    check_emu_directory(&w);
+
+    /* Without [roles] irm_group no group is asked for. */
+    free(w.cfg->roles_irm_group);
+    w.cfg->roles_irm_group = xstrdup("");
+    int group_calls = calls_of("usergroups.users.list");
+    CHECK_INT(delivery_sync_directory(d, &err), BOT_OK);
+    CHECK_INT(calls_of("usergroups.users.list"), group_calls);
+    delivery_stop(fast);
+    delivery_stop(d);
+    world_close(&w);
+}
+
+static void test_slack_lane_thread_syncs_at_start(void)
+{
+    struct world w;
+    struct bot_err err = {{0}};
+    world_open(&w, 5);
+    free(w.cfg->roles_irm_group);
+    w.cfg->roles_irm_group = xstrdup("S0ONCALL001");
+    struct delivery *slow = NULL, *fast = NULL;
+    CHECK_INT(delivery_start_lane(w.cfg, NULL, &write_lock, DELIVERY_LANE_FAST, &fast, &err),
+              BOT_OK);
+    CHECK_INT(delivery_start_lane(w.cfg, NULL, &write_lock, DELIVERY_LANE_SLACK, &slow, &err),
+              BOT_OK);
+    long long until = emu_now_ms() + 10000;
+    while (synced_at(&w, "S0ONCALL001") == 0 && emu_now_ms() < until)
+        emu_sleep_ms(20);
+    CHECK(synced_at(&w, STORE_DIRECTORY_USERS) > 0);
+    CHECK(synced_at(&w, "S0ONCALL001") > 0);
+    check_emu_directory(&w);
+    emu_sleep_ms(300);
+    CHECK_INT(calls_of("users.list"), 1); /* the slack lane's, once; never the fast lane's */
+    delivery_stop(fast);
+    delivery_stop(slow);
+    world_close(&w);
+}
+
 int main(int argc, char **argv)
 {
     struct bot_err err = {{0}};
@@ -704,6 +857,8 @@ int main(int argc, char **argv)
     RUN(test_no_channel_yet_is_retried_then_given_up);
     RUN(test_fast_lane_gives_up_quickly);
     RUN(test_fast_lane_runs_while_slack_lane_hangs);
+    RUN(test_directory_sync);
+    RUN(test_slack_lane_thread_syncs_at_start);
     emu_stop(&emu, check_failed > 0);
     slack_api_global_cleanup();
     rmdir(tmpdir);

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "store_checklist.h"
 #include "store_component.h"
+#include "store_directory.h"
 #include "store_followup.h"
 #include "store_inbox.h"
 #include "store_incident.h"
@@ -367,12 +368,33 @@ static void check_seeded(struct store *s, int k)
     CHECK_INT(n, k >= 3 ? 1 : 0);
     store_reminder_list_free(rem, n);
 
+    struct store_directory_user du;
+    int64_t synced = 0;
+    bool member = false;
+    rc = store_directory_user(s, "U0GONE", &du, &err);
+    CHECK_INT(rc, k >= 5 ? BOT_OK : BOT_ENOTFOUND);
+    if (k >= 5) {
+        CHECK_STR(du.name, "gone");
+        CHECK(du.deleted && !du.is_bot);
+        CHECK_INT(du.updated_at, 1700000130000LL);
+    }
+    store_directory_user_clear(&du);
+    CHECK_INT(store_directory_synced_at(s, STORE_DIRECTORY_USERS, &synced, &err),
+              k >= 5 ? BOT_OK : BOT_ENOTFOUND);
+    CHECK_INT(store_directory_in_group(s, "S0SEED", "U0IRM", &member, &err),
+              k >= 5 ? BOT_OK : BOT_ENOTFOUND);
+    CHECK_INT(member, k >= 5);
+
     /* The migrated database takes new rows in every table. */
     int fn = 0;
     CHECK_INT(store_followup_add(s, 1, "after migration", NULL, 0, "U1", T0, &fn, &err), BOT_OK);
     CHECK_INT(fn, k >= 2 ? 2 : 1);
     struct store_effect e = {1, "chat.postMessage", "slack", "{}", "after-migration", 0};
     CHECK_INT(store_outbox_enqueue(s, &e, T0, NULL, &err), BOT_OK);
+    struct store_directory_user list[] = {{"U0NEW", "new", false, false, false, 0}};
+    CHECK_INT(store_directory_replace_users(s, list, 1, T0, &err), BOT_OK);
+    const char *members[] = {"U0NEW"};
+    CHECK_INT(store_directory_replace_group(s, "S0SEED", members, 1, T0, &err), BOT_OK);
 }
 
 static void test_migrate_from_every_version(void)
