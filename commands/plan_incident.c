@@ -15,6 +15,7 @@
 #include "render.h"
 #include "slack_text.h"
 #include "store_component.h"
+#include "store_directory.h"
 #include "xmalloc.h"
 
 /* s escaped for mrkdwn (whole, never cut); caller frees. */
@@ -146,6 +147,14 @@ static enum bot_rc breach_dpo(struct plan *p, struct store_incident *inc, const 
                                             "is configured (`[roles] dpo`). Appoint one with "
                                             "`/incident role dpo @someone`.", err);
     rc = plan_assign(p, inc, "dpo", p->cfg->dpo, actor, NULL, err);
+    if (rc == BOT_OK)
+        rc = store_role_get(p->store, inc->id, "dpo", &dpo, err);
+    free(dpo);
+    if (rc == BOT_ENOTFOUND) /* the configured DPO could not take it (deactivated, unknown) */
+        return is_potential(inc) ? BOT_OK
+                                 : plan_say(p, inc, ":warning: A breach is suspected but the "
+                                            "configured DPO (`[roles] dpo`) cannot be appointed. "
+                                            "Appoint one with `/incident role dpo @someone`.", err);
     if (rc == BOT_OK && !is_potential(inc)) {
         char *text = xasprintf("<@%s>, you are asked to join as the DPO because a data or "
                                "security breach is suspected in this incident: please assess "
@@ -401,6 +410,42 @@ out:
     return rc;
 }
 
+/*
+ * Whether user can hold role, by the workspace directory delivery keeps: a
+ * person who exists, is not deactivated and is not a bot. A directory never
+ * synced cannot tell, so then anyone is accepted. BOT_EINVAL with the reason
+ * in text when not.
+ */
+static enum bot_rc check_person(struct plan *p, const char *user, const char *role, char *text,
+                                size_t textsz, struct bot_err *err)
+{
+    int64_t synced = 0;
+    struct store_directory_user u = {0};
+    enum bot_rc rc = store_directory_synced_at(p->store, STORE_DIRECTORY_USERS, &synced, err);
+    if (rc == BOT_ENOTFOUND)
+        return BOT_OK;
+    if (rc)
+        return rc;
+    rc = store_directory_user(p->store, user, &u, err);
+    if (rc == BOT_ENOTFOUND) {
+        snprintf(text, textsz, ":warning: There is no user <@%s> in this workspace (as of "
+                 "<!date^%lld^{date_short} {time}|the last sync>); nothing changed.", user,
+                 (long long)(synced / 1000));
+        return BOT_EINVAL;
+    }
+    if (rc)
+        return rc;
+    if (u.deleted)
+        snprintf(text, textsz, ":warning: <@%s> is deactivated and cannot be the %s; nothing "
+                 "changed.", user, plan_role_title(role));
+    else if (u.is_bot)
+        snprintf(text, textsz, ":warning: <@%s> is a bot and cannot be the %s; nothing changed.",
+                 user, plan_role_title(role));
+    rc = u.deleted || u.is_bot ? BOT_EINVAL : BOT_OK;
+    store_directory_user_clear(&u);
+    return rc;
+}
+
 enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *role,
                         const char *user, const char *actor, const char *url, struct bot_err *err)
 {
@@ -415,12 +460,31 @@ enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *
         free(prev);
         return plan_respond(p, url, text, NULL, false, err);
     }
-    if (strcmp(role, "irm") == 0 && cfg->n_irm_users > 0 && cfg->irm_group[0] == '\0' &&
-        !in_list(cfg->irm_users, cfg->n_irm_users, user)) {
-        char *ping = irm_ping(cfg);
-        snprintf(text, sizeof(text), ":no_entry: <@%s> is not one of the IRMs (`[roles] "
-                 "irm_users`: %s); nothing changed.", user, ping);
-        free(ping);
+    bool allowed = true;
+    rc = check_person(p, user, role, text, sizeof(text), err);
+    if (rc == BOT_EINVAL)
+        allowed = false;
+    else if (rc != BOT_OK)
+        goto fail;
+    if (allowed && strcmp(role, "irm") == 0 && (cfg->n_irm_users > 0 || cfg->irm_group[0])) {
+        /* One of the IRMs: the configured list, or the group as last synced (unknown: allowed). */
+        bool member = in_list(cfg->irm_users, cfg->n_irm_users, user);
+        if (!member && cfg->irm_group[0]) {
+            rc = store_directory_in_group(p->store, cfg->irm_group, user, &member, err);
+            if (rc == BOT_ENOTFOUND)
+                member = true;
+            else if (rc != BOT_OK)
+                goto fail;
+        }
+        if (!member) {
+            char *ping = irm_ping(cfg);
+            snprintf(text, sizeof(text), ":no_entry: <@%s> is not one of the IRMs (%s); nothing "
+                     "changed.", user, ping);
+            free(ping);
+            allowed = false;
+        }
+    }
+    if (!allowed) {
         free(prev);
         return plan_respond(p, url, text, NULL, false, err);
     }
@@ -472,6 +536,9 @@ enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *
                  plan_role_title(role), (long long)inc->id);
         rc = plan_respond(p, url, text, NULL, false, err);
     }
+    return rc;
+fail:
+    free(prev);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "plan_fixture.h"
+#include "store_directory.h"
 
 #define ALICE "U0ALICE0001"
 #define BOB "U0BOB000002"
@@ -310,6 +311,41 @@ static void test_irm_list_restricts_who_takes_it(void)
     fx_cfg = saved;
 }
 
+static void test_directory_refuses_unknown_deactivated_and_bots(void)
+{
+    struct bot_err err;
+    struct store_directory_user users[] = {
+        {.user_id = ALICE, .name = "alice"},
+        {.user_id = BOB, .name = "bob"},
+        {.user_id = "U0FRANK0006", .name = "frank", .deleted = true},
+        {.user_id = "U0PAGERBOT1", .name = "pagerbot", .is_bot = true},
+    };
+    const char *const group[] = {ALICE};
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    /* Never synced: nobody can be checked, so the mention is taken at its word. */
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role support <@U0NOBODY999>"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'support'"), "U0NOBODY999");
+    CHECK_INT(store_directory_replace_users(fx_store, users, 4, fx_now, &err), BOT_OK);
+    CHECK_INT(store_directory_replace_group(fx_store, "S0IRMGROUP1", group, 1, fx_now, &err),
+              BOT_OK);
+    long long before = state_count();
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0NOBODY998>"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "There is no user <@U0NOBODY998> in this workspace");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0FRANK0006>"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "is deactivated");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0PAGERBOT1>"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "is a bot");
+    /* IRMs are the group's members as last synced. */
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "not one of the IRMs");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm <@U0ALICE0001>"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm'"), ALICE);
+    fx_close();
+}
+
 static void test_severity_changes_are_recorded(void)
 {
     fx_open();
@@ -578,6 +614,7 @@ int main(void)
     RUN(test_below_threshold_by_duration_and_keep_potential);
     RUN(test_roles_by_command_and_button);
     RUN(test_irm_list_restricts_who_takes_it);
+    RUN(test_directory_refuses_unknown_deactivated_and_bots);
     RUN(test_severity_changes_are_recorded);
     RUN(test_raise_on_public_incident_prompts_status_page);
     RUN(test_call_link_by_hand);
