@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -47,13 +48,33 @@ static struct plan_config fx_cfg = {
 /* 2026-11-23 10:00:00 UTC */
 static int64_t fx_now = 1795428000000LL;
 
+/* Removes the temp directory and every database in it, at exit. */
+static void fx_cleanup(void)
+{
+    DIR *d = opendir(fx_dir);
+    struct dirent *e;
+    char path[512];
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", fx_dir, e->d_name);
+        unlink(path);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(fx_dir);
+}
+
 /* A fresh database for each test. */
 static __attribute__((unused)) void fx_open(void)
 {
     struct bot_err err;
     char path[128];
-    if (fx_seq == 0 && mkdtemp(fx_dir) == NULL)
-        abort();
+    if (fx_seq == 0) {
+        if (mkdtemp(fx_dir) == NULL)
+            abort();
+        atexit(fx_cleanup);
+    }
     snprintf(path, sizeof(path), "%s/plan-%d.db", fx_dir, ++fx_seq);
     if (store_open(path, &fx_store, &err) != BOT_OK) {
         fprintf(stderr, "store_open: %s\n", err.msg);
