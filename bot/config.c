@@ -14,6 +14,8 @@
 
 #include "buf.h"
 #include "chan_name.h"
+#include "hours.h"
+#include "incident.h"
 #include "toml.h"
 #include "xmalloc.h"
 
@@ -42,6 +44,7 @@ struct cfg_key {
     const char *def_str;     /* default for string-like types */
     int64_t def_int;         /* default for CT_INT and CT_BOOL */
     const int64_t *def_ints; /* default for CT_INTLIST: n_def values */
+    const char *const *def_strs; /* default for CT_STRLIST: n_def values (none: []) */
     size_t n_def;
     int64_t min, max;    /* CT_INT and CT_INTLIST elements: the range; strings: the length */
     size_t max_items;    /* lists: most entries */
@@ -54,7 +57,14 @@ struct cfg_key {
 #define OFF(f) offsetof(struct config, f)
 
 static cfg_check_fn check_timezone, check_channel_name, check_channel_id, check_group_id,
-    check_user_id, check_user_id_or_empty, check_call_url;
+    check_user_id, check_user_id_or_empty, check_call_url, check_day, check_clock,
+    check_severity, check_date, check_declare_who, check_manage_who;
+
+static const char *const def_days[] = {"mon", "tue", "wed", "thu", "fri"};
+static const char *const def_escalate[] = {"critical"};
+static const char *const def_declare[] = {"everyone"};
+static const char *const def_manage[] = {"team", "irms", "admins"};
+#define NDEF(a) .def_strs = (a), .n_def = sizeof(a) / sizeof((a)[0])
 
 static const int64_t def_remind_before_hours[] = {24, 4, 1};
 
@@ -138,6 +148,50 @@ static const struct cfg_key cfg_keys[] = {
      .off_n = OFF(n_oncall_users),
      .help = "User ids (U... or W...) of the on-call engineers, invited into every incident "
              "channel"},
+    {.table = "oncall", .key = "group", .type = CT_STRING, .def_str = "", .min = 0, .max = 64,
+     .check = check_group_id, .off = OFF(oncall_group),
+     .help = "User group id (S...) of the on-call engineers, mentioned when an incident starts "
+             "outside business hours; empty: none"},
+    {.table = "oncall", .key = "rotation", .type = CT_STRLIST, .min = 0, .max = 64,
+     .max_items = CFG_MAX_STR_LIST, .check = check_user_id, .off = OFF(oncall_rotation),
+     .off_n = OFF(n_oncall_rotation),
+     .help = "A weekly rotation: one user id per week (Monday to Monday in [incident] timezone), "
+             "starting with the week of rotation_start; this week's engineer is on call too"},
+    {.table = "oncall", .key = "rotation_start", .type = CT_STRING, .def_str = "2026-01-05",
+     .min = 10, .max = 10, .check = check_date, .off = OFF(oncall_rotation_start),
+     .help = "A day (YYYY-MM-DD) in the week of the rotation's first engineer"},
+    {.table = "business_hours", .key = "enabled", .type = CT_BOOL, .def_int = 0, .min = 0,
+     .max = 1, .off = OFF(hours_enabled),
+     .help = "false: every moment counts as business hours (the IRMs are always paged); true: "
+             "outside days/start/end the on-call engineers run the simplified plan"},
+    {.table = "business_hours", .key = "days", .type = CT_STRLIST, NDEF(def_days), .min = 3,
+     .max = 9, .max_items = 7, .check = check_day, .off = OFF(hours_days),
+     .off_n = OFF(n_hours_days),
+     .help = "Working days: mon, tue, wed, thu, fri, sat, sun (in [incident] timezone)"},
+    {.table = "business_hours", .key = "start", .type = CT_STRING, .def_str = "09:00", .min = 5,
+     .max = 5, .check = check_clock, .off = OFF(hours_start),
+     .help = "When business hours begin on a working day, HH:MM"},
+    {.table = "business_hours", .key = "end", .type = CT_STRING, .def_str = "17:00", .min = 5,
+     .max = 5, .check = check_clock, .off = OFF(hours_end),
+     .help = "When they end, HH:MM (after start; 24:00 is midnight)"},
+    {.table = "business_hours", .key = "escalate_severities", .type = CT_STRLIST,
+     NDEF(def_escalate), .min = 5, .max = 8, .max_items = 3, .check = check_severity,
+     .off = OFF(hours_escalate), .off_n = OFF(n_hours_escalate),
+     .help = "Severities that page the IRMs outside business hours (also when raised later); "
+             "others wait for business hours"},
+    {.table = "permissions", .key = "declare", .type = CT_STRLIST, NDEF(def_declare), .min = 1,
+     .max = 64, .max_items = CFG_MAX_STR_LIST, .check = check_declare_who,
+     .off = OFF(perm_declare), .off_n = OFF(n_perm_declare),
+     .help = "Who may declare: \"everyone\", or user ids"},
+    {.table = "permissions", .key = "manage", .type = CT_STRLIST, NDEF(def_manage), .min = 1,
+     .max = 64, .max_items = CFG_MAX_STR_LIST, .check = check_manage_who,
+     .off = OFF(perm_manage), .off_n = OFF(n_perm_manage),
+     .help = "Who may change severity and status, publish and close: \"everyone\", \"team\" "
+             "(the incident's declarer and role holders), \"irms\", \"admins\", or user ids"},
+    {.table = "permissions", .key = "admins", .type = CT_STRLIST, .min = 0, .max = 64,
+     .max_items = CFG_MAX_STR_LIST, .check = check_user_id, .off = OFF(perm_admins),
+     .off_n = OFF(n_perm_admins),
+     .help = "User ids of the admins named by \"admins\" in manage"},
     {.table = "breach", .key = "notify_within_hours", .type = CT_INT, .def_int = 72, .min = 1,
      .max = 720, .off = OFF(breach_notify_within_hours),
      .help = "Hours from when a breach is first suspected until the regulator must be notified"},
@@ -273,7 +327,12 @@ static void set_defaults(struct config *c)
             break;
         case CT_STRLIST:
             *strlist_field(c, k) = NULL;
-            *count_field(c, k) = 0;
+            if (k->n_def > 0) {
+                *strlist_field(c, k) = xreallocarray(NULL, k->n_def, sizeof(char *));
+                for (size_t j = 0; j < k->n_def; j++)
+                    (*strlist_field(c, k))[j] = xstrdup(k->def_strs[j]);
+            }
+            *count_field(c, k) = k->n_def;
             break;
         case CT_INTLIST:
             *intlist_field(c, k) = NULL;
@@ -444,6 +503,77 @@ static enum bot_rc id_error(struct bot_err *err, const char *s, const char *what
 static enum bot_rc check_user_id(const char *s, struct bot_err *err)
 {
     return slack_id_ok(s, "UW") ? BOT_OK : id_error(err, s, "a Slack user id (U… or W…)");
+}
+
+static enum bot_rc check_day(const char *s, struct bot_err *err)
+{
+    int d;
+    if (hours_parse_day(s, &d))
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "\"%.20s\" is not a day (mon, tue, wed, thu, fri, sat, "
+                       "sun)", s);
+}
+
+static enum bot_rc check_clock(const char *s, struct bot_err *err)
+{
+    int m;
+    if (hours_parse_clock(s, &m))
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "\"%.20s\" is not a time of day (HH:MM, 00:00 to "
+                       "24:00)", s);
+}
+
+static enum bot_rc check_severity(const char *s, struct bot_err *err)
+{
+    enum severity sev;
+    if (plan_severity_parse(s, strlen(s), &sev))
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "\"%.20s\" is not a severity (critical, major, "
+                       "minor)", s);
+}
+
+int64_t cfg_date_ms(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+        m > 12 || d < 1 || d > 31 || y < 1970 || y > 9999)
+        return -1;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] + (m == 2 && leap))
+        return -1;
+    /* Days since 1970-01-01 (civil calendar), then noon UTC: the same date in every zone. */
+    int yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t days = (int64_t)era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return days * 86400000 + 12 * 3600000;
+}
+
+static enum bot_rc check_date(const char *s, struct bot_err *err)
+{
+    if (cfg_date_ms(s) >= 0)
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "\"%.20s\" is not a date (YYYY-MM-DD)", s);
+}
+
+static enum bot_rc check_declare_who(const char *s, struct bot_err *err)
+{
+    if (strcmp(s, "everyone") == 0 || slack_id_ok(s, "UW"))
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "\"%.40s\" is neither \"everyone\" nor a Slack user id", s);
+}
+
+static enum bot_rc check_manage_who(const char *s, struct bot_err *err)
+{
+    static const char *const words[] = {"everyone", "team", "irms", "admins"};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(s, words[i]) == 0)
+            return BOT_OK;
+    if (slack_id_ok(s, "UW"))
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "\"%.40s\" is none of everyone, team, irms, admins or a "
+                       "Slack user id", s);
 }
 
 static enum bot_rc check_user_id_or_empty(const char *s, struct bot_err *err)
@@ -894,6 +1024,13 @@ static void check_cross(const struct config *c, const struct cfg_seen *seen, con
                      (long long)c->breach_notify_within_hours);
         }
     }
+
+    size_t hs = key_at(OFF(hours_start)), he = key_at(OFF(hours_end));
+    int start = 0, end = 0;
+    if (!seen->bad[hs] && !seen->bad[he] && hours_parse_clock(c->hours_start, &start) &&
+        hours_parse_clock(c->hours_end, &end) && end <= start)
+        diag_add(d, "%s:%d: [business_hours] end (%s) must be after start (%s)", name,
+                 seen->line[he] ? seen->line[he] : seen->line[hs], c->hours_end, c->hours_start);
 }
 
 enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct config **out,
@@ -1062,7 +1199,10 @@ void cfg_print_reference(FILE *f)
         if (k->type == CT_INT) {
             fprintf(f, "%s = %lld\n", k->key, (long long)k->def_int);
         } else if (k->type == CT_STRLIST) {
-            fprintf(f, "%s = []\n", k->key); /* string lists always default to [] */
+            fprintf(f, "%s = [", k->key);
+            for (size_t j = 0; j < k->n_def; j++)
+                fprintf(f, "%s\"%s\"", j ? ", " : "", k->def_strs[j]);
+            fputs("]\n", f);
         } else if (k->type == CT_INTLIST) {
             fprintf(f, "%s = [", k->key);
             for (size_t j = 0; j < k->n_def; j++)

@@ -67,6 +67,25 @@ struct config {
     int64_t *breach_remind_before_hours; /* each 1..720, < notify_within_hours, distinct; as
                                             written (not sorted); NULL when none */
     size_t n_breach_remind_before_hours;
+    /* [oncall], continued */
+    char *oncall_group;           /* "" or a user group id, S... */
+    char **oncall_rotation;       /* weekly rotation of user ids */
+    size_t n_oncall_rotation;
+    char *oncall_rotation_start;  /* YYYY-MM-DD in the rotation's first week */
+    /* [business_hours] (in [incident] timezone) */
+    int64_t hours_enabled;        /* 0: always business hours */
+    char **hours_days;            /* "mon".."sun" */
+    size_t n_hours_days;
+    char *hours_start, *hours_end; /* "HH:MM", start < end */
+    char **hours_escalate;        /* severities paging the IRMs out of hours */
+    size_t n_hours_escalate;
+    /* [permissions] */
+    char **perm_declare;          /* "everyone" or user ids */
+    size_t n_perm_declare;
+    char **perm_manage;           /* everyone, team, irms, admins or user ids */
+    size_t n_perm_manage;
+    char **perm_admins;
+    size_t n_perm_admins;
     /* [call] */
     char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
                                      {channel} */
@@ -112,6 +131,9 @@ enum bot_rc cfg_load_secrets(struct config *cfg, const char *(*getenv_fn)(const 
                              struct cfg_diag *diag) BOT_MUST_CHECK;
 
 void cfg_free(struct config *cfg);
+
+/* Noon UTC of a YYYY-MM-DD date (the same date in every zone), in Unix ms; -1 when not a date. */
+int64_t cfg_date_ms(const char *s);
 
 /* The schema, for tests and tools: number of keys, and the i-th key's table and name. */
 size_t cfg_key_count(void);

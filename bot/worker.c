@@ -55,6 +55,39 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->breach_remind_hours = cfg->breach_remind_before_hours;
     pc->n_breach_remind_hours = cfg->n_breach_remind_before_hours;
     pc->call_url_template = cfg->call_url_template;
+    pc->hours.enabled = cfg->hours_enabled != 0;
+    for (size_t i = 0; i < cfg->n_hours_days; i++) {
+        int d;
+        if (hours_parse_day(cfg->hours_days[i], &d))
+            pc->hours.days[d] = true;
+    }
+    if (!hours_parse_clock(cfg->hours_start, &pc->hours.start_min) ||
+        !hours_parse_clock(cfg->hours_end, &pc->hours.end_min))
+        pc->hours.enabled = false; /* checked at load; cannot happen */
+    for (size_t i = 0; i < cfg->n_hours_escalate; i++) {
+        enum severity sev;
+        if (plan_severity_parse(cfg->hours_escalate[i], strlen(cfg->hours_escalate[i]), &sev))
+            pc->escalate[sev] = true;
+    }
+    pc->oncall_group = cfg->oncall_group;
+    pc->rotation = (const char *const *)cfg->oncall_rotation;
+    pc->n_rotation = cfg->n_oncall_rotation;
+    pc->rotation_start_ms = cfg_date_ms(cfg->oncall_rotation_start);
+    for (size_t i = 0; i < cfg->n_perm_declare; i++)
+        pc->declare_everyone |= strcmp(cfg->perm_declare[i], "everyone") == 0;
+    pc->declare_users = (const char *const *)cfg->perm_declare; /* "everyone" matches nobody */
+    pc->n_declare_users = cfg->n_perm_declare;
+    for (size_t i = 0; i < cfg->n_perm_manage; i++) {
+        const char *w = cfg->perm_manage[i];
+        pc->manage_everyone |= strcmp(w, "everyone") == 0;
+        pc->manage_team |= strcmp(w, "team") == 0;
+        pc->manage_irms |= strcmp(w, "irms") == 0;
+        pc->manage_admins |= strcmp(w, "admins") == 0;
+    }
+    pc->manage_users = (const char *const *)cfg->perm_manage; /* the words match no user id */
+    pc->n_manage_users = cfg->n_perm_manage;
+    pc->admins = (const char *const *)cfg->perm_admins;
+    pc->n_admins = cfg->n_perm_admins;
 }
 
 int worker_tz_offset_min(int64_t now_ms)

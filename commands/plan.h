@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "declare.h"
+#include "hours.h"
 #include "err.h"
 #include "store.h"
 #include "store_incident.h"
@@ -61,6 +62,22 @@ struct plan_config {
     const int64_t *breach_remind_hours;
     size_t n_breach_remind_hours;
     const char *call_url_template;
+    /* Business hours and on call (PLAN.md "Business hours and the simplified plan") */
+    struct hours hours;            /* disabled: always business hours */
+    bool escalate[SEV_COUNT];      /* severities that page the IRMs out of hours */
+    const char *oncall_group;      /* "" or a user group mentioned with the on-call engineers */
+    const char *const *rotation;   /* weekly rotation of on-call engineers (may be empty) */
+    size_t n_rotation;
+    int64_t rotation_start_ms;     /* a moment in the rotation's first week */
+    /* Permissions: who may change severity/status, publish, close (besides the bot) */
+    bool declare_everyone;         /* else only declare_users may declare */
+    const char *const *declare_users;
+    size_t n_declare_users;
+    bool manage_everyone, manage_team, manage_irms, manage_admins;
+    const char *const *manage_users; /* named in [permissions] manage */
+    size_t n_manage_users;
+    const char *const *admins;
+    size_t n_admins;
 };
 
 /* One decision in progress. */
@@ -198,6 +215,20 @@ struct buf;
 enum bot_rc plan_cmd_incident(const struct cmd_call *call, const struct cmd_args *args, int *argc,
                               bool bare_ok, struct store_incident *inc, struct buf *reply,
                               struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * Whether user may change the incident's severity or status, publish it or
+ * close it ([permissions] manage: everyone, the incident's response team
+ * (its role holders and declarer), the IRMs, the admins, named users).
+ * When not, why (whysz bytes) says who may.
+ */
+enum bot_rc plan_may_manage(struct plan *p, const struct store_incident *inc, const char *user,
+                            bool *allowed, char *why, size_t whysz) BOT_MUST_CHECK;
+/* Whether user may declare ([permissions] declare); why says who may when not. */
+bool plan_may_declare(const struct plan_config *cfg, const char *user, char *why, size_t whysz);
+/* True when user is one of the IRMs (list, or the group as last synced; unknown counts as yes). */
+enum bot_rc plan_is_irm(struct plan *p, const char *user, bool *irm,
+                        struct bot_err *err) BOT_MUST_CHECK;
 
 /* True when severity a is more severe than b. */
 bool plan_severity_higher(enum severity a, enum severity b);

@@ -97,6 +97,146 @@ static char *irm_ping(const struct plan_config *cfg)
     return s;
 }
 
+enum bot_rc plan_is_irm(struct plan *p, const char *user, bool *irm, struct bot_err *err)
+{
+    const struct plan_config *cfg = p->cfg;
+    *irm = true;
+    if (cfg->n_irm_users == 0 && cfg->irm_group[0] == '\0')
+        return BOT_OK; /* no IRMs configured: anyone may run the plan */
+    *irm = in_list(cfg->irm_users, cfg->n_irm_users, user);
+    if (*irm || cfg->irm_group[0] == '\0')
+        return BOT_OK;
+    enum bot_rc rc = store_directory_in_group(p->store, cfg->irm_group, user, irm, err);
+    if (rc == BOT_ENOTFOUND) { /* the group was never synced: cannot tell, so yes */
+        *irm = true;
+        rc = BOT_OK;
+    }
+    return rc;
+}
+
+/* A Slack user id (U… or W…), not one of the words a permission list may also hold. */
+static bool is_user_id(const char *s)
+{
+    if (s[0] != 'U' && s[0] != 'W')
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            return false;
+    return true;
+}
+
+/* "the incident's response team, the IRMs, the admins" from the manage rule, for refusals. */
+static void who_may(const struct plan_config *cfg, char *why, size_t whysz)
+{
+    struct buf b;
+    buf_init(&b, 2048);
+    if (cfg->manage_team)
+        (void)!buf_addstr(&b, "the incident's response team");
+    if (cfg->manage_irms)
+        (void)!buf_addf(&b, "%sthe IRMs", b.len ? ", " : "");
+    if (cfg->manage_admins)
+        (void)!buf_addf(&b, "%sthe admins", b.len ? ", " : "");
+    for (size_t i = 0; i < cfg->n_manage_users; i++)
+        if (is_user_id(cfg->manage_users[i]))
+            (void)!buf_addf(&b, "%s<@%s>", b.len ? ", " : "", cfg->manage_users[i]);
+    snprintf(why, whysz, "%s", b.len ? buf_str(&b) : "nobody");
+    buf_free(&b);
+}
+
+enum bot_rc plan_may_manage(struct plan *p, const struct store_incident *inc, const char *user,
+                            bool *allowed, char *why, size_t whysz)
+{
+    const struct plan_config *cfg = p->cfg;
+    struct bot_err err;
+    enum bot_rc rc = BOT_OK;
+    *allowed = cfg->manage_everyone || in_list(cfg->manage_users, cfg->n_manage_users, user) ||
+               (cfg->manage_admins && in_list(cfg->admins, cfg->n_admins, user));
+    if (!*allowed && cfg->manage_team) {
+        struct store_role *roles = NULL;
+        size_t n = 0;
+        *allowed = inc->declarer && strcmp(inc->declarer, user) == 0;
+        rc = store_role_list_current(p->store, inc->id, &roles, &n, &err);
+        for (size_t i = 0; rc == BOT_OK && i < n && !*allowed; i++)
+            *allowed = strcmp(roles[i].user_id, user) == 0;
+        store_role_list_free(roles, n);
+    }
+    if (rc == BOT_OK && !*allowed && cfg->manage_irms &&
+        (cfg->n_irm_users > 0 || cfg->irm_group[0]))
+        rc = plan_is_irm(p, user, allowed, &err);
+    if (rc == BOT_OK && !*allowed)
+        who_may(cfg, why, whysz);
+    return rc;
+}
+
+bool plan_may_declare(const struct plan_config *cfg, const char *user, char *why, size_t whysz)
+{
+    if (cfg->declare_everyone || in_list(cfg->declare_users, cfg->n_declare_users, user))
+        return true;
+    struct buf b;
+    buf_init(&b, 2048);
+    for (size_t i = 0; i < cfg->n_declare_users; i++)
+        if (is_user_id(cfg->declare_users[i]))
+            (void)!buf_addf(&b, "%s<@%s>", b.len ? ", " : "", cfg->declare_users[i]);
+    snprintf(why, whysz, "%s", b.len ? buf_str(&b) : "nobody");
+    buf_free(&b);
+    return false;
+}
+
+/* Who is on call now: the configured users and this week's engineer of the rotation. */
+static size_t oncall_now(const struct plan *p, const char **out, size_t max)
+{
+    const struct plan_config *cfg = p->cfg;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_oncall && n < max; i++)
+        if (!in_list(out, n, cfg->oncall[i]))
+            out[n++] = cfg->oncall[i];
+    const char *r = hours_rotation(cfg->rotation, cfg->n_rotation, cfg->rotation_start_ms,
+                                   p->now_ms, p->tz_offset_min);
+    if (r != NULL && n < max && !in_list(out, n, r))
+        out[n++] = r;
+    return n;
+}
+
+/* "<!subteam^S1> <@U1> <@U2>" for the on-call engineers; caller frees. */
+static char *oncall_ping(const struct plan *p)
+{
+    const char *who[64];
+    size_t n = oncall_now(p, who, 64);
+    struct buf b;
+    buf_init(&b, 8192);
+    if (p->cfg->oncall_group[0])
+        (void)!buf_addf(&b, "<!subteam^%s>", p->cfg->oncall_group);
+    for (size_t i = 0; i < n; i++)
+        (void)!buf_addf(&b, "%s<@%s>", b.len ? " " : "", who[i]);
+    char *s = xstrdup(buf_str(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* Pages the IRMs in the channel once (attr irm_paged), recording why on the timeline. */
+static enum bot_rc page_irms(struct plan *p, const struct store_incident *inc, const char *why,
+                             struct bot_err *err)
+{
+    char *paged = NULL;
+    enum bot_rc rc = store_incident_attr_get(p->store, inc->id, "irm_paged", &paged, err);
+    free(paged);
+    if (rc == BOT_OK)
+        return BOT_OK;
+    if (rc != BOT_ENOTFOUND)
+        return rc;
+    char *ping = irm_ping(p->cfg);
+    char *text = xasprintf(":pager: %s%san IRM is needed to run the plan (%s): press *Take IRM* "
+                           "on the pinned message.", ping, ping[0] ? ": " : "", why);
+    rc = store_incident_attr_set(p->store, inc->id, "irm_paged", "1", p->now_ms, err);
+    if (rc == BOT_OK)
+        rc = plan_say(p, inc, text, err);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, NULL, "escalation", text, err);
+    free(text);
+    free(ping);
+    return rc;
+}
+
 /* The deadline reminders of the regulator clock, and the message that starts it. */
 static enum bot_rc breach_clock(struct plan *p, const struct store_incident *inc,
                                 struct bot_err *err)
@@ -209,9 +349,11 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
     size_t np = 0;
     if (inc->declarer)
         people[np++] = inc->declarer;
-    for (size_t i = 0; i < cfg->n_oncall && np < 60; i++)
-        if (!in_list(people, np, cfg->oncall[i]))
-            people[np++] = cfg->oncall[i];
+    const char *oncall[64];
+    size_t no = oncall_now(p, oncall, 60);
+    for (size_t i = 0; i < no; i++)
+        if (!in_list(people, np, oncall[i]))
+            people[np++] = oncall[i];
     struct store_role *roles = NULL;
     size_t nroles = 0;
     if (rc == BOT_OK)
@@ -249,21 +391,66 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
         rc = plan_call(p, inc->id, "bookmarks.add", args, err);
     }
 
-    /* 5. Who should do what next. */
+    /* 5. Who should do what next: in business hours the IRMs take charge; outside them the
+     *    on-call engineers contain it, and the IRMs are paged only for severe incidents. */
+    bool in_hours = hours_within(&cfg->hours, p->now_ms, p->tz_offset_min);
     if (rc == BOT_OK) {
-        char *ping = irm_ping(cfg), *title = esc(inc->title);
+        char *title = esc(inc->title);
         char *text = xasprintf(":rotating_light: *INC-%lld: %s* was declared by <@%s> "
-                               "(severity %s).\n%s%s an IRM is needed to run the plan: press *Take "
-                               "IRM* on the pinned message. The IRM then appoints a technical "
-                               "liaison and a support liaison.%s%s\nCommands: `/incident help`.",
+                               "(severity %s).%s%s\nThe IRM appoints a technical liaison and a "
+                               "support liaison. Commands: `/incident help`.",
                                (long long)inc->id, title, inc->declarer ? inc->declarer : actor,
-                               inc->severity, ping, ping[0] ? ":" : "",
-                               inc->call_url ? "\nVideo call: " : "",
+                               inc->severity, inc->call_url ? "\nVideo call: " : "",
                                inc->call_url ? inc->call_url : "");
         rc = plan_say(p, inc, text, err);
         free(text);
         free(title);
+    }
+    if (rc == BOT_OK && in_hours) {
+        rc = page_irms(p, inc, "declared in business hours", err);
+    } else if (rc == BOT_OK) {
+        static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+        int day, minute;
+        hours_local(p->now_ms, p->tz_offset_min, &day, &minute);
+        char *ping = oncall_ping(p);
+        char *text = xasprintf(":crescent_moon: Declared outside business hours (%s %02d:%02d). "
+                               "%s%sOn call: contain the problem and follow the simplified plan: "
+                               "1. mitigate, 2. assess the severity (`/incident severity`), "
+                               "3. the IRMs are paged %s.",
+                               days[day], minute / 60, minute % 60, ping, ping[0] ? ": " : "",
+                               cfg->escalate[sev] ? "now (this severity escalates)"
+                                                  : "if the severity is raised to one that "
+                                                    "escalates; otherwise they take over in "
+                                                    "business hours");
+        rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = plan_record(p, inc, NULL, "out_of_hours", text, err);
+        free(text);
         free(ping);
+        /* A direct message to each on-call engineer: a mention alone may go unseen at 3 a.m. */
+        const char *who[64];
+        size_t n = oncall_now(p, who, 64);
+        for (size_t i = 0; rc == BOT_OK && i < n; i++) {
+            cJSON *args = cJSON_CreateObject();
+            char *dm = xasprintf(":rotating_light: INC-%lld (%s) was declared outside business "
+                                 "hours and you are on call: <#{{incident.channel_id}}>",
+                                 (long long)inc->id, inc->severity);
+            cJSON_AddStringToObject(args, "channel", who[i]);
+            cJSON_AddStringToObject(args, "text", dm);
+            free(dm);
+            rc = plan_call(p, inc->id, "chat.postMessage", args, err);
+        }
+        if (rc == BOT_OK && cfg->escalate[sev]) {
+            char reason[120];
+            snprintf(reason, sizeof(reason), "severity %s escalates outside business hours",
+                     inc->severity);
+            rc = page_irms(p, inc, reason, err);
+        } else if (rc == BOT_OK) {
+            char *t = xasprintf("IRMs not paged: severity %s does not escalate outside business "
+                                "hours", inc->severity);
+            rc = plan_record(p, inc, NULL, "escalation", t, err);
+            free(t);
+        }
     }
     if (rc == BOT_OK && inc->breach) {
         rc = breach_dpo(p, inc, actor, err);
@@ -280,6 +467,14 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
     char why[300];
     bool below = declare_below_threshold(req, p->now_ms, (int)cfg->min_duration_minutes,
                                          (long)cfg->min_affected_users, why, sizeof(why));
+    char who[1024];
+    if (!plan_may_declare(cfg, a->user_id, who, sizeof(who))) {
+        char *text = xasprintf(":no_entry: Only %s may declare incidents here; nothing changed. "
+                               "Ask one of them, or the on-call engineer.", who);
+        enum bot_rc rc = plan_respond(p, a->response_url, text, NULL, false, err);
+        free(text);
+        return rc;
+    }
     enum severity sev = req->has_sev ? req->severity : SEV_MAJOR;
     bool raised = false;
     if (req->breach && sev == SEV_MINOR) {
@@ -466,16 +661,11 @@ enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *
         allowed = false;
     else if (rc != BOT_OK)
         goto fail;
-    if (allowed && strcmp(role, "irm") == 0 && (cfg->n_irm_users > 0 || cfg->irm_group[0])) {
-        /* One of the IRMs: the configured list, or the group as last synced (unknown: allowed). */
-        bool member = in_list(cfg->irm_users, cfg->n_irm_users, user);
-        if (!member && cfg->irm_group[0]) {
-            rc = store_directory_in_group(p->store, cfg->irm_group, user, &member, err);
-            if (rc == BOT_ENOTFOUND)
-                member = true;
-            else if (rc != BOT_OK)
-                goto fail;
-        }
+    if (allowed && strcmp(role, "irm") == 0) {
+        bool member;
+        rc = plan_is_irm(p, user, &member, err);
+        if (rc != BOT_OK)
+            goto fail;
         if (!member) {
             char *ping = irm_ping(cfg);
             snprintf(text, sizeof(text), ":no_entry: <@%s> is not one of the IRMs (%s); nothing "
@@ -554,6 +744,16 @@ enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum s
                  plan_severity_name(sev));
         return plan_respond(p, url, text, NULL, false, err);
     }
+    bool allowed = true;
+    char who[1024];
+    enum bot_rc prc = plan_may_manage(p, inc, actor, &allowed, who, sizeof(who));
+    if (prc != BOT_OK)
+        return prc;
+    if (!allowed) {
+        snprintf(text, sizeof(text), ":no_entry: Only %s may change the severity of INC-%lld; "
+                 "nothing changed.", who, (long long)inc->id);
+        return plan_respond(p, url, text, NULL, false, err);
+    }
     if (inc->breach && sev == SEV_MINOR) {
         snprintf(text, sizeof(text), ":no_entry: INC-%lld cannot be minor while a data or "
                  "security breach is suspected (at least major); nothing changed.",
@@ -588,6 +788,13 @@ enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum s
             }
             free(line);
         }
+    }
+    /* Raised to a severity that escalates: page the IRMs if nobody has yet. */
+    if (rc == BOT_OK && !is_potential(inc) && p->cfg->escalate[sev] &&
+        plan_severity_higher(sev, old)) {
+        char reason[120];
+        snprintf(reason, sizeof(reason), "severity raised to %s", plan_severity_name(sev));
+        rc = page_irms(p, inc, reason, err);
     }
     /* Raised on a published incident: should the status page's impact follow? */
     if (rc == BOT_OK && inc->published && plan_severity_higher(sev, old)) {

@@ -44,6 +44,11 @@ static struct plan_config fx_cfg = {
     .breach_remind_hours = fx_remind,
     .n_breach_remind_hours = 3,
     .call_url_template = "https://meet.example.com/{channel}",
+    .oncall_group = "",
+    .declare_everyone = true,
+    .manage_team = true,
+    .manage_irms = true,
+    .manage_admins = true,
 };
 /* 2026-11-23 10:00:00 UTC */
 static int64_t fx_now = 1795428000000LL;

@@ -587,6 +587,111 @@ static void test_pure_helpers(void)
     CHECK(!plan_severity_higher(SEV_MINOR, SEV_MAJOR));
 }
 
+static const struct hours office = {
+    .enabled = true,
+    .days = {true, true, true, true, true, false, false},
+    .start_min = 9 * 60,
+    .end_min = 17 * 60,
+};
+
+static void test_in_business_hours_pages_irms(void)
+{
+    struct plan_config saved = fx_cfg;
+    fx_cfg.hours = office; /* fx_now is Monday 10:00 UTC */
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare API errors --sev minor"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<!subteam^S0IRMGROUP1>: "
+                     "an IRM is needed%%'"),
+              1);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'out_of_hours'"), 0);
+    fx_close();
+    fx_cfg = saved;
+}
+
+static void test_out_of_hours_minor_waits_critical_pages(void)
+{
+    static const char *const rotation[] = {"U0ROTA00001", "U0ROTA00002"};
+    struct plan_config saved = fx_cfg;
+    int64_t saved_now = fx_now;
+    fx_cfg.hours = office;
+    fx_cfg.escalate[SEV_CRITICAL] = true;
+    fx_cfg.oncall_group = "S0ONCALL001";
+    fx_cfg.rotation = rotation;
+    fx_cfg.n_rotation = 2;
+    fx_cfg.rotation_start_ms = fx_now - 7LL * 24 * 3600000; /* last week: this week is U0ROTA00002 */
+    fx_now += 5LL * 24 * 3600000 - 7LL * 3600000;           /* Saturday 03:00 UTC */
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Search slow --sev minor"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'out_of_hours' AND text LIKE "
+                     "'%%Sat 03:00%%'"),
+              1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<!subteam^S0ONCALL001> "
+                     "<@U0ONCALL001> <@U0ONCALL002> <@U0ROTA00002>: On call%%'"),
+              1);
+    /* Each on-call engineer gets a direct message; this week's rotation engineer is invited. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.method') = "
+                     "'chat.postMessage' AND json_extract(payload, '$.args.channel') LIKE 'U0%%'"),
+              3);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.users') = "
+                     "'U0ROTA00002'"),
+              1);
+    /* A minor incident does not page the IRMs; the decision is on the record. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%S0IRMGROUP1%%'"), 0);
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'escalation'"),
+                   "IRMs not paged: severity minor");
+    /* Raised to critical later: now they are paged, once. */
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "severity critical"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<!subteam^S0IRMGROUP1>: "
+                     "an IRM is needed to run the plan (severity raised to critical)%%'"),
+              1);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "severity major"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "severity critical"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%an IRM is needed%%'"), 1);
+    /* A critical one out of hours pages them at once. */
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Everything down --sev critical"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE incident_id = 2 AND payload LIKE "
+                     "'%%S0IRMGROUP1>: an IRM is needed to run the plan (severity critical "
+                     "escalates%%'"),
+              1);
+    fx_close();
+    fx_cfg = saved;
+    fx_now = saved_now;
+}
+
+static void test_permissions(void)
+{
+    static const char *const declarers[] = {ALICE};
+    static const char *const admins[] = {"U0DAVE00004"};
+    struct plan_config saved = fx_cfg;
+    fx_cfg.declare_everyone = false;
+    fx_cfg.declare_users = declarers;
+    fx_cfg.n_declare_users = 1;
+    fx_cfg.manage_irms = false;
+    fx_cfg.admins = admins;
+    fx_cfg.n_admins = 1;
+    fx_open();
+    CHECK_INT(fx_slash(BOB, "C1", "declare Not allowed"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Only <@" ALICE "> may declare");
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 0);
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Allowed --sev minor"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    /* Not on the team, not an admin: refused, saying who may. */
+    long long before = state_count();
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "severity major"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Only the incident's response team, the admins may change");
+    CHECK_INT(state_count(), before);
+    /* On the team (a role), the declarer, an admin: allowed. */
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "role support <@U0BOB000002>"), BOT_OK);
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "severity major"), BOT_OK);
+    CHECK_STR(fx_str("SELECT severity FROM incidents"), "major");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "severity critical"), BOT_OK);
+    CHECK_INT(fx_slash("U0DAVE00004", "C0INC000001", "severity minor"), BOT_OK);
+    CHECK_STR(fx_str("SELECT severity FROM incidents"), "minor");
+    fx_close();
+    fx_cfg = saved;
+}
+
 /* Many declares: every channel name distinct, every incident set up. */
 static void test_many_declares_unique_names(void)
 {
@@ -622,6 +727,9 @@ int main(void)
     RUN(test_list_and_show);
     RUN(test_modal_open_and_submit);
     RUN(test_reminders);
+    RUN(test_in_business_hours_pages_irms);
+    RUN(test_out_of_hours_minor_waits_critical_pages);
+    RUN(test_permissions);
     RUN(test_many_declares_unique_names);
     return CHECK_DONE();
 }

@@ -35,6 +35,9 @@ static const struct plan_config cfg = {
     .breach_remind_hours = remind,
     .n_breach_remind_hours = 2,
     .call_url_template = "https://meet.example.com/{channel}",
+    .oncall_group = "",
+    .declare_everyone = true,
+    .manage_everyone = true,
 };
 
 static void cleanup(void)
