@@ -202,6 +202,10 @@ static const struct cfg_key cfg_keys[] = {
      .off_n = OFF(n_breach_remind_before_hours),
      .help = "Remind the incident channel this many hours before the regulator deadline; each "
              "less than notify_within_hours, at most 10"},
+    {.table = "reminders", .key = "irm_unclaimed_minutes", .type = CT_INT, .def_int = 15,
+     .min = 0, .max = 1440, .off = OFF(reminders_irm_unclaimed_minutes),
+     .help = "Remind the channel (and ping the IRMs again) every this many minutes while nobody "
+             "has taken the IRM role of a declared incident; 0: never"},
     {.table = "call", .key = "url_template", .type = CT_STRING, .def_str = "", .min = 0,
      .max = 2000, .check = check_call_url, .off = OFF(call_url_template),
      .help = "http(s) URL of each incident's video call, with {id} and {channel} (the channel's "

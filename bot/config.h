@@ -86,6 +86,8 @@ struct config {
     size_t n_perm_manage;
     char **perm_admins;
     size_t n_perm_admins;
+    /* [reminders] */
+    int64_t reminders_irm_unclaimed_minutes; /* 0: never */
     /* [call] */
     char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
                                      {channel} */

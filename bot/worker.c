@@ -55,6 +55,7 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->breach_remind_hours = cfg->breach_remind_before_hours;
     pc->n_breach_remind_hours = cfg->n_breach_remind_before_hours;
     pc->call_url_template = cfg->call_url_template;
+    pc->irm_unclaimed_minutes = cfg->reminders_irm_unclaimed_minutes;
     pc->hours.enabled = cfg->hours_enabled != 0;
     for (size_t i = 0; i < cfg->n_hours_days; i++) {
         int d;

@@ -522,7 +522,13 @@ enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r, struct
                 strcmp(inc.status, "closed") != 0 && strcmp(inc.status, "potential") != 0;
     if (!open)
         goto out;
-    if (strcmp(r->kind, "liaisons") == 0) {
+    if (strcmp(r->kind, "irm_unclaimed") == 0) {
+        char *irm = NULL;
+        rc = store_role_get(p->store, inc.id, "irm", &irm, err);
+        free(irm);
+        if (rc == BOT_ENOTFOUND)
+            rc = plan_irm_unclaimed(p, &inc, err);
+    } else if (strcmp(r->kind, "liaisons") == 0) {
         char *irm = NULL, *tech = NULL, *support = NULL;
         if (store_role_get(p->store, inc.id, "irm", &irm, err) == BOT_OK) {
             (void)!store_role_get(p->store, inc.id, "tech", &tech, err);

@@ -62,6 +62,7 @@ struct plan_config {
     const int64_t *breach_remind_hours;
     size_t n_breach_remind_hours;
     const char *call_url_template;
+    int64_t irm_unclaimed_minutes; /* remind while nobody took the IRM role; 0: never */
     /* Business hours and on call (PLAN.md "Business hours and the simplified plan") */
     struct hours hours;            /* disabled: always business hours */
     bool escalate[SEV_COUNT];      /* severities that page the IRMs out of hours */
@@ -229,6 +230,10 @@ bool plan_may_declare(const struct plan_config *cfg, const char *user, char *why
 /* True when user is one of the IRMs (list, or the group as last synced; unknown counts as yes). */
 enum bot_rc plan_is_irm(struct plan *p, const char *user, bool *irm,
                         struct bot_err *err) BOT_MUST_CHECK;
+
+/* A reminder found the incident without an IRM: ping the IRMs again and schedule the next. */
+enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
+                               struct bot_err *err) BOT_MUST_CHECK;
 
 /* True when severity a is more severe than b. */
 bool plan_severity_higher(enum severity a, enum severity b);

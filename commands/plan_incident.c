@@ -237,6 +237,26 @@ static enum bot_rc page_irms(struct plan *p, const struct store_incident *inc, c
     return rc;
 }
 
+enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
+                               struct bot_err *err)
+{
+    int64_t minutes = (p->now_ms - inc->declared_at) / 60000;
+    char *ping = irm_ping(p->cfg);
+    char *text = xasprintf(":hourglass: INC-%lld has had no IRM for %lld minutes. %s%sPress "
+                           "*Take IRM* on the pinned message, or `/incident role irm @someone`.",
+                           (long long)inc->id, (long long)minutes, ping, ping[0] ? ": " : "");
+    enum bot_rc rc = plan_say(p, inc, text, err);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, NULL, "reminder", text, err);
+    if (rc == BOT_OK && p->cfg->irm_unclaimed_minutes > 0)
+        rc = store_reminder_add(p->store, inc->id, "irm_unclaimed",
+                                p->now_ms + p->cfg->irm_unclaimed_minutes * 60000, NULL,
+                                p->now_ms, NULL, err);
+    free(text);
+    free(ping);
+    return rc;
+}
+
 /* The deadline reminders of the regulator clock, and the message that starts it. */
 static enum bot_rc breach_clock(struct plan *p, const struct store_incident *inc,
                                 struct bot_err *err)
@@ -452,6 +472,10 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
             free(t);
         }
     }
+    if (rc == BOT_OK && cfg->irm_unclaimed_minutes > 0)
+        rc = store_reminder_add(p->store, inc->id, "irm_unclaimed",
+                                p->now_ms + cfg->irm_unclaimed_minutes * 60000, NULL, p->now_ms,
+                                NULL, err);
     if (rc == BOT_OK && inc->breach) {
         rc = breach_dpo(p, inc, actor, err);
         if (rc == BOT_OK)
@@ -679,6 +703,8 @@ enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *
         return plan_respond(p, url, text, NULL, false, err);
     }
     rc = store_role_set(p->store, inc->id, role, user, actor, p->now_ms, err);
+    if (rc == BOT_OK && strcmp(role, "irm") == 0)
+        rc = store_reminder_cancel(p->store, inc->id, "irm_unclaimed", p->now_ms, NULL, err);
     if (rc == BOT_OK) {
         if (prev)
             snprintf(text, sizeof(text), "<@%s> is now the %s (assigned by <@%s>; before: <@%s>)",
