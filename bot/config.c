@@ -67,6 +67,7 @@ static const char *const def_manage[] = {"team", "irms", "admins"};
 #define NDEF(a) .def_strs = (a), .n_def = sizeof(a) / sizeof((a)[0])
 
 static const int64_t def_remind_before_hours[] = {24, 4, 1};
+static const int64_t def_postmortem_remind[] = {4};
 
 /* One row per key reads better than one field per line. */
 /* clang-format off */
@@ -96,6 +97,10 @@ static const struct cfg_key cfg_keys[] = {
      .max = 64, .check = check_channel_id, .off = OFF(slack_announce_channel),
      .help = "Channel id (C... or G...) where every declared incident is announced and kept "
              "current; empty: no announcements"},
+    {.table = "slack", .key = "support_channel", .type = CT_STRING, .def_str = "", .min = 0,
+     .max = 64, .check = check_channel_id, .off = OFF(slack_support_channel),
+     .help = "Channel id (C... or G...) of the support team, where `/incident support summary` "
+             "posts the customer-facing summary of an incident (plan step 3); empty: none"},
     {.table = "store", .key = "path", .type = CT_STRING, .def_str = "var/incidentd.db", .min = 1,
      .max = 4096, .off = OFF(store_path),
      .help = "SQLite database file; its directory must exist and be writable"},
@@ -202,6 +207,16 @@ static const struct cfg_key cfg_keys[] = {
      .off_n = OFF(n_breach_remind_before_hours),
      .help = "Remind the incident channel this many hours before the regulator deadline; each "
              "less than notify_within_hours, at most 10"},
+    {.table = "postmortem", .key = "due_hours", .type = CT_INT, .def_int = 24, .min = 1,
+     .max = 720, .off = OFF(postmortem_due_hours),
+     .help = "Hours from resolving an incident until its internal postmortem is due; the "
+             "channel is told, reminded, and told when it is overdue"},
+    {.table = "postmortem", .key = "remind_before_hours", .type = CT_INTLIST,
+     .def_ints = def_postmortem_remind, .n_def = 1, .min = 1, .max = 720,
+     .max_items = CFG_MAX_INT_LIST, .off = OFF(postmortem_remind_before_hours),
+     .off_n = OFF(n_postmortem_remind_before_hours),
+     .help = "Remind the incident channel this many hours before the internal postmortem is "
+             "due; each less than due_hours, at most 10"},
     {.table = "reminders", .key = "irm_unclaimed_minutes", .type = CT_INT, .def_int = 15,
      .min = 0, .max = 1440, .off = OFF(reminders_irm_unclaimed_minutes),
      .help = "Remind the channel (and ping the IRMs again) every this many minutes while nobody "
@@ -1026,6 +1041,21 @@ static void check_cross(const struct config *c, const struct cfg_seen *seen, con
                      name, seen->line[remind] ? seen->line[remind] : seen->line[notify], i,
                      (long long)c->breach_remind_before_hours[i],
                      (long long)c->breach_notify_within_hours);
+        }
+    }
+
+    size_t due = key_at(OFF(postmortem_due_hours));
+    size_t pm_remind = key_at(OFF(postmortem_remind_before_hours));
+    if (!seen->bad[due] && !seen->bad[pm_remind]) {
+        for (size_t i = 0; i < c->n_postmortem_remind_before_hours; i++) {
+            if (c->postmortem_remind_before_hours[i] < c->postmortem_due_hours)
+                continue;
+            diag_add(d,
+                     "%s:%d: [postmortem] remind_before_hours[%zu]: %lld is not less than "
+                     "due_hours (%lld)",
+                     name, seen->line[pm_remind] ? seen->line[pm_remind] : seen->line[due], i,
+                     (long long)c->postmortem_remind_before_hours[i],
+                     (long long)c->postmortem_due_hours);
         }
     }
 

@@ -54,6 +54,8 @@ struct config {
     /* [slack], continued */
     char *slack_channel_name;     /* template, passed chan_name_check_template() */
     char *slack_announce_channel; /* "" : no announcements; else a channel id, C... or G... */
+    char *slack_support_channel;  /* "" : none; else the channel id where customer-facing
+                                     summaries go (plan step 3) */
     /* [roles] */
     char *roles_irm_group;        /* "" or a user group id, S... */
     char **roles_irm_users;       /* user ids, U... or W...; NULL when none */
@@ -67,6 +69,10 @@ struct config {
     int64_t *breach_remind_before_hours; /* each 1..720, < notify_within_hours, distinct; as
                                             written (not sorted); NULL when none */
     size_t n_breach_remind_before_hours;
+    /* [postmortem]: plan steps 8 and 9 */
+    int64_t postmortem_due_hours;            /* 1..720: internal postmortem due after resolving */
+    int64_t *postmortem_remind_before_hours; /* each 1..720, < due_hours; NULL when none */
+    size_t n_postmortem_remind_before_hours;
     /* [oncall], continued */
     char *oncall_group;           /* "" or a user group id, S... */
     char **oncall_rotation;       /* weekly rotation of user ids */

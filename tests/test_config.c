@@ -493,6 +493,45 @@ static void test_call_url_template(void)
     }
 }
 
+/* The checklist, steps 3, 8 and 9: the support channel and the internal postmortem's deadline. */
+static void test_steps_keys(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c = cfg_defaults();
+    CHECK_STR(c->slack_support_channel, "");
+    CHECK_INT(c->postmortem_due_hours, 24);
+    CHECK_INT(c->n_postmortem_remind_before_hours, 1);
+    CHECK_INT(c->postmortem_remind_before_hours[0], 4);
+    cfg_free(c);
+
+    c = load("[slack]\nsupport_channel = \"C0SUPPORT01\"\n[postmortem]\ndue_hours = 48\n"
+             "remind_before_hours = [24, 2]\n", &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    CHECK_STR(c->slack_support_channel, "C0SUPPORT01");
+    CHECK_INT(c->postmortem_due_hours, 48);
+    CHECK_INT(c->n_postmortem_remind_before_hours, 2);
+    CHECK_INT(c->postmortem_remind_before_hours[1], 2);
+    cfg_free(c);
+    c = load("[postmortem]\nremind_before_hours = []\n", &d);
+    CHECK(c != NULL);
+    CHECK_INT(c->n_postmortem_remind_before_hours, 0);
+    cfg_free(c);
+
+    CHECK(load("[slack]\nsupport_channel = \"#support\"\n[postmortem]\ndue_hours = 0\n", &d) ==
+          NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [slack] support_channel: \"#support\" is not a Slack");
+    CHECK_CONTAINS(d.lines[1], "t.toml:4: [postmortem] due_hours: expected an integer from 1 to "
+                               "720");
+    cfg_diag_free(&d);
+    /* A reminder at or after the deadline is an error, named on its line. */
+    CHECK(load("[postmortem]\ndue_hours = 6\nremind_before_hours = [2, 6]\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:3: [postmortem] remind_before_hours[1]: 6 is not less than "
+                          "due_hours (6)");
+    cfg_diag_free(&d);
+}
+
 static void test_unknown_key_names_line_and_suggests(void)
 {
     struct cfg_diag d = {0};
@@ -703,6 +742,7 @@ int main(int argc, char **argv)
     RUN(test_remind_list);
     RUN(test_channel_name_template);
     RUN(test_call_url_template);
+    RUN(test_steps_keys);
     RUN(test_example_file_is_valid_and_complete);
     RUN(test_values_are_applied);
     RUN(test_unknown_key_names_line_and_suggests);
