@@ -45,6 +45,10 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->sev.major_percent = (double)cfg->severity_major_percent;
     pc->channel_template = cfg->slack_channel_name;
     pc->announce_channel = cfg->slack_announce_channel;
+    pc->support_channel = cfg->slack_support_channel;
+    pc->postmortem_due_hours = cfg->postmortem_due_hours;
+    pc->postmortem_remind_hours = cfg->postmortem_remind_before_hours;
+    pc->n_postmortem_remind_hours = cfg->n_postmortem_remind_before_hours;
     pc->irm_group = cfg->roles_irm_group;
     pc->irm_users = (const char *const *)cfg->roles_irm_users;
     pc->n_irm_users = cfg->n_roles_irm_users;

@@ -328,6 +328,12 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
     if (rc)
         return rc;
 
+    bool steps = false; /* the checklist's buttons (plan_steps.c) */
+    rc = plan_steps_action(p, &inc, action_id, arg, user_id, url, &steps, err);
+    if (steps) {
+        store_incident_clear(&inc);
+        return rc;
+    }
     if (strcmp(action_id, "inc_take_irm") == 0) {
         rc = plan_assign(p, &inc, "irm", user_id, user_id, url, err);
     } else if (strncmp(action_id, "inc_role_", 9) == 0) {
@@ -450,6 +456,8 @@ static bool submission_req(const cJSON *payload, const struct plan_config *cfg,
 
 void plan_check_submission(const cJSON *payload, cJSON **errors_out)
 {
+    if (plan_steps_check_submission(payload, errors_out))
+        return; /* the postmortem modal (plan_steps.c) */
     struct declare_req req;
     const cJSON *view = cJSON_GetObjectItemCaseSensitive(payload, "view");
     *errors_out = NULL;
@@ -468,6 +476,10 @@ static enum bot_rc view_submission(struct plan *p, const cJSON *payload, struct 
     if (callback == NULL || user_id == NULL)
         return bot_err_set(err, BOT_EPROTO, "view_submission payload: \"view.callback_id\" or "
                            "\"user.id\" is missing");
+    bool steps = false; /* the postmortem modal (plan_steps.c) */
+    enum bot_rc src = plan_steps_submission(p, payload, user_id, &steps, err);
+    if (steps)
+        return src;
     if (strcmp(callback, RENDER_DECLARE_CALLBACK) != 0)
         return BOT_OK;
     struct declare_req *req = xmalloc(sizeof(*req));
@@ -518,6 +530,10 @@ enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r, struct
         return BOT_OK;
     if (rc)
         return rc;
+    bool steps = false; /* the internal postmortem's reminders (plan_steps.c) come after resolving */
+    rc = plan_steps_reminder(p, &inc, r, &steps, err);
+    if (steps || rc)
+        goto out;
     bool open = strcmp(inc.status, "resolved") != 0 && strcmp(inc.status, "postmortem") != 0 &&
                 strcmp(inc.status, "closed") != 0 && strcmp(inc.status, "potential") != 0;
     if (!open)

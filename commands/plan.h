@@ -79,6 +79,11 @@ struct plan_config {
     size_t n_manage_users;
     const char *const *admins;
     size_t n_admins;
+    /* Steps 3, 8 and 9 (plan_steps.c) */
+    const char *support_channel;     /* "" or NULL: no support channel; else a channel id */
+    int64_t postmortem_due_hours;    /* internal postmortem due after resolving; 0: default */
+    const int64_t *postmortem_remind_hours; /* reminders this many hours before that deadline */
+    size_t n_postmortem_remind_hours;
 };
 
 /* One decision in progress. */
@@ -237,5 +242,130 @@ enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
 
 /* True when severity a is more severe than b. */
 bool plan_severity_higher(enum severity a, enum severity b);
+
+/* ==== The checklist and steps 3, 8, 9 (commands/plan_steps.c and cmd_checklist.c,
+ * cmd_support.c, cmd_followup.c, cmd_postmortem.c, cmd_close.c) ====
+ *
+ * The checklist (store_checklist.h) records which of the nine steps were
+ * done or skipped, by whom and when; the incident's step pointer moves to
+ * the first open step after one marked done, never backwards. Timeline
+ * entries written here: "checklist" (a step done, skipped or reopened),
+ * "support" (the support plan), "followup", "postmortem" (the public one
+ * published or amended), "postmortem_due", "postmortem_draft",
+ * "postmortem_held", "reminder" and "status" (closed). Incident attributes:
+ * "support.summary|plan|docs|contact|done" ({"by","at"[,"value"]} JSON),
+ * "postmortem.due_at" (Unix ms), "postmortem.held" ({"by","at"}),
+ * "postmortem.overdue" (Unix ms) and "postmortem.parts" (the public
+ * postmortem's parts, JSON, to amend it). The public postmortem goes to the
+ * status page as a "statuspage.postmortem" effect (lane "statuspage",
+ * payload {"body": Markdown}) when the incident is published.
+ */
+
+#define PLAN_POSTMORTEM_DUE_HOURS 24     /* default of [postmortem] due_hours */
+#define PLAN_REMINDER_POSTMORTEM "postmortem_due" /* reminder kind: payload {"hours_left": N} */
+#define PLAN_MAX_FOLLOWUP_TEXT 500       /* characters of a follow-up */
+#define PLAN_MAX_FOLLOWUPS 200           /* follow-ups of one incident */
+#define PLAN_MAX_DUE_DAYS 366            /* furthest due date of a follow-up, in days */
+#define PLAN_MAX_SUMMARY 2000            /* characters of a customer-facing summary */
+#define PLAN_MAX_DOCS_URL 1000           /* bytes of the user documentation link */
+#define PLAN_MAX_INTERNAL_PM 38000       /* bytes of the internal postmortem message (Slack
+                                            cuts a message's text at 40,000 characters) */
+
+enum plan_step_how {
+    PLAN_STEP_DONE,
+    PLAN_STEP_SKIP,
+    PLAN_STEP_REOPEN,
+};
+
+/*
+ * Marks step (1..9) of inc done or skipped, or opens it again, by actor
+ * (NULL: the bot), with a "checklist" timeline entry; the step pointer then
+ * moves (done/skip: to the first open step after it if that is further on;
+ * reopen: back to the step if it is earlier), written with
+ * store_incident_update(inc) and shown on the control message. BOT_EEXISTS
+ * when the step is already done (or skipped) and BOT_ENOTFOUND when a step
+ * to reopen is open: nothing written. BOT_EINVAL for a step outside 1..9.
+ */
+enum bot_rc plan_step_set(struct plan *p, struct store_incident *inc, int step,
+                          enum plan_step_how how, const char *actor,
+                          struct bot_err *err) BOT_MUST_CHECK;
+/* plan_step_set(PLAN_STEP_DONE) where a step already done is fine (nothing written). */
+enum bot_rc plan_step_done(struct plan *p, struct store_incident *inc, int step,
+                           const char *actor, struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * Called once each time inc becomes resolved (status "resolved", after the
+ * row was written; inc as stored): step 7 is marked done if it is not and
+ * the pointer moves on, and the internal postmortem falls due
+ * postmortem_due_hours after inc->resolved_at (now when unset): its
+ * reminders (PLAN_REMINDER_POSTMORTEM, before the deadline and at it, the
+ * overdue flag) replace any pending ones, so a second resolve after a
+ * reopen starts a new deadline; nothing is scheduled once the internal
+ * postmortem was recorded as held. Tells the channel.
+ */
+enum bot_rc plan_on_resolved(struct plan *p, struct store_incident *inc, const char *actor,
+                             struct bot_err *err) BOT_MUST_CHECK;
+
+/* Answers through url with the checklist (replace: replacing the message clicked). */
+enum bot_rc plan_checklist_show(struct plan *p, const struct store_incident *inc, const char *url,
+                                bool replace, struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * A click of this file's buttons ("inc_checklist" on the control message,
+ * RENDER_STEP_DONE_ACTION on the checklist) on inc, arg being the value
+ * after "<id>:". *handled is false (and nothing done) for other actions.
+ */
+enum bot_rc plan_steps_action(struct plan *p, struct store_incident *inc, const char *action_id,
+                              const char *arg, const char *user, const char *url, bool *handled,
+                              struct bot_err *err) BOT_MUST_CHECK;
+/* A reminder of this file's kinds; *handled is false for other kinds. */
+enum bot_rc plan_steps_reminder(struct plan *p, struct store_incident *inc,
+                                const struct store_reminder *r, bool *handled,
+                                struct bot_err *err) BOT_MUST_CHECK;
+/* plan_check_submission() of this file's modals; false when the payload is not one of them. */
+bool plan_steps_check_submission(const cJSON *payload, cJSON **errors_out);
+/* A view_submission of this file's modals by user; *handled is false for others. */
+enum bot_rc plan_steps_submission(struct plan *p, const cJSON *payload, const char *user,
+                                  bool *handled, struct bot_err *err) BOT_MUST_CHECK;
+
+/* True when user holds the IRM role of inc now. */
+enum bot_rc plan_is_incident_irm(struct plan *p, const struct store_incident *inc,
+                                 const char *user, bool *irm, struct bot_err *err) BOT_MUST_CHECK;
+/* True for resolved, postmortem and closed: the incident is over. */
+bool plan_is_over(const struct store_incident *inc);
+
+/*
+ * Opens the public postmortem modal for a (a->trigger_id, fast lane),
+ * drafted from the timeline, or holding the published text to amend it.
+ * Refused (answered, nothing changed) before the incident is resolved.
+ */
+enum bot_rc plan_postmortem_open(struct plan *p, const struct plan_actor *a,
+                                 const struct store_incident *inc,
+                                 struct bot_err *err) BOT_MUST_CHECK;
+/* Posts the internal postmortem draft (Markdown: timeline, roles, durations, follow-ups). */
+enum bot_rc plan_postmortem_internal(struct plan *p, const struct store_incident *inc,
+                                     const char *actor, const char *url,
+                                     struct bot_err *err) BOT_MUST_CHECK;
+/* Records that the internal postmortem was held; stops its reminders. */
+enum bot_rc plan_postmortem_held(struct plan *p, const struct store_incident *inc,
+                                 const char *actor, const char *url,
+                                 struct bot_err *err) BOT_MUST_CHECK;
+
+enum plan_due_parse {
+    PLAN_DUE_NONE, /* not a due date: part of the text */
+    PLAN_DUE_OK,
+    PLAN_DUE_BAD,  /* meant as one but not acceptable: why says so */
+};
+/*
+ * A follow-up's due date as typed: "YYYY-MM-DD" (the end of that day in the
+ * configured zone, tz_offset_min east of UTC), "today", "tomorrow", "3d" or
+ * "2w" (from now). Dates in the past or further than PLAN_MAX_DUE_DAYS are
+ * PLAN_DUE_BAD; words that do not look like a date are PLAN_DUE_NONE.
+ */
+enum plan_due_parse plan_parse_due(const char *word, int64_t now_ms, int tz_offset_min,
+                                   int64_t *due_ms, char *why, size_t whysz);
+/* "2026-11-23 10:00 UTC" for ms into out (at least 32 bytes). */
+void plan_fmt_utc(int64_t ms, char *out, size_t outsz);
+/* "2 h 5 min", "< 1 min", "3 d 2 h" for a duration into out. */
+void plan_fmt_duration(int64_t ms, char *out, size_t outsz);
 
 #endif

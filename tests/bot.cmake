@@ -21,4 +21,5 @@ endif()
 
 incidentd_unit_test(test_worker SOURCES test_worker.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan SOURCES test_plan.c LIBS incidentd_bot)
+incidentd_unit_test(test_plan_steps SOURCES test_plan_steps.c LIBS incidentd_bot)
 incidentd_unit_test(test_hours SOURCES test_hours.c LIBS incidentd_bot)

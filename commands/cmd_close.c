@@ -1,0 +1,167 @@
+/*
+ * `/incident close [INC-N]`: the end of the plan (status closed). A resolved
+ * incident closes when its follow-ups are done; with follow-ups still open
+ * only its IRM may close it, and they are listed in the channel. Closing
+ * needs [permissions] manage like any status change, marks step 9 done and
+ * cancels the incident's pending reminders.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "plan.h"
+#include "render.h"
+#include "slack_text.h"
+#include "store_followup.h"
+#include "xmalloc.h"
+
+#define CLOSE_USAGE "`/incident close [INC-N]`"
+
+/* The open follow-ups, one line each ("• 2. text"), at most max bytes. */
+static void open_list(const struct store_followup *f, size_t n, struct buf *b, size_t max)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].done_at)
+            continue;
+        size_t before = b->len;
+        (void)!buf_addf(b, "\n• %d. ", f[i].n);
+        (void)!slack_text_escape(b, f[i].text, strlen(f[i].text));
+        if (f[i].owner)
+            (void)!buf_addf(b, " (<@%s>)", f[i].owner);
+        if (b->len > max && before < b->len) {
+            b->len = before;
+            b->data[before] = '\0';
+            (void)!buf_addstr(b, "\n• …");
+            break;
+        }
+    }
+}
+
+static enum bot_rc close_incident(const struct cmd_call *call, struct store_incident *inc,
+                                  struct cmd_result *out, struct bot_err *err)
+{
+    struct plan *p = call->plan;
+    struct store_followup *f = NULL;
+    size_t nf = 0, open = 0;
+    char why[600], *irm = NULL;
+    bool allowed = false, is_irm = false;
+    if (strcmp(inc->status, "closed") == 0) {
+        (void)!buf_addf(&out->reply, ":information_source: INC-%lld is closed already; nothing "
+                        "changed.", (long long)inc->id);
+        return BOT_EINVAL;
+    }
+    if (!plan_is_over(inc)) {
+        (void)!buf_addf(&out->reply, ":warning: INC-%lld is %s: resolve it first (`/incident "
+                        "status resolved`). Nothing changed.", (long long)inc->id, inc->status);
+        return BOT_EINVAL;
+    }
+    enum bot_rc rc = plan_may_manage(p, inc, call->user_id, &allowed, why, sizeof(why));
+    if (rc == BOT_OK && !allowed) {
+        (void)!buf_addf(&out->reply, ":no_entry: Only %s may close INC-%lld; nothing changed.",
+                        why, (long long)inc->id);
+        return BOT_EINVAL;
+    }
+    if (rc == BOT_OK)
+        rc = store_followup_list(p->store, inc->id, &f, &nf, err);
+    for (size_t i = 0; i < nf; i++)
+        open += f[i].done_at == 0;
+    if (rc == BOT_OK)
+        rc = plan_is_incident_irm(p, inc, call->user_id, &is_irm, err);
+    if (rc == BOT_OK && open > 0 && !is_irm) {
+        rc = store_role_get(p->store, inc->id, "irm", &irm, err);
+        if (rc == BOT_OK || rc == BOT_ENOTFOUND) {
+            (void)!buf_addf(&out->reply, ":no_entry: INC-%lld has %zu open follow-up%s:",
+                            (long long)inc->id, open, open == 1 ? "" : "s");
+            open_list(f, nf, &out->reply, 6000);
+            if (irm)
+                (void)!buf_addf(&out->reply, "\nFinish them (`/incident followup done N`), or "
+                                "ask its IRM <@%s> to close it anyway. Nothing changed.", irm);
+            else
+                (void)!buf_addstr(&out->reply, "\nFinish them (`/incident followup done N`); "
+                                  "only the IRM may close it with follow-ups open, and it has "
+                                  "none. Nothing changed.");
+            rc = BOT_EINVAL;
+        }
+        goto out;
+    }
+    if (rc)
+        goto out;
+
+    free(inc->status);
+    inc->status = xstrdup("closed");
+    inc->closed_at = p->now_ms;
+    inc->updated_at = p->now_ms;
+    rc = store_incident_update(p->store, inc, err);
+    struct buf text;
+    buf_init(&text, 8000);
+    (void)!buf_addf(&text, "Closed by <@%s>", call->user_id);
+    if (open) {
+        (void)!buf_addf(&text, " (the IRM) with %zu follow-up%s still open:", open,
+                        open == 1 ? "" : "s");
+        open_list(f, nf, &text, 6000);
+    } else {
+        (void)!buf_addstr(&text, ": every follow-up is done");
+    }
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, call->user_id, "status", buf_str(&text), err);
+    if (rc == BOT_OK)
+        rc = store_reminder_cancel(p->store, inc->id, NULL, p->now_ms, NULL, err);
+    if (rc == BOT_OK)
+        rc = plan_step_done(p, inc, 9, call->user_id, err);
+    if (rc == BOT_OK)
+        rc = plan_say(p, inc, buf_str(&text), err);
+    if (rc == BOT_OK)
+        rc = plan_refresh(p, inc, err);
+    if (rc == BOT_OK && p->cfg->announce_channel[0]) {
+        struct render_update u = {.kind = RENDER_UPDATE_STATUS, .status = ST_CLOSED,
+                                  .actor = call->user_id};
+        char *line = NULL;
+        rc = render_update_line(&u, &line);
+        if (rc == BOT_OK) {
+            cJSON *args = cJSON_CreateObject();
+            cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
+            cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
+            cJSON_AddStringToObject(args, "text", line);
+            rc = plan_call(p, inc->id, "chat.postMessage", args, err);
+        }
+        free(line);
+    }
+    if (rc == BOT_OK)
+        (void)!buf_addf(&out->reply, "Done: INC-%lld is closed.", (long long)inc->id);
+    buf_free(&text);
+out:
+    free(irm);
+    store_followup_list_free(f, nf);
+    return rc;
+}
+
+static enum bot_rc close_cmd(const struct cmd_call *call, const struct cmd_args *args,
+                             struct cmd_result *out)
+{
+    struct bot_err err = {{0}};
+    struct store_incident inc;
+    int argc = args->argc;
+    if (call->plan == NULL)
+        return BOT_ESTATE;
+    enum bot_rc rc = plan_cmd_incident(call, args, &argc, true, &inc, &out->reply, &err);
+    if (rc == BOT_OK && argc > 1) {
+        (void)!buf_addstr(&out->reply, ":warning: `");
+        (void)!cmd_add_user_text(&out->reply, args->argv[1]);
+        (void)!buf_addstr(&out->reply, "` is not an incident. Usage: " CLOSE_USAGE);
+        rc = BOT_EINVAL;
+    } else if (rc == BOT_OK) {
+        rc = close_incident(call, &inc, out, &err);
+    }
+    store_incident_clear(&inc);
+    return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;
+}
+
+const struct cmd_entry cmd_close_entry = {
+    .name = "close",
+    .args = "[INC-N]",
+    .summary = "close a resolved incident once its follow-ups are done (the IRM: also before)",
+    .min_args = 0,
+    .max_args = 1,
+    .handler = close_cmd,
+};
