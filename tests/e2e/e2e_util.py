@@ -55,17 +55,80 @@ def start_slackemu(slackemu, tmp, *extra):
     return emu, m.group(1)
 
 
-def start_incidentd(incidentd, tmp, emu_base, log_name, slack_config=""):
+def start_incidentd(incidentd, tmp, emu_base, log_name, slack_config="", extra_config=""):
     """Starts incidentd against slackemu with its database in tmp; (process, HTTP base URL).
-    slack_config: more lines for the [slack] table."""
+    slack_config: more lines for the [slack] table; extra_config: more tables at the end."""
     port = free_port()
     cfg = os.path.join(tmp, "incidentd.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
                 'call_timeout_seconds = 2\n%s'
-                '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n'
-                % (emu_base, slack_config, os.path.join(tmp, "incidentd.db"), port))
+                '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n%s'
+                % (emu_base, slack_config, os.path.join(tmp, "incidentd.db"), port, extra_config))
     log = open(os.path.join(tmp, log_name), "w")
     proc = subprocess.Popen([incidentd, "run", "-c", cfg], env=dict(os.environ, **BOT_ENV),
                             stdout=log, stderr=log)
     return proc, "http://127.0.0.1:%d" % port
+
+
+# ---- additions for the scenario tests (declare_e2e.py) ----
+
+BOT_AUTH = {"Authorization": "Bearer " + BOT_ENV["SLACK_BOT_TOKEN"]}
+
+
+def emu_state(base):
+    """slackemu's whole state (/_emu/state)."""
+    return call(base, "/_emu/state")
+
+
+def slash(base, user, channel, text, command="/incident"):
+    """A user types `command text` in channel; slackemu's answer (envelope_id, response_url...).
+    Raises when slackemu could not deliver it (no Socket Mode link)."""
+    r = call(base, "/_emu/slash", {"user_id": user, "channel_id": channel, "command": command,
+                                   "text": text})
+    if not r.get("ok"):
+        raise RuntimeError("slash %r not delivered: %r" % (text, r))
+    return r
+
+
+def url_path(url):
+    """The path of a response_url as /_emu/state's interactions show it."""
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def response_posts(state, response_url):
+    """The bodies the bot POSTed to response_url, oldest first (from the state's interactions)."""
+    path = url_path(response_url)
+    return [i.get("body") or {} for i in state.get("interactions", [])
+            if i.get("kind") == "response_url" and i.get("response_url") == path]
+
+
+def wait_response(base, response_url, count=1, timeout=20.0):
+    """The first `count` bodies POSTed to response_url, waiting up to timeout; None if fewer."""
+    return wait_for(lambda: (lambda p: p[:count] if len(p) >= count else None)(
+        response_posts(emu_state(base), response_url)), timeout)
+
+
+def db_rows(db, sql, args=()):
+    """Rows of a read-only query on the bot's SQLite file (safe while the bot runs: WAL)."""
+    import sqlite3
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
+
+
+def bot_idle(db):
+    """True when every stored envelope is processed and no effect waits in the outbox."""
+    return db_rows(db, "SELECT (SELECT count(*) FROM inbox WHERE state IN ('pending',"
+                   " 'processing')) + (SELECT count(*) FROM outbox WHERE state IN"
+                   " ('pending', 'sending'))")[0][0] == 0
+
+
+def log_tail(path, lines=40):
+    """The last lines of a log file ("" when it does not exist)."""
+    if not os.path.exists(path):
+        return ""
+    with open(path, errors="replace") as f:
+        return "".join(f.readlines()[-lines:])
