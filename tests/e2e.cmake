@@ -16,6 +16,16 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/declare_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(declare_e2e PROPERTIES TIMEOUT 600 LABELS e2e)
+  # The declare form opens within the trigger's 3 s while the slack lane has a backlog.
+  add_test(NAME modal_backlog_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/modal_backlog_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(modal_backlog_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  # A reminder that fell due while the bot was down is sent once, across restarts and kill -9.
+  add_test(NAME reminder_restart_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/reminder_restart_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(reminder_restart_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
   find_program(OPENSSL_BIN openssl)
   if(OPENSSL_BIN) # makes the test CA and certificate
     add_test(NAME tls_e2e
