@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "render.h"
+#include "render_status.h"
 #include "slack_text.h"
 #include "store_outbox.h"
 #include "store_timeline.h"
@@ -111,7 +112,12 @@ enum bot_rc plan_record(struct plan *p, const struct store_incident *inc, const 
         .text = (char *)text,
         .status = inc->status,
     };
-    return store_timeline_append(p->store, &e, err);
+    enum bot_rc rc = store_timeline_append(p->store, &e, err);
+    /* A declare, a promotion or a severity change restarts the re-assessment clock (step 4). */
+    if (rc == BOT_OK && (strcmp(kind, "declare") == 0 || strcmp(kind, "promote") == 0 ||
+                         strcmp(kind, "severity") == 0))
+        rc = plan_reassess_schedule(p, inc, err);
+    return rc;
 }
 
 bool plan_severity_higher(enum severity a, enum severity b)
@@ -299,6 +305,12 @@ static enum bot_rc load(struct plan *p, int64_t id, const char *url, struct stor
     return rc;
 }
 
+/* The status of a next-status button's value ("42:identified") that plan_status.c handles. */
+static bool next_status(const char *arg, enum inc_status *st)
+{
+    return plan_status_parse(arg, strlen(arg), st) && *st >= ST_IDENTIFIED && *st <= ST_RESOLVED;
+}
+
 static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot_err *err)
 {
     const cJSON *actions = cJSON_GetObjectItemCaseSensitive(payload, "actions");
@@ -317,6 +329,7 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
 
     int64_t id;
     const char *arg;
+    enum inc_status st;
     if (!action_incident(action, &id, &arg))
         return bot_err_set(err, BOT_EPROTO, "block_actions %s: no incident id in its value or "
                            "block_id", action_id);
@@ -385,6 +398,9 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
                                   "new severity." : "Noted: the status page keeps its impact.",
                                   NULL, true, err);
         }
+    } else if (strcmp(action_id, "inc_next_status") == 0 && next_status(arg, &st)) {
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        rc = plan_status_request(p, &a, &inc, st, NULL, err);
     } else if (strcmp(action_id, "inc_next_status") == 0 || strcmp(action_id, "inc_publish") == 0 ||
                strcmp(action_id, "inc_checklist") == 0) {
         rc = plan_respond(p, url, ":construction: Status changes, publishing to the status page "
@@ -461,8 +477,14 @@ void plan_check_submission(const cJSON *payload, cJSON **errors_out)
     struct declare_req req;
     const cJSON *view = cJSON_GetObjectItemCaseSensitive(payload, "view");
     *errors_out = NULL;
-    if (strcmp(str_field(payload, "type") ? str_field(payload, "type") : "", "view_submission") ||
-        strcmp(str_field(view, "callback_id") ? str_field(view, "callback_id") : "",
+    if (strcmp(str_field(payload, "type") ? str_field(payload, "type") : "", "view_submission"))
+        return;
+    if (strcmp(str_field(view, "callback_id") ? str_field(view, "callback_id") : "",
+               RENDER_STATUS_CALLBACK) == 0) {
+        plan_status_check_submission(payload, errors_out);
+        return;
+    }
+    if (strcmp(str_field(view, "callback_id") ? str_field(view, "callback_id") : "",
                RENDER_DECLARE_CALLBACK))
         return;
     (void)submission_req(payload, NULL, &req, NULL, errors_out);
@@ -480,6 +502,8 @@ static enum bot_rc view_submission(struct plan *p, const cJSON *payload, struct 
     enum bot_rc src = plan_steps_submission(p, payload, user_id, &steps, err);
     if (steps)
         return src;
+    if (strcmp(callback, RENDER_STATUS_CALLBACK) == 0)
+        return plan_status_submission(p, payload, user_id, err);
     if (strcmp(callback, RENDER_DECLARE_CALLBACK) != 0)
         return BOT_OK;
     struct declare_req *req = xmalloc(sizeof(*req));
@@ -538,7 +562,9 @@ enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r, struct
                 strcmp(inc.status, "closed") != 0 && strcmp(inc.status, "potential") != 0;
     if (!open)
         goto out;
-    if (strcmp(r->kind, "irm_unclaimed") == 0) {
+    if (strcmp(r->kind, PLAN_REMINDER_REASSESS) == 0) {
+        rc = plan_reassess_remind(p, &inc, err);
+    } else if (strcmp(r->kind, "irm_unclaimed") == 0) {
         char *irm = NULL;
         rc = store_role_get(p->store, inc.id, "irm", &irm, err);
         free(irm);

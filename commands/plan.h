@@ -79,6 +79,11 @@ struct plan_config {
     size_t n_manage_users;
     const char *const *admins;
     size_t n_admins;
+    /* Steps 4-7 (plan_status.c) */
+    int64_t reassess_after_minutes;  /* prompt a severity re-assessment this long after the last
+                                        change or declare; 0: only on status changes */
+    const char *status_templates[3]; /* public message templates of identified, monitoring and
+                                        resolved; NULL or "": the RENDER_STATUS_TEMPLATE_* */
     /* Steps 3, 8 and 9 (plan_steps.c) */
     const char *support_channel;     /* "" or NULL: no support channel; else a channel id */
     int64_t postmortem_due_hours;    /* internal postmortem due after resolving; 0: default */
@@ -146,7 +151,11 @@ enum bot_rc plan_respond(struct plan *p, const char *url, const char *text, cJSO
 /* Re-renders the control message and topic (and the announcement when there is one). */
 enum bot_rc plan_refresh(struct plan *p, const struct store_incident *inc,
                          struct bot_err *err) BOT_MUST_CHECK;
-/* A timeline entry by actor (NULL: the bot) of kind with text. */
+/*
+ * A timeline entry by actor (NULL: the bot) of kind with text. A "declare",
+ * "promote" or "severity" entry also restarts the incident's severity
+ * re-assessment clock (plan_reassess_schedule).
+ */
 enum bot_rc plan_record(struct plan *p, const struct store_incident *inc, const char *actor,
                         const char *kind, const char *text, struct bot_err *err) BOT_MUST_CHECK;
 
@@ -242,6 +251,75 @@ enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
 
 /* True when severity a is more severe than b. */
 bool plan_severity_higher(enum severity a, enum severity b);
+
+/* ==== Steps 4-7: notes, status changes, severity re-assessment (commands/plan_status.c) ====
+ *
+ * Timeline entries written here: "note" (the finding), "status" (public = 1:
+ * the public message; its status column is the new status), "skip" (the IRM
+ * skipped a status) and "reminder" (a re-assessment prompt); like every
+ * entry, their text is mrkdwn with user text escaped. The public message
+ * goes as typed to the status page, as the body of a "statuspage.update"
+ * effect (lane "statuspage", payload {"status", "body", "impact"}), when the
+ * incident is published.
+ */
+
+#define PLAN_MAX_NOTE 2000               /* characters of a note */
+#define PLAN_REMINDER_REASSESS "reassess" /* store_reminder kind of the re-assessment prompt */
+
+/*
+ * Records a finding or mitigation by actor on the timeline (kind "note"),
+ * posts it in the incident's channel and under the announcement (not for a
+ * potential incident, which has neither). Answers through url (may be NULL).
+ * An empty or over-long note is answered and changes nothing.
+ */
+enum bot_rc plan_note(struct plan *p, const struct store_incident *inc, const char *actor,
+                      const char *text, const char *url, struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * A request by a->user_id to move inc to status to (identified, monitoring
+ * or resolved), from the command or the control message's button. Checks
+ * the rules first and answers a refusal through a->response_url with
+ * nothing changed: a potential incident must be promoted; statuses only
+ * move forward; skipping one only by the incident's IRM; [permissions]
+ * manage (plan_may_manage); a message of at most RENDER_MAX_STATUS_MESSAGE
+ * characters. With a message the status changes at once (plan_set_status);
+ * without, the status modal opens (views.open with a->trigger_id, fast
+ * lane), pre-filled from the status's template.
+ */
+enum bot_rc plan_status_request(struct plan *p, const struct plan_actor *a,
+                                struct store_incident *inc, enum inc_status to,
+                                const char *message, struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * Moves inc to status to with the public message (plain text, as typed) by
+ * actor, after checking the rules of plan_status_request again: the row
+ * (status, identified_at, resolved_at), the timeline, the checklist (step
+ * 5, 6 or 7 done, a skipped status's step skipped, with plan_step_set(), so
+ * the pointer moves as it does: on, never backwards), the control message,
+ * topic and announcement, a line in the channel and one under the
+ * announcement, plan_on_resolved() when resolved, the status-page effect
+ * when published, and the re-assessment prompt. Answers through url (may
+ * be NULL).
+ */
+enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc_status to,
+                            const char *actor, const char *message, const char *url,
+                            struct bot_err *err) BOT_MUST_CHECK;
+/* A view_submission of the status modal (RENDER_STATUS_CALLBACK) by user_id. */
+enum bot_rc plan_status_submission(struct plan *p, const cJSON *payload, const char *user_id,
+                                   struct bot_err *err) BOT_MUST_CHECK;
+/* plan_check_submission() of the status modal: *errors_out when the message is not acceptable. */
+void plan_status_check_submission(const cJSON *payload, cJSON **errors_out);
+
+/*
+ * (Re)starts the severity re-assessment clock of inc: its pending
+ * PLAN_REMINDER_REASSESS reminder is replaced by one due
+ * reassess_after_minutes from now (none when that is 0, or when inc is not
+ * being worked on: potential, resolved and later).
+ */
+enum bot_rc plan_reassess_schedule(struct plan *p, const struct store_incident *inc,
+                                   struct bot_err *err) BOT_MUST_CHECK;
+/* The PLAN_REMINDER_REASSESS reminder fell due: prompts in the channel and restarts the clock. */
+enum bot_rc plan_reassess_remind(struct plan *p, const struct store_incident *inc,
+                                 struct bot_err *err) BOT_MUST_CHECK;
 
 /* ==== The checklist and steps 3, 8, 9 (commands/plan_steps.c and cmd_checklist.c,
  * cmd_support.c, cmd_followup.c, cmd_postmortem.c, cmd_close.c) ====
