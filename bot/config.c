@@ -16,6 +16,7 @@
 #include "chan_name.h"
 #include "hours.h"
 #include "incident.h"
+#include "render_status.h"
 #include "toml.h"
 #include "xmalloc.h"
 
@@ -58,7 +59,7 @@ struct cfg_key {
 
 static cfg_check_fn check_timezone, check_channel_name, check_channel_id, check_group_id,
     check_user_id, check_user_id_or_empty, check_call_url, check_day, check_clock,
-    check_severity, check_date, check_declare_who, check_manage_who;
+    check_severity, check_date, check_declare_who, check_manage_who, check_status_template;
 
 static const char *const def_days[] = {"mon", "tue", "wed", "thu", "fri"};
 static const char *const def_escalate[] = {"critical"};
@@ -128,6 +129,11 @@ static const struct cfg_key cfg_keys[] = {
      .max = 100, .check = check_timezone, .off = OFF(incident_timezone),
      .help = "IANA time zone of business hours, of times such as --started 14:05 and of {date} "
              "in channel names, e.g. \"Europe/Berlin\"; needs the tzdata package unless \"UTC\""},
+    {.table = "incident", .key = "reassess_after_minutes", .type = CT_INT, .def_int = 60,
+     .min = 0, .max = 10080, .off = OFF(incident_reassess_after_minutes),
+     .help = "Prompt the incident's channel to re-assess the severity this many minutes after it "
+             "was declared or last changed, and again after as long (also on every status "
+             "change); 0: only on status changes"},
     {.table = "severity", .key = "critical_percent", .type = CT_INT, .def_int = 50, .min = 1,
      .max = 100, .off = OFF(severity_critical_percent),
      .help = "Share of customers affected, in percent, from which the declare form suggests "
@@ -136,6 +142,20 @@ static const struct cfg_key cfg_keys[] = {
      .max = 100, .off = OFF(severity_major_percent),
      .help = "Share of customers affected, in percent, from which the declare form suggests "
              "major; less than critical_percent"},
+    {.table = "status", .key = "identified_template", .type = CT_STRING,
+     .def_str = RENDER_STATUS_TEMPLATE_IDENTIFIED, .min = 0, .max = 8000,
+     .check = check_status_template, .off = OFF(status_identified_template),
+     .help = "The public message proposed when an incident is marked identified (the form is "
+             "pre-filled with it): {title}, {severity} and {id} are filled in, at most 2000 "
+             "characters; empty: the built-in text"},
+    {.table = "status", .key = "monitoring_template", .type = CT_STRING,
+     .def_str = RENDER_STATUS_TEMPLATE_MONITORING, .min = 0, .max = 8000,
+     .check = check_status_template, .off = OFF(status_monitoring_template),
+     .help = "The same when an incident is marked monitoring"},
+    {.table = "status", .key = "resolved_template", .type = CT_STRING,
+     .def_str = RENDER_STATUS_TEMPLATE_RESOLVED, .min = 0, .max = 8000,
+     .check = check_status_template, .off = OFF(status_resolved_template),
+     .help = "The same when an incident is marked resolved"},
     {.table = "roles", .key = "irm_group", .type = CT_STRING, .def_str = "", .min = 0, .max = 64,
      .check = check_group_id, .off = OFF(roles_irm_group),
      .help = "User group id (S...) whose members are the Incident Response Managers; empty: "
@@ -681,6 +701,14 @@ static enum bot_rc check_timezone(const char *s, struct bot_err *err)
  * placeholders are {id} and {channel} only, so that a typo such as {ID} is
  * an error now rather than a broken link in every incident.
  */
+static enum bot_rc check_status_template(const char *s, struct bot_err *err)
+{
+    struct bot_err e;
+    if (render_status_check_template(s, &e) != BOT_OK)
+        return bot_err_set(err, BOT_ECONFIG, "%s", e.msg);
+    return BOT_OK;
+}
+
 static enum bot_rc check_call_url(const char *s, struct bot_err *err)
 {
     size_t scheme = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;

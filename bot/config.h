@@ -94,6 +94,12 @@ struct config {
     size_t n_perm_admins;
     /* [reminders] */
     int64_t reminders_irm_unclaimed_minutes; /* 0: never */
+    /* [incident], continued, and [status]: plan steps 4-7 */
+    int64_t incident_reassess_after_minutes; /* 0..10080; 0: no timed prompt */
+    char *status_identified_template;        /* public message templates: render_status_check_
+                                                template() passed ({title} {severity} {id}) */
+    char *status_monitoring_template;
+    char *status_resolved_template;
     /* [call] */
     char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
                                      {channel} */

@@ -60,6 +60,10 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->n_breach_remind_hours = cfg->n_breach_remind_before_hours;
     pc->call_url_template = cfg->call_url_template;
     pc->irm_unclaimed_minutes = cfg->reminders_irm_unclaimed_minutes;
+    pc->reassess_after_minutes = cfg->incident_reassess_after_minutes;
+    pc->status_templates[0] = cfg->status_identified_template;
+    pc->status_templates[1] = cfg->status_monitoring_template;
+    pc->status_templates[2] = cfg->status_resolved_template;
     pc->hours.enabled = cfg->hours_enabled != 0;
     for (size_t i = 0; i < cfg->n_hours_days; i++) {
         int d;

@@ -493,6 +493,51 @@ static void test_call_url_template(void)
     }
 }
 
+/* Steps 4-7: the re-assessment interval and the public message templates. */
+static void test_status_keys(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c = cfg_defaults();
+    CHECK_INT(c->incident_reassess_after_minutes, 60);
+    CHECK_CONTAINS(c->status_identified_template, "{title}");
+    CHECK_CONTAINS(c->status_monitoring_template, "monitoring");
+    CHECK_CONTAINS(c->status_resolved_template, "resolved");
+    cfg_free(c);
+
+    c = load("[incident]\nreassess_after_minutes = 0\n[status]\nidentified_template = "
+             "\"INC-{id} ({severity}): {title} found\"\nresolved_template = \"\"\n", &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    CHECK_INT(c->incident_reassess_after_minutes, 0);
+    CHECK_STR(c->status_identified_template, "INC-{id} ({severity}): {title} found");
+    CHECK_STR(c->status_resolved_template, "");
+    cfg_free(c);
+
+    CHECK(load("[incident]\nreassess_after_minutes = 10081\n[status]\nmonitoring_template = "
+               "\"{title} is {status}\"\nresolved_template = 3\n", &d) == NULL);
+    CHECK_INT(d.n, 3);
+    CHECK_STR(d.lines[0], "t.toml:2: [incident] reassess_after_minutes: expected an integer from "
+                          "0 to 10080, got 10081");
+    CHECK_CONTAINS(d.lines[1], "t.toml:4: [status] monitoring_template: unknown placeholder "
+                               "\"{status}\"");
+    CHECK_STR(d.lines[2], "t.toml:5: [status] resolved_template: expected a string, got an "
+                          "integer");
+    cfg_diag_free(&d);
+
+    /* At most 2000 characters, counted as characters, not bytes. */
+    char text[12000];
+    int n = snprintf(text, sizeof(text), "[status]\nidentified_template = \"");
+    for (int i = 0; i < 2000; i++)
+        n += snprintf(text + n, sizeof(text) - (size_t)n, "\xc3\xa9");
+    snprintf(text + n, sizeof(text) - (size_t)n, "\"\n");
+    c = load(text, &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    cfg_free(c);
+    snprintf(text + n, sizeof(text) - (size_t)n, "x\"\n");
+    CHECK(load(text, &d) == NULL);
+    CHECK_CONTAINS(d.lines[0], "at most 2000 characters");
+    cfg_diag_free(&d);
+}
+
 /* The checklist, steps 3, 8 and 9: the support channel and the internal postmortem's deadline. */
 static void test_steps_keys(void)
 {
@@ -742,6 +787,7 @@ int main(int argc, char **argv)
     RUN(test_remind_list);
     RUN(test_channel_name_template);
     RUN(test_call_url_template);
+    RUN(test_status_keys);
     RUN(test_steps_keys);
     RUN(test_example_file_is_valid_and_complete);
     RUN(test_values_are_applied);
