@@ -401,11 +401,17 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
     } else if (strcmp(action_id, "inc_next_status") == 0 && next_status(arg, &st)) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         rc = plan_status_request(p, &a, &inc, st, NULL, err);
-    } else if (strcmp(action_id, "inc_next_status") == 0 || strcmp(action_id, "inc_publish") == 0 ||
-               strcmp(action_id, "inc_checklist") == 0) {
-        rc = plan_respond(p, url, ":construction: Status changes, publishing to the status page "
-                          "and the checklist are not available in this version of incidentd "
-                          "yet. Post updates in the channel meanwhile.", NULL, false, err);
+    } else if (strcmp(action_id, "inc_next_status") == 0 && strcmp(arg, "postmortem") == 0) {
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        rc = plan_postmortem_open(p, &a, &inc, err); /* "Mark postmortem published" */
+    } else if (strcmp(action_id, "inc_next_status") == 0 && strcmp(arg, "closed") == 0) {
+        char text[200];
+        snprintf(text, sizeof(text), "Close INC-%lld with `/incident close INC-%lld`: it closes "
+                 "when the follow-ups are done, or by its IRM.", (long long)id, (long long)id);
+        rc = plan_respond(p, url, text, NULL, false, err);
+    } else if (strcmp(action_id, "inc_publish") == 0) {
+        rc = plan_respond(p, url, ":construction: Publishing to the status page is not available "
+                          "in this version of incidentd yet.", NULL, false, err);
     }
     /* Other inc_ actions (e.g. a button of an older version) are ignored. */
     store_incident_clear(&inc);

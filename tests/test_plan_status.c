@@ -337,6 +337,25 @@ static void test_button_opens_modal_and_submission_changes_status(void)
     fx_close();
 }
 
+/* After resolved the next-status button leads to the postmortem and the close. */
+static void test_next_status_button_after_resolved(void)
+{
+    declared();
+    CHECK_INT(fx_slash(ALICE, CHAN, "status identified found"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring fixed"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status resolved done"), BOT_OK);
+    CHECK_INT(fx_click(ALICE, "inc_next_status", "1:postmortem"), BOT_OK);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.args.view.callback_id') FROM outbox WHERE "
+                     "json_extract(payload, '$.method') = 'views.open'"),
+              "incident_postmortem");
+    CHECK_INT(fx_click(ALICE, "inc_next_status", "1:closed"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "`/incident close INC-1`");
+    CHECK_INT(fx_click(ALICE, "inc_publish", "1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Publishing to the status page is not available");
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
+    fx_close();
+}
+
 static void test_command_without_message_opens_modal(void)
 {
     declared();
@@ -793,6 +812,7 @@ int main(void)
     RUN(test_status_on_public_incident_goes_to_status_page);
     RUN(test_button_opens_modal_and_submission_changes_status);
     RUN(test_command_without_message_opens_modal);
+    RUN(test_next_status_button_after_resolved);
     RUN(test_irm_may_skip_and_it_is_recorded);
     RUN(test_refusals_change_nothing);
     RUN(test_no_irm_no_skip_and_permissions);
