@@ -72,6 +72,15 @@ static bool at(const char *s, size_t i, size_t len, const char *lit)
     return i + l <= len && memcmp(s + i, lit, l) == 0;
 }
 
+/* True when lit occurs in text[from, len). */
+static bool closes(const char *text, size_t from, size_t len, const char *lit)
+{
+    for (size_t i = from; i < len; i++)
+        if (at(text, i, len, lit))
+            return true;
+    return false;
+}
+
 enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct bot_err *err)
 {
     struct buf word;
@@ -113,14 +122,16 @@ enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct
             if (text[i] == '"') {
                 close = "\"";
                 skip = 1;
-            } else if (text[i] == '\'') {
+            } else if (text[i] == '\'' && !any && closes(text, i + 1, len, "'")) {
+                /* Only at the start of a word and when closed: elsewhere an apostrophe
+                 * ("it's", "users'") is a letter, not a quote. */
                 close = "'";
                 skip = 1;
                 escapes = false;
             } else if (at(text, i, len, LDQ) || at(text, i, len, RDQ)) {
                 close = RDQ;
                 skip = 3;
-            } else if (at(text, i, len, LSQ)) {
+            } else if (at(text, i, len, LSQ) && !any && closes(text, i + 3, len, RSQ)) {
                 close = RSQ;
                 skip = 3;
                 escapes = false;

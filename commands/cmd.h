@@ -16,7 +16,7 @@
 #include "err.h"
 
 #define CMD_MAX_TEXT 4000  /* longest command text accepted (Slack's own limit is similar) */
-#define CMD_MAX_ARGS 64    /* most words in one command */
+#define CMD_MAX_ARGS 1000  /* most words in one command (a long note is many words) */
 #define CMD_MAX_REPLY 12000 /* longest reply text produced */
 
 /* The words of a command line; argv[i] are NUL-terminated and owned by the struct. */
@@ -28,7 +28,9 @@ struct cmd_args {
 /*
  * Splits text (len bytes) into words: blanks separate, "double", 'single'
  * and Slack's “curly” quotes group, a backslash escapes the next character
- * outside single quotes. Errors (unterminated quote, too many words, text
+ * outside single quotes. A single quote groups only at the start of a word
+ * and when a closing one follows; anywhere else it is an apostrophe and
+ * part of the word ("it's", "users'"). Errors (unterminated quote, too many words, text
  * too long, a NUL byte, invalid UTF-8) return BOT_EINVAL with a message in err.
  */
 enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct bot_err *err)

@@ -23,6 +23,22 @@ static void test_split_words_and_quotes(void)
     cmd_args_free(&a);
 }
 
+static void test_split_apostrophes(void)
+{
+    struct cmd_args a;
+    struct bot_err e;
+    const char *t = "note it's the users' cache, 'as said' ‘quoted’ don‘t 'open";
+    CHECK_INT(cmd_split(t, strlen(t), &a, &e), BOT_OK);
+    CHECK_INT(a.argc, 9);
+    CHECK_STR(a.argv[1], "it's");
+    CHECK_STR(a.argv[3], "users'");
+    CHECK_STR(a.argv[5], "as said");
+    CHECK_STR(a.argv[6], "quoted");
+    CHECK_STR(a.argv[7], "don‘t");  /* inside a word: an apostrophe */
+    CHECK_STR(a.argv[8], "'open"); /* never closed: an apostrophe too */
+    cmd_args_free(&a);
+}
+
 static void test_split_empty_and_blank(void)
 {
     struct cmd_args a;
@@ -150,6 +166,7 @@ static void test_long_user_text_is_cut(void)
 int main(void)
 {
     RUN(test_split_words_and_quotes);
+    RUN(test_split_apostrophes);
     RUN(test_split_empty_and_blank);
     RUN(test_split_errors);
     RUN(test_help_lists_every_command);
