@@ -241,6 +241,10 @@ static const struct cfg_key cfg_keys[] = {
      .min = 0, .max = 1440, .off = OFF(reminders_irm_unclaimed_minutes),
      .help = "Remind the channel (and ping the IRMs again) every this many minutes while nobody "
              "has taken the IRM role of a declared incident; 0: never"},
+    {.table = "reminders", .key = "public_update_minutes", .type = CT_INT, .def_int = 60,
+     .min = 0, .max = 1440, .off = OFF(reminders_public_update_minutes),
+     .help = "Remind the support liaison when a public incident's status page had no update for "
+             "this many minutes (until it is resolved); 0: never"},
     {.table = "call", .key = "url_template", .type = CT_STRING, .def_str = "", .min = 0,
      .max = 2000, .check = check_call_url, .off = OFF(call_url_template),
      .help = "http(s) URL of each incident's video call, with {id} and {channel} (the channel's "

@@ -94,6 +94,7 @@ struct config {
     size_t n_perm_admins;
     /* [reminders] */
     int64_t reminders_irm_unclaimed_minutes; /* 0: never */
+    int64_t reminders_public_update_minutes; /* 0: never */
     /* [incident], continued, and [status]: plan steps 4-7 */
     int64_t incident_reassess_after_minutes; /* 0..10080; 0: no timed prompt */
     char *status_identified_template;        /* public message templates: render_status_check_

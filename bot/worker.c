@@ -60,6 +60,7 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->n_breach_remind_hours = cfg->n_breach_remind_before_hours;
     pc->call_url_template = cfg->call_url_template;
     pc->irm_unclaimed_minutes = cfg->reminders_irm_unclaimed_minutes;
+    pc->public_update_minutes = cfg->reminders_public_update_minutes;
     pc->reassess_after_minutes = cfg->incident_reassess_after_minutes;
     pc->status_templates[0] = cfg->status_identified_template;
     pc->status_templates[1] = cfg->status_monitoring_template;
@@ -263,7 +264,19 @@ static bool run_reminders(struct worker *w)
         struct bot_err why = {{0}};
         snprintf(event, sizeof(event), "reminder-%lld", (long long)rows[i].id);
         worker_plan_init(&p, &w->pc, w->store, now, event);
-        rc = store_savepoint(w->store, &err);
+        /*
+         * Done first: the decision may restart the same clock (cancel the kind's pending
+         * reminders and add the next), which must not catch the one being sent. A decision
+         * that fails is undone alone and the reminder stays done: it is logged, not retried
+         * forever.
+         */
+        rc = store_reminder_done(w->store, rows[i].id, now, &err);
+        if (rc == BOT_ESTATE) { /* cancelled by an earlier decision of this batch */
+            rc = BOT_OK;
+            continue;
+        }
+        if (rc == BOT_OK)
+            rc = store_savepoint(w->store, &err);
         if (rc)
             break;
         enum bot_rc decided = plan_reminder(&p, &rows[i], &why);
@@ -275,8 +288,6 @@ static bool run_reminders(struct worker *w)
             log_warn("reminder failed", "reminder", event, "kind", rows[i].kind, "error",
                      why.msg);
         }
-        if (rc == BOT_OK)
-            rc = store_reminder_done(w->store, rows[i].id, now, &err);
     }
     if (rc == BOT_OK)
         rc = store_commit(w->store, &err);

@@ -570,6 +570,8 @@ enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r, struct
         goto out;
     if (strcmp(r->kind, PLAN_REMINDER_REASSESS) == 0) {
         rc = plan_reassess_remind(p, &inc, err);
+    } else if (strcmp(r->kind, "public_update") == 0) {
+        rc = plan_public_update_remind(p, &inc, err);
     } else if (strcmp(r->kind, "irm_unclaimed") == 0) {
         char *irm = NULL;
         rc = store_role_get(p->store, inc.id, "irm", &irm, err);

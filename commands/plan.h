@@ -63,6 +63,7 @@ struct plan_config {
     size_t n_breach_remind_hours;
     const char *call_url_template;
     int64_t irm_unclaimed_minutes; /* remind while nobody took the IRM role; 0: never */
+    int64_t public_update_minutes; /* remind when a public incident had no public update; 0: never */
     /* Business hours and on call (PLAN.md "Business hours and the simplified plan") */
     struct hours hours;            /* disabled: always business hours */
     bool escalate[SEV_COUNT];      /* severities that page the IRMs out of hours */
@@ -248,6 +249,17 @@ enum bot_rc plan_is_irm(struct plan *p, const char *user, bool *irm,
 /* A reminder found the incident without an IRM: ping the IRMs again and schedule the next. */
 enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
                                struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * A public update went out (or the incident was just published): restarts
+ * the "no public update for [reminders] public_update_minutes" clock of a
+ * published incident that is not resolved yet; stops it otherwise.
+ */
+enum bot_rc plan_public_update_schedule(struct plan *p, const struct store_incident *inc,
+                                        struct bot_err *err) BOT_MUST_CHECK;
+/* That clock ran out: remind the support liaison (or the IRM) in the channel, and restart it. */
+enum bot_rc plan_public_update_remind(struct plan *p, const struct store_incident *inc,
+                                      struct bot_err *err) BOT_MUST_CHECK;
 
 /* True when severity a is more severe than b. */
 bool plan_severity_higher(enum severity a, enum severity b);

@@ -257,6 +257,47 @@ enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
     return rc;
 }
 
+enum bot_rc plan_public_update_schedule(struct plan *p, const struct store_incident *inc,
+                                        struct bot_err *err)
+{
+    enum inc_status st = ST_INVESTIGATING;
+    (void)plan_status_parse(inc->status, strlen(inc->status), &st);
+    enum bot_rc rc = store_reminder_cancel(p->store, inc->id, "public_update", p->now_ms, NULL,
+                                           err);
+    if (rc == BOT_OK && inc->published && p->cfg->public_update_minutes > 0 &&
+        st >= ST_INVESTIGATING && st < ST_RESOLVED)
+        rc = store_reminder_add(p->store, inc->id, "public_update",
+                                p->now_ms + p->cfg->public_update_minutes * 60000, NULL,
+                                p->now_ms, NULL, err);
+    return rc;
+}
+
+enum bot_rc plan_public_update_remind(struct plan *p, const struct store_incident *inc,
+                                      struct bot_err *err)
+{
+    if (!inc->published)
+        return BOT_OK;
+    char *who = NULL;
+    enum bot_rc rc = store_role_get(p->store, inc->id, "support", &who, err);
+    if (rc == BOT_ENOTFOUND)
+        rc = store_role_get(p->store, inc->id, "irm", &who, err);
+    if (rc != BOT_OK && rc != BOT_ENOTFOUND)
+        return rc;
+    char *text = xasprintf(":loudspeaker: %s%s%sINC-%lld is public and its status page has had no "
+                           "update for %lld minutes. Customers are waiting: post one with "
+                           "`/incident status <status> <message>`.",
+                           who ? "<@" : "", who ? who : "", who ? ">: " : "", (long long)inc->id,
+                           (long long)p->cfg->public_update_minutes);
+    free(who);
+    rc = plan_say(p, inc, text, err);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, NULL, "reminder", text, err);
+    free(text);
+    if (rc == BOT_OK)
+        rc = plan_public_update_schedule(p, inc, err);
+    return rc;
+}
+
 /* The deadline reminders of the regulator clock, and the message that starts it. */
 static enum bot_rc breach_clock(struct plan *p, const struct store_incident *inc,
                                 struct bot_err *err)

@@ -459,6 +459,8 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
         cJSON_AddStringToObject(pl, "body", message);
         cJSON_AddStringToObject(pl, "impact", inc->severity);
         rc = plan_effect(p, inc->id, "statuspage", "statuspage.update", pl, err);
+        if (rc == BOT_OK)
+            rc = plan_public_update_schedule(p, inc, err);
     }
 
     /* Step 4 goes on: a status change is a moment to re-assess the severity. */

@@ -209,7 +209,7 @@ static __attribute__((unused)) enum bot_rc fx_submit(const char *user, const cha
 }
 
 /* The first column of the first row of a query (printf-style), as an integer. */
-static __attribute__((unused)) long long fx_int(const char *fmt, ...)
+static __attribute__((unused, format(printf, 1, 2))) long long fx_int(const char *fmt, ...)
 {
     char sql[2048];
     va_list ap;
@@ -229,7 +229,7 @@ static __attribute__((unused)) long long fx_int(const char *fmt, ...)
 }
 
 /* The same as text ("" when no row or NULL); valid until the next call. */
-static __attribute__((unused)) const char *fx_str(const char *fmt, ...)
+static __attribute__((unused, format(printf, 1, 2))) const char *fx_str(const char *fmt, ...)
 {
     static char out[65536];
     char sql[2048];

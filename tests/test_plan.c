@@ -577,9 +577,10 @@ static size_t run_due(int64_t at)
         char id[32];
         snprintf(id, sizeof(id), "reminder-%lld", (long long)rows[i].id);
         worker_plan_init(&p, &fx_cfg, fx_store, at, id);
-        if (store_begin(fx_store, &err) != BOT_OK || plan_reminder(&p, &rows[i], &err) != BOT_OK ||
+        /* In the worker's order: marked done first, then decided. */
+        if (store_begin(fx_store, &err) != BOT_OK ||
             store_reminder_done(fx_store, rows[i].id, at, &err) != BOT_OK ||
-            store_commit(fx_store, &err) != BOT_OK) {
+            plan_reminder(&p, &rows[i], &err) != BOT_OK || store_commit(fx_store, &err) != BOT_OK) {
             store_rollback(fx_store);
             ran = 999;
             break;
@@ -612,6 +613,41 @@ static void test_irm_unclaimed_reminds_until_taken(void)
               0);
     CHECK_INT(run_due(fx_now + 60 * 60000), 1); /* the liaisons reminder, not another IRM one */
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%has had no IRM%%'"), 1);
+    fx_close();
+    fx_cfg = saved;
+}
+
+static void test_public_update_reminder(void)
+{
+    struct store_incident inc;
+    struct bot_err err;
+    struct plan_config saved = fx_cfg;
+    fx_cfg.public_update_minutes = 60;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout fails"), BOT_OK);
+    CHECK_INT(store_incident_get(fx_store, 1, &inc, &err), BOT_OK);
+    inc.published = 1;
+    inc.published_at = fx_now;
+    inc.channel_id = xstrdup("C0INC000001");
+    CHECK_INT(store_incident_update(fx_store, &inc, &err), BOT_OK);
+    store_incident_clear(&inc);
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role support me"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status identified The payment provider is down"),
+              BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'public_update' AND state = "
+                     "'pending' AND due_at = %lld",
+                     (long long)(fx_now + 60 * 60000)),
+              1);
+    CHECK_INT(run_due(fx_now + 60 * 60000), 1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<@" BOB ">: INC-1 is "
+                     "public and its status page has had no update for 60 minutes%%'"),
+              1);
+    /* Resolved: the clock stops. */
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status monitoring Fix deployed"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status resolved All good"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'public_update' AND state = "
+                     "'pending'"),
+              0);
     fx_close();
     fx_cfg = saved;
 }
@@ -781,6 +817,7 @@ int main(void)
     RUN(test_modal_open_and_submit);
     RUN(test_reminders);
     RUN(test_irm_unclaimed_reminds_until_taken);
+    RUN(test_public_update_reminder);
     RUN(test_in_business_hours_pages_irms);
     RUN(test_out_of_hours_minor_waits_critical_pages);
     RUN(test_permissions);

@@ -156,9 +156,10 @@ static int run_reminders(int64_t at)
         snprintf(id, sizeof(id), "reminder-%d", ++n);
         worker_plan_init(&p, &fx_cfg, fx_store, at, id);
         p.tz_offset_min = 0;
-        if (store_begin(fx_store, &err) != BOT_OK || plan_reminder(&p, &rows[i], &err) != BOT_OK ||
+        /* In the worker's order: marked done first, then decided. */
+        if (store_begin(fx_store, &err) != BOT_OK ||
             store_reminder_done(fx_store, rows[i].id, at, &err) != BOT_OK ||
-            store_commit(fx_store, &err) != BOT_OK) {
+            plan_reminder(&p, &rows[i], &err) != BOT_OK || store_commit(fx_store, &err) != BOT_OK) {
             fprintf(stderr, "  reminder: %s\n", err.msg);
             abort();
         }
