@@ -410,8 +410,13 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
                  "when the follow-ups are done, or by its IRM.", (long long)id, (long long)id);
         rc = plan_respond(p, url, text, NULL, false, err);
     } else if (strcmp(action_id, "inc_publish") == 0) {
-        rc = plan_respond(p, url, ":construction: Publishing to the status page is not available "
-                          "in this version of incidentd yet.", NULL, false, err);
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        rc = plan_publish_preview(p, &a, &inc, NULL, err);
+    } else if (strcmp(action_id, "inc_publish_confirm") == 0) {
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        rc = plan_publish(p, &a, &inc, err);
+    } else if (strcmp(action_id, "inc_publish_cancel") == 0) {
+        rc = plan_respond(p, url, "Not published: the incident stays internal.", NULL, true, err);
     }
     /* Other inc_ actions (e.g. a button of an older version) are ignored. */
     store_incident_clear(&inc);

@@ -64,6 +64,7 @@ struct plan_config {
     const char *call_url_template;
     int64_t irm_unclaimed_minutes; /* remind while nobody took the IRM role; 0: never */
     int64_t public_update_minutes; /* remind when a public incident had no public update; 0: never */
+    bool mirror;                   /* the Atlassian Statuspage mirror is configured */
     /* Business hours and on call (PLAN.md "Business hours and the simplified plan") */
     struct hours hours;            /* disabled: always business hours */
     bool escalate[SEV_COUNT];      /* severities that page the IRMs out of hours */
@@ -260,6 +261,34 @@ enum bot_rc plan_public_update_schedule(struct plan *p, const struct store_incid
 /* That clock ran out: remind the support liaison (or the IRM) in the channel, and restart it. */
 enum bot_rc plan_public_update_remind(struct plan *p, const struct store_incident *inc,
                                       struct bot_err *err) BOT_MUST_CHECK;
+
+/* ==== Publishing (commands/plan_publish.c) ==== */
+
+#define PLAN_MAX_PUBLIC_MESSAGE 2000 /* characters of a public message */
+
+/*
+ * Enqueues a status-page effect of inc (lane "statuspage") when the mirror is
+ * configured and inc is published; otherwise only frees payload. Effects:
+ * "statuspage.create" {name, status, impact, body, components: [names]},
+ * "statuspage.update" {status, body, impact}, "statuspage.postmortem" {body}.
+ */
+enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, const char *kind,
+                        cJSON *payload, struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * `/incident publish [message]` or the control message's button: a preview of
+ * the public text (the given message, or a default for the status) with
+ * Publish / Not yet buttons; the draft is kept in the incident's attributes.
+ */
+enum bot_rc plan_publish_preview(struct plan *p, const struct plan_actor *a,
+                                 const struct store_incident *inc, const char *message,
+                                 struct bot_err *err) BOT_MUST_CHECK;
+/* The Publish button of the preview: public from now on (timeline, mirror, control message). */
+enum bot_rc plan_publish(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                         struct bot_err *err) BOT_MUST_CHECK;
+/* `/incident update <message>`: a public update of a published incident. */
+enum bot_rc plan_public_update(struct plan *p, const struct plan_actor *a,
+                               struct store_incident *inc, const char *message,
+                               struct bot_err *err) BOT_MUST_CHECK;
 
 /* True when severity a is more severe than b. */
 bool plan_severity_higher(enum severity a, enum severity b);

@@ -45,6 +45,7 @@ static struct plan_config fx_cfg = {
     .n_breach_remind_hours = 3,
     .call_url_template = "https://meet.example.com/{channel}",
     .oncall_group = "",
+    .mirror = true,
     .declare_everyone = true,
     .manage_team = true,
     .manage_irms = true,

@@ -652,6 +652,78 @@ static void test_public_update_reminder(void)
     fx_cfg = saved;
 }
 
+static void test_publish_preview_then_confirm(void)
+{
+    struct plan_config saved = fx_cfg;
+    fx_cfg.irm_group = ""; /* no IRMs: only the team may publish */
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout <b>fails</b> --component payments"),
+              BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    /* An update before publishing is refused; so is publishing by someone off the team. */
+    long long before = state_count();
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "update Still looking"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "is not public: publish it first");
+    CHECK_INT(fx_slash(CAROL, "C0INC000001", "publish"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Only the incident's response team");
+    CHECK_INT(state_count(), before);
+    /* The preview: the message as it will read, escaped, and the buttons; nothing public yet. */
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "publish Payments <script> are failing"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Preview: INC-1 on the public status page");
+    CHECK_CONTAINS(fx_last_reply(), "Payments &lt;script&gt; are failing");
+    CHECK_INT(fx_int("SELECT published FROM incidents"), 0);
+    CHECK_INT(effects("statuspage.create"), 0);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.message.blocks[1].elements[0].action_id') "
+                     "FROM outbox WHERE kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+              "inc_publish_confirm");
+    /* Confirmed: public, on the record, mirrored with the draft's text. */
+    const char click[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0ALICE0001\"},\"response_url\":"
+        "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_publish_confirm\",\"value\":\"1\"}]}";
+    CHECK_INT(fx_decide("interactive", click, "env-pub"), BOT_OK);
+    CHECK_INT(fx_int("SELECT published FROM incidents"), 1);
+    CHECK_INT(fx_int("SELECT published_at FROM incidents"), fx_now);
+    CHECK_STR(fx_str("SELECT text FROM timeline WHERE kind = 'publish' AND public = 1"),
+              "Payments <script> are failing");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.body') FROM outbox WHERE kind = "
+                     "'statuspage.create'"),
+              "Payments <script> are failing");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.components[0]') || ' ' || "
+                     "json_extract(payload, '$.impact') || ' ' || target FROM outbox WHERE kind = "
+                     "'statuspage.create'"),
+              "payments major statuspage");
+    /* Public updates now go out, and publishing twice is answered. */
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "update We found the cause"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Only the incident's response team");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "update We found the cause"), BOT_OK);
+    CHECK_INT(effects("statuspage.update"), 1);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE public = 1"), 2);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "publish"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "public already");
+    fx_close();
+    fx_cfg = saved;
+}
+
+static void test_no_mirror_no_statuspage_effects(void)
+{
+    struct plan_config saved = fx_cfg;
+    fx_cfg.mirror = false;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout fails"), BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "publish"), BOT_OK);
+    const char click[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0ALICE0001\"},\"response_url\":"
+        "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_publish_confirm\",\"value\":\"1\"}]}";
+    CHECK_INT(fx_decide("interactive", click, "env-pub"), BOT_OK);
+    CHECK_INT(fx_int("SELECT published FROM incidents"), 1);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status identified Cause found"), BOT_OK);
+    /* Only the built-in page shows it (from the store): nothing for a lane that nobody drains. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE target = 'statuspage'"), 0);
+    fx_close();
+    fx_cfg = saved;
+}
+
 static void test_pure_helpers(void)
 {
     char id[32], why[300], url[200];
@@ -818,6 +890,8 @@ int main(void)
     RUN(test_reminders);
     RUN(test_irm_unclaimed_reminds_until_taken);
     RUN(test_public_update_reminder);
+    RUN(test_publish_preview_then_confirm);
+    RUN(test_no_mirror_no_statuspage_effects);
     RUN(test_in_business_hours_pages_irms);
     RUN(test_out_of_hours_minor_waits_critical_pages);
     RUN(test_permissions);

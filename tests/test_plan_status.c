@@ -351,7 +351,7 @@ static void test_next_status_button_after_resolved(void)
     CHECK_INT(fx_click(ALICE, "inc_next_status", "1:closed"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "`/incident close INC-1`");
     CHECK_INT(fx_click(ALICE, "inc_publish", "1"), BOT_OK);
-    CHECK_CONTAINS(fx_last_reply(), "Publishing to the status page is not available");
+    CHECK_CONTAINS(fx_last_reply(), "Preview: INC-1 on the public status page");
     CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
     fx_close();
 }

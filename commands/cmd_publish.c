@@ -1,0 +1,41 @@
+/*
+ * `/incident publish [public message] [INC-N]`: a preview of what the status
+ * page will say, and a button to make the incident public (plan step 2: an
+ * explicit decision of the response team, never automatic).
+ */
+#include "cmd.h"
+#include "plan.h"
+
+static enum bot_rc publish_cmd(const struct cmd_call *call, const struct cmd_args *args,
+                               struct cmd_result *out)
+{
+    struct plan *p = call->plan;
+    struct bot_err err = {{0}};
+    struct store_incident inc;
+    int argc = args->argc;
+    if (p == NULL)
+        return BOT_ESTATE;
+    enum bot_rc rc = plan_cmd_incident(call, args, &argc, argc == 2, &inc, &out->reply, &err);
+    if (rc == BOT_OK) {
+        struct buf msg;
+        buf_init(&msg, CMD_MAX_TEXT + CMD_MAX_ARGS);
+        for (int i = 1; i < argc; i++)
+            if (buf_addf(&msg, "%s%s", i > 1 ? " " : "", args->argv[i]) != BOT_OK)
+                break;
+        struct plan_actor a = {call->user_id, call->channel_id, call->response_url,
+                               call->trigger_id};
+        rc = plan_publish_preview(p, &a, &inc, buf_str(&msg), &err);
+        buf_free(&msg);
+    }
+    store_incident_clear(&inc);
+    return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;
+}
+
+const struct cmd_entry cmd_publish_entry = {
+    .name = "publish",
+    .args = "[public message] [INC-N]",
+    .summary = "preview the incident on the public status page, then publish it",
+    .min_args = 0,
+    .max_args = -1,
+    .handler = publish_cmd,
+};

@@ -1,0 +1,264 @@
+/*
+ * Plan step 2's public half: making an incident public (a preview first,
+ * then an explicit confirmation: never automatic), public updates, and the
+ * status-page effects that mirror every public change. The built-in status
+ * page reads published incidents straight from the store; the hosted
+ * Atlassian page is fed through the outbox's "statuspage" lane, only when
+ * that mirror is configured (plan_config.mirror).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "plan.h"
+#include "render.h"
+#include "slack_text.h"
+#include "store_component.h"
+#include "store_timeline.h"
+#include "xmalloc.h"
+
+#define PUBLISH_DRAFT_ATTR "publish_draft"
+
+enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, const char *kind,
+                        cJSON *payload, struct bot_err *err)
+{
+    if (!p->cfg->mirror || !inc->published) {
+        cJSON_Delete(payload);
+        return BOT_OK;
+    }
+    return plan_effect(p, inc->id, "statuspage", kind, payload, err);
+}
+
+/* The public message proposed when none is given. */
+static char *default_message(const struct store_incident *inc)
+{
+    if (strcmp(inc->status, "investigating") == 0)
+        return xstrdup("We are investigating reports of a problem. We will post an update as "
+                       "soon as we know more.");
+    return xasprintf("We are aware of a problem and it is %s. We will post an update as soon as "
+                     "we know more.", inc->status);
+}
+
+static cJSON *button(const char *text, const char *action_id, const char *value, const char *style)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "type", "button");
+    cJSON *l = cJSON_AddObjectToObject(e, "text");
+    cJSON_AddStringToObject(l, "type", "plain_text");
+    cJSON_AddStringToObject(l, "text", text);
+    cJSON_AddStringToObject(e, "action_id", action_id);
+    cJSON_AddStringToObject(e, "value", value);
+    if (style)
+        cJSON_AddStringToObject(e, "style", style);
+    return e;
+}
+
+/* Refusals shared by publish and update; true (answered) when the request cannot go on. */
+static bool refused(struct plan *p, const struct store_incident *inc, const char *user,
+                    const char *url, bool want_published, enum bot_rc *rc, struct bot_err *err)
+{
+    char text[1400], who[1024];
+    bool allowed = true;
+    *rc = BOT_OK;
+    if (strcmp(inc->status, "potential") == 0) {
+        snprintf(text, sizeof(text), ":warning: INC-%lld is a potential incident: promote it "
+                 "first (`/incident promote %lld`); nothing changed.", (long long)inc->id,
+                 (long long)inc->id);
+    } else if (!want_published && inc->published) {
+        snprintf(text, sizeof(text), "INC-%lld is public already; post public updates with "
+                 "`/incident update <message>` or a status change.", (long long)inc->id);
+    } else if (want_published && !inc->published) {
+        snprintf(text, sizeof(text), ":warning: INC-%lld is not public: publish it first with "
+                 "`/incident publish [message]`; nothing changed.", (long long)inc->id);
+    } else if ((*rc = plan_may_manage(p, inc, user, &allowed, who, sizeof(who))) != BOT_OK) {
+        return true;
+    } else if (!allowed) {
+        snprintf(text, sizeof(text), ":no_entry: Only %s may %s INC-%lld; nothing changed.", who,
+                 want_published ? "post public updates of" : "publish", (long long)inc->id);
+    } else {
+        return false;
+    }
+    *rc = plan_respond(p, url, text, NULL, false, err);
+    return true;
+}
+
+/* Checks a public message: 1..RENDER_MAX_STATUS_MESSAGE-like bound, not blank. */
+static bool message_ok(const char *m, char *why, size_t whysz)
+{
+    size_t n = 0;
+    bool blank = true;
+    for (const unsigned char *c = (const unsigned char *)m; *c; c++) {
+        if ((*c & 0xc0) != 0x80)
+            n++;
+        if (*c > ' ')
+            blank = false;
+    }
+    if (blank)
+        snprintf(why, whysz, ":warning: The public message is empty; nothing changed.");
+    else if (n > PLAN_MAX_PUBLIC_MESSAGE)
+        snprintf(why, whysz, ":warning: The public message is %zu characters long; at most %d "
+                 "are accepted; nothing changed.", n, PLAN_MAX_PUBLIC_MESSAGE);
+    return !blank && n <= PLAN_MAX_PUBLIC_MESSAGE;
+}
+
+enum bot_rc plan_publish_preview(struct plan *p, const struct plan_actor *a,
+                                 const struct store_incident *inc, const char *message,
+                                 struct bot_err *err)
+{
+    enum bot_rc rc;
+    char why[300];
+    if (refused(p, inc, a->user_id, a->response_url, false, &rc, err))
+        return rc;
+    char *msg = message && *message ? xstrdup(message) : default_message(inc);
+    if (!message_ok(msg, why, sizeof(why))) {
+        free(msg);
+        return plan_respond(p, a->response_url, why, NULL, false, err);
+    }
+    /* The draft waits in the store: a button's value is too small for a long message. */
+    rc = store_incident_attr_set(p->store, inc->id, PUBLISH_DRAFT_ATTR, msg, p->now_ms, err);
+    if (rc) {
+        free(msg);
+        return rc;
+    }
+    struct buf b;
+    buf_init(&b, 8192);
+    (void)!buf_addf(&b, "*Preview: INC-%lld on the public status page*\n>*", (long long)inc->id);
+    (void)!slack_text_escape(&b, inc->public_title ? inc->public_title : inc->title,
+                             strlen(inc->public_title ? inc->public_title : inc->title));
+    (void)!buf_addf(&b, "* — %s, impact %s\n>", inc->status, inc->severity);
+    for (const char *c = msg; *c; c++) {
+        if (*c == '\n')
+            (void)!buf_addstr(&b, "\n>");
+        else
+            (void)!slack_text_escape(&b, c, 1);
+    }
+    (void)!buf_addstr(&b, "\nOnce public, every status change, update and the postmortem are "
+                          "mirrored there. Publish it?");
+    char value[24];
+    snprintf(value, sizeof(value), "%lld", (long long)inc->id);
+    cJSON *blocks = cJSON_CreateArray(), *sec = cJSON_CreateObject(), *t, *acts, *els;
+    cJSON_AddStringToObject(sec, "type", "section");
+    t = cJSON_AddObjectToObject(sec, "text");
+    cJSON_AddStringToObject(t, "type", "mrkdwn");
+    cJSON_AddStringToObject(t, "text", buf_str(&b));
+    cJSON_AddItemToArray(blocks, sec);
+    acts = cJSON_CreateObject();
+    cJSON_AddStringToObject(acts, "type", "actions");
+    els = cJSON_AddArrayToObject(acts, "elements");
+    cJSON_AddItemToArray(els, button("Publish", "inc_publish_confirm", value, "primary"));
+    cJSON_AddItemToArray(els, button("Not yet", "inc_publish_cancel", value, NULL));
+    cJSON_AddItemToArray(blocks, acts);
+    rc = plan_respond(p, a->response_url, buf_str(&b), blocks, false, err);
+    buf_free(&b);
+    free(msg);
+    return rc;
+}
+
+enum bot_rc plan_publish(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                         struct bot_err *err)
+{
+    enum bot_rc rc;
+    char *msg = NULL;
+    if (refused(p, inc, a->user_id, a->response_url, false, &rc, err))
+        return rc;
+    rc = store_incident_attr_get(p->store, inc->id, PUBLISH_DRAFT_ATTR, &msg, err);
+    if (rc == BOT_ENOTFOUND) {
+        msg = default_message(inc);
+        rc = BOT_OK;
+    }
+    if (rc)
+        return rc;
+    inc->published = 1;
+    inc->published_at = p->now_ms;
+    inc->updated_at = p->now_ms;
+    rc = store_incident_update(p->store, inc, err);
+    struct store_timeline_entry e = {
+        .incident_id = inc->id,
+        .at = p->now_ms,
+        .actor = (char *)a->user_id,
+        .kind = "publish",
+        .text = msg,
+        .public = 1,
+        .status = inc->status,
+    };
+    if (rc == BOT_OK)
+        rc = store_timeline_append(p->store, &e, err);
+    if (rc == BOT_OK) {
+        struct store_component_link *links = NULL;
+        size_t nl = 0;
+        cJSON *pl = cJSON_CreateObject();
+        cJSON_AddStringToObject(pl, "name", inc->public_title ? inc->public_title : inc->title);
+        cJSON_AddStringToObject(pl, "status", inc->status);
+        cJSON_AddStringToObject(pl, "impact", inc->severity);
+        cJSON_AddStringToObject(pl, "body", msg);
+        cJSON *comps = cJSON_AddArrayToObject(pl, "components");
+        rc = store_incident_component_list(p->store, inc->id, &links, &nl, err);
+        for (size_t i = 0; rc == BOT_OK && i < nl; i++)
+            cJSON_AddItemToArray(comps, cJSON_CreateString(links[i].component));
+        store_component_links_free(links, nl);
+        if (rc == BOT_OK)
+            rc = plan_mirror(p, inc, "statuspage.create", pl, err);
+        else
+            cJSON_Delete(pl);
+    }
+    if (rc == BOT_OK) {
+        char text[300];
+        snprintf(text, sizeof(text), ":globe_with_meridians: <@%s> published INC-%lld on the "
+                 "status page. From now on its status changes, `/incident update` messages and "
+                 "the postmortem are public.", a->user_id, (long long)inc->id);
+        rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = plan_refresh(p, inc, err);
+        if (rc == BOT_OK)
+            rc = plan_public_update_schedule(p, inc, err);
+        if (rc == BOT_OK)
+            rc = plan_respond(p, a->response_url, ":white_check_mark: Published.", NULL, true,
+                              err);
+    }
+    free(msg);
+    return rc;
+}
+
+enum bot_rc plan_public_update(struct plan *p, const struct plan_actor *a,
+                               struct store_incident *inc, const char *message,
+                               struct bot_err *err)
+{
+    enum bot_rc rc;
+    char why[300];
+    if (refused(p, inc, a->user_id, a->response_url, true, &rc, err))
+        return rc;
+    if (!message_ok(message, why, sizeof(why)))
+        return plan_respond(p, a->response_url, why, NULL, false, err);
+    struct store_timeline_entry e = {
+        .incident_id = inc->id,
+        .at = p->now_ms,
+        .actor = (char *)a->user_id,
+        .kind = "update",
+        .text = (char *)message,
+        .public = 1,
+        .status = inc->status,
+    };
+    rc = store_timeline_append(p->store, &e, err);
+    if (rc == BOT_OK) {
+        cJSON *pl = cJSON_CreateObject();
+        cJSON_AddStringToObject(pl, "status", inc->status);
+        cJSON_AddStringToObject(pl, "body", message);
+        cJSON_AddStringToObject(pl, "impact", inc->severity);
+        rc = plan_mirror(p, inc, "statuspage.update", pl, err);
+    }
+    if (rc == BOT_OK) {
+        struct buf b;
+        buf_init(&b, 8192);
+        (void)!buf_addf(&b, ":loudspeaker: Public update by <@%s>: ", a->user_id);
+        (void)!slack_text_escape(&b, message, strlen(message));
+        rc = plan_say(p, inc, buf_str(&b), err);
+        buf_free(&b);
+    }
+    if (rc == BOT_OK)
+        rc = plan_public_update_schedule(p, inc, err);
+    if (rc == BOT_OK)
+        rc = plan_respond(p, a->response_url, "Done: the update is public.", NULL, false, err);
+    return rc;
+}
