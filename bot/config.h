@@ -101,6 +101,9 @@ struct config {
                                                 template() passed ({title} {severity} {id}) */
     char *status_monitoring_template;
     char *status_resolved_template;
+    /* [statuspage]: the built-in page */
+    char *statuspage_title; /* page name */
+    char *statuspage_url;   /* public base URL, with a trailing '/' */
     /* [call] */
     char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
                                      {channel} */
