@@ -1,83 +1,572 @@
 /*
- * HTTP routes of the built-in server (see http.h): /healthz for now; the
- * status page and /metrics join here. Each response is rendered into a
- * per-connection buffer when the request arrives and written when lws says
- * the socket is writable, so a slow reader never blocks the loop.
+ * HTTP routes of the built-in server (see http.h): the status page (HTML,
+ * Statuspage API v2 JSON, Atom/RSS feeds) and /healthz; /metrics joins here.
+ *
+ * The page is rendered on the loop thread from a snapshot of the store read
+ * on the loop's own connection in one read transaction (components, the
+ * published incidents of the last PAGE_HISTORY_DAYS, their public timeline
+ * and components). The snapshot and every rendered document are cached for
+ * HTTP_PAGE_TTL_MS, so a traffic spike costs one render per document per
+ * TTL, not one per request; ETag (a hash of the body) with If-None-Match
+ * answers 304 without a body. Only GET and HEAD are served (405 otherwise).
+ * Each response is copied into a per-connection buffer and written when lws
+ * says the socket is writable, so a slow reader never blocks the loop.
  */
 #include "http.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bot_internal.h"
 #include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "page_api.h"
+#include "page_feed.h"
+#include "page_html.h"
+#include "store_component.h"
+#include "store_incident.h"
+#include "store_timeline.h"
 #include "xmalloc.h"
 
-struct http_session {
-    char *body;      /* owned; freed when the connection closes */
-    size_t len, sent;
+#define CT_JSON "application/json"
+#define CT_HTML "text/html; charset=utf-8"
+#define CT_TEXT "text/plain; charset=utf-8"
+
+enum route_kind { R_HEALTHZ, R_INDEX, R_CSS, R_API, R_ATOM, R_RSS, R_INCIDENT };
+
+static const struct http_route {
+    const char *path;
+    enum route_kind kind;
+    enum page_api_doc doc;
+    const char *ctype;
+} routes[] = {
+    {"/healthz", R_HEALTHZ, 0, CT_JSON},
+    {"/", R_INDEX, 0, CT_HTML},
+    {"/index.html", R_INDEX, 0, CT_HTML},
+    {"/style.css", R_CSS, 0, "text/css; charset=utf-8"},
+    {"/api/v2/summary.json", R_API, PAGE_API_SUMMARY, CT_JSON},
+    {"/api/v2/status.json", R_API, PAGE_API_STATUS, CT_JSON},
+    {"/api/v2/components.json", R_API, PAGE_API_COMPONENTS, CT_JSON},
+    {"/api/v2/incidents.json", R_API, PAGE_API_INCIDENTS, CT_JSON},
+    {"/api/v2/incidents/unresolved.json", R_API, PAGE_API_UNRESOLVED, CT_JSON},
+    {"/api/v2/scheduled-maintenances.json", R_API, PAGE_API_MAINTENANCES, CT_JSON},
+    {"/api/v2/scheduled-maintenances/upcoming.json", R_API, PAGE_API_MAINTENANCES_UPCOMING,
+     CT_JSON},
+    {"/api/v2/scheduled-maintenances/active.json", R_API, PAGE_API_MAINTENANCES_ACTIVE, CT_JSON},
+    {"/history.atom", R_ATOM, 0, "application/atom+xml; charset=utf-8"},
+    {"/history.rss", R_RSS, 0, "application/rss+xml; charset=utf-8"},
 };
 
-/* Renders the response for uri into s; returns the HTTP status. */
-static int route(struct bot *b, const char *uri, struct http_session *s, const char **ctype)
+/* The store rows a snapshot was built from, and the page structs pointing into them. */
+struct http_snapshot {
+    struct store_component *comps;
+    size_t ncomps;
+    struct store_incident *incs;
+    size_t nincs;
+    struct store_timeline_entry **tl;
+    size_t *ntl;
+    struct store_component_link **links;
+    size_t *nlinks;
+    struct page_component *pcomps;
+    struct page_incident *pincs;
+    struct page_update **pups;
+    const char ***pnames;
+    char *url; /* [statuspage] url without its trailing '/' */
+    struct page page;
+};
+
+struct http_entry {
+    char *path; /* NULL: free slot */
+    char *body;
+    size_t len;
+    const char *ctype;
+    char etag[24];
+    int64_t modified;
+};
+
+/* Per-vhost state of the protocol (lws_protocol_vh_priv_zalloc). */
+struct http_cache {
+    int64_t loaded_at;
+    struct http_snapshot *snap;
+    struct http_entry e[HTTP_CACHE_SLOTS];
+    size_t next; /* slot replaced next when all are taken */
+};
+
+struct http_session {
+    char *body; /* owned; freed when the connection closes */
+    size_t len, sent;
+    int close_after; /* close instead of keeping alive (after a 405) */
+    int pending;     /* a 405 waits for the request body to be read */
+};
+
+static int64_t now_ms(void)
 {
-    struct buf out;
-    int status = 200;
-    free(s->body); /* a kept-alive connection's previous response */
-    s->body = NULL;
-    buf_init(&out, HTTP_MAX_BODY);
-    *ctype = "application/json";
-    if (strcmp(uri, "/healthz") == 0) {
-        bool db_ok = bot_db_ok(b);
-        unsigned links = bot_slack_links(b);
-        /* Unhealthy only when the database fails: a Slack outage is not fixed by a restart. */
-        status = db_ok ? 200 : 503;
-        if (buf_addf(&out, "{\"status\":\"%s\",\"database\":\"%s\",\"slack\":\"%s\","
-                     "\"slack_links\":%u}\n", db_ok ? "ok" : "failing", db_ok ? "ok" : "failing",
-                     links > 0 ? "connected" : "disconnected", links))
-            status = 500;
-    } else {
-        status = 404;
-        *ctype = "text/plain; charset=utf-8";
-        if (buf_addstr(&out, "not found\n"))
-            status = 500;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void snapshot_free(struct http_snapshot *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nincs; i++) {
+        if (s->tl)
+            store_timeline_list_free(s->tl[i], s->ntl[i]);
+        if (s->links)
+            store_component_links_free(s->links[i], s->nlinks[i]);
+        if (s->pups)
+            free(s->pups[i]);
+        if (s->pnames)
+            free(s->pnames[i]);
     }
-    s->len = out.len;
-    s->body = buf_take(&out);
+    store_component_list_free(s->comps, s->ncomps);
+    store_incident_list_free(s->incs, s->nincs);
+    free(s->tl);
+    free(s->ntl);
+    free(s->links);
+    free(s->nlinks);
+    free(s->pcomps);
+    free(s->pincs);
+    free(s->pups);
+    free(s->pnames);
+    free(s->url);
+    free(s);
+}
+
+/* Reads what the page shows in one read transaction; *out is the caller's (snapshot_free). */
+static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapshot **out,
+                                 struct bot_err *err)
+{
+    struct http_snapshot *s = xcalloc(1, sizeof(*s));
+    /* Inside the loop's open group commit the reads join it; else one snapshot of their own. */
+    int txn = !store_in_txn(b->store);
+    enum bot_rc rc = BOT_OK;
+    if (txn) {
+        rc = store_begin_read(b->store, err);
+        if (rc)
+            goto out;
+    }
+    rc = store_component_list(b->store, &s->comps, &s->ncomps, err);
+    if (rc)
+        goto out;
+    rc = store_incident_list_published(b->store, now - (int64_t)PAGE_HISTORY_DAYS * 86400000,
+                                       PAGE_MAX_INCIDENTS, &s->incs, &s->nincs, err);
+    if (rc)
+        goto out;
+    if (s->nincs > 0) {
+        s->tl = xcalloc(s->nincs, sizeof(*s->tl));
+        s->ntl = xcalloc(s->nincs, sizeof(*s->ntl));
+        s->links = xcalloc(s->nincs, sizeof(*s->links));
+        s->nlinks = xcalloc(s->nincs, sizeof(*s->nlinks));
+        s->pups = xcalloc(s->nincs, sizeof(*s->pups));
+        s->pnames = xcalloc(s->nincs, sizeof(*s->pnames));
+        s->pincs = xcalloc(s->nincs, sizeof(*s->pincs));
+    }
+    for (size_t i = 0; i < s->nincs; i++) {
+        rc = store_timeline_list(b->store, s->incs[i].id, 1, &s->tl[i], &s->ntl[i], err);
+        if (rc)
+            goto out;
+        rc = store_incident_component_list(b->store, s->incs[i].id, &s->links[i], &s->nlinks[i],
+                                           err);
+        if (rc)
+            goto out;
+    }
+    if (txn) {
+        txn = 0;
+        rc = store_commit(b->store, err);
+        if (rc)
+            goto out;
+    }
+
+    if (s->ncomps > 0)
+        s->pcomps = xcalloc(s->ncomps, sizeof(*s->pcomps));
+    for (size_t i = 0; i < s->ncomps; i++) {
+        const struct store_component *c = &s->comps[i];
+        s->pcomps[i] = (struct page_component){c->id,       c->name,       c->description,
+                                               c->status,   c->position,   c->updated_at};
+    }
+    for (size_t i = 0; i < s->nincs; i++) {
+        const struct store_incident *inc = &s->incs[i];
+        struct page_incident *p = &s->pincs[i];
+        if (s->ntl[i] > 0)
+            s->pups[i] = xcalloc(s->ntl[i], sizeof(**s->pups));
+        for (size_t j = 0; j < s->ntl[i]; j++) {
+            const struct store_timeline_entry *e = &s->tl[i][j];
+            s->pups[i][j] = (struct page_update){e->id, e->status, e->text, e->at};
+        }
+        if (s->nlinks[i] > 0)
+            s->pnames[i] = xcalloc(s->nlinks[i], sizeof(**s->pnames));
+        for (size_t j = 0; j < s->nlinks[i]; j++)
+            s->pnames[i][j] = s->links[i][j].component;
+        *p = (struct page_incident){
+            .id = inc->id,
+            .slug = inc->slug,
+            .name = inc->public_title && *inc->public_title ? inc->public_title : inc->title,
+            .status = inc->status,
+            .severity = inc->severity,
+            .started_at = inc->started_at > 0 ? inc->started_at : inc->declared_at,
+            .published_at = inc->published_at,
+            .resolved_at = inc->resolved_at,
+            .updated_at = inc->updated_at,
+            .postmortem = inc->postmortem,
+            .postmortem_at = inc->postmortem && *inc->postmortem ? inc->postmortem_published_at
+                                                                 : 0,
+            .updates = s->pups[i],
+            .nupdates = s->ntl[i],
+            .components = s->pnames[i],
+            .ncomponents = s->nlinks[i],
+        };
+    }
+    s->url = xstrdup(b->cfg->statuspage_url ? b->cfg->statuspage_url : "");
+    for (size_t n = strlen(s->url); n > 0 && s->url[n - 1] == '/'; n--)
+        s->url[n - 1] = '\0';
+    s->page = (struct page){
+        .name = b->cfg->statuspage_title ? b->cfg->statuspage_title : "Status",
+        .url = s->url,
+        .now = now,
+        .components = s->pcomps,
+        .ncomponents = s->ncomps,
+        .incidents = s->pincs,
+        .nincidents = s->nincs,
+    };
+out:
+    if (txn)
+        store_rollback(b->store);
+    if (rc) {
+        snapshot_free(s);
+        s = NULL;
+    }
+    *out = s;
+    return rc;
+}
+
+static void cache_clear(struct http_cache *c)
+{
+    for (size_t i = 0; i < HTTP_CACHE_SLOTS; i++) {
+        free(c->e[i].path);
+        free(c->e[i].body);
+        memset(&c->e[i], 0, sizeof(c->e[i]));
+    }
+    snapshot_free(c->snap);
+    c->snap = NULL;
+    c->next = 0;
+}
+
+/* FNV-1a 64: the ETag of a body (an identity tag, not a security measure). */
+static void etag_of(const char *body, size_t len, char out[24])
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)body[i];
+        h *= 1099511628211ull;
+    }
+    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* A status page path is printable ASCII without spaces; anything else is not ours. */
+static int incident_key_ok(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > HTTP_MAX_KEY)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = key[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * The cached document for uri, rendering it when needed; NULL with *status
+ * set (404, 500, 503) when there is none to serve.
+ */
+static const struct http_entry *page_doc(struct bot *b, struct http_cache *c,
+                                         const struct http_route *r, const char *uri, int *status)
+{
+    int64_t now = now_ms();
+    struct http_entry *e = NULL;
+    struct buf out;
+    enum bot_rc rc;
+    const struct page_incident *inc = NULL;
+
+    if (c->snap && now - c->loaded_at >= HTTP_PAGE_TTL_MS)
+        cache_clear(c);
+    for (size_t i = 0; i < HTTP_CACHE_SLOTS; i++)
+        if (c->e[i].path && strcmp(c->e[i].path, uri) == 0)
+            return &c->e[i];
+    if (c->snap == NULL) {
+        struct bot_err err;
+        rc = snapshot_load(b, now, &c->snap, &err);
+        if (rc) {
+            log_warn("status page: cannot read the store", "error", err.msg);
+            *status = 503;
+            return NULL;
+        }
+        c->loaded_at = now;
+    }
+    if (r->kind == R_INCIDENT) {
+        inc = page_incident_find(&c->snap->page, uri + strlen("/incidents/"));
+        if (inc == NULL) {
+            *status = 404;
+            return NULL;
+        }
+    }
+    buf_init(&out, PAGE_MAX_BODY);
+    switch (r->kind) {
+    case R_INDEX: rc = page_html_render_index(&c->snap->page, &out); break;
+    case R_CSS: rc = buf_addstr(&out, page_html_css()); break;
+    case R_API: rc = page_api_render(&c->snap->page, r->doc, &out); break;
+    case R_ATOM: rc = page_feed_render_atom(&c->snap->page, &out); break;
+    case R_RSS: rc = page_feed_render_rss(&c->snap->page, &out); break;
+    case R_INCIDENT: rc = page_html_render_incident(&c->snap->page, inc, &out); break;
+    default: rc = BOT_EINVAL; break;
+    }
+    if (rc) {
+        log_warn("status page: cannot render", "path", uri, "error", bot_strerror(rc));
+        buf_free(&out);
+        *status = 500;
+        return NULL;
+    }
+    for (size_t i = 0; i < HTTP_CACHE_SLOTS && e == NULL; i++)
+        if (c->e[i].path == NULL)
+            e = &c->e[i];
+    if (e == NULL) {
+        e = &c->e[c->next];
+        c->next = (c->next + 1) % HTTP_CACHE_SLOTS;
+        free(e->path);
+        free(e->body);
+    }
+    e->path = xstrdup(uri);
+    e->len = out.len;
+    e->body = buf_take(&out);
+    e->ctype = r->ctype;
+    etag_of(e->body, e->len, e->etag);
+    e->modified = page_updated(&c->snap->page);
+    if (e->modified <= 0)
+        e->modified = c->loaded_at;
+    *status = 200;
+    return e;
+}
+
+/* True when the If-None-Match header names etag (or is "*"). */
+static int not_modified(struct lws *wsi, const char *etag)
+{
+    char inm[HTTP_MAX_HEADER];
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+    if (n <= 0 || n >= (int)sizeof(inm))
+        return 0;
+    if (lws_hdr_copy(wsi, inm, sizeof(inm), WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+        return 0;
+    return strstr(inm, etag) != NULL || strcmp(inm, "*") == 0;
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *value, uint8_t **p,
+                      uint8_t *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value, (int)strlen(value), p, end);
+}
+
+/* Sets s to a copy of body; the session owns it. */
+static void session_set(struct http_session *s, const char *body, size_t len)
+{
+    free(s->body);
+    s->body = xmalloc(len + 1);
+    memcpy(s->body, body, len);
+    s->body[len] = '\0';
+    s->len = len;
     s->sent = 0;
-    return status;
+}
+
+static void healthz(struct bot *b, struct http_session *s, int *status)
+{
+    char out[256];
+    bool db_ok = bot_db_ok(b);
+    unsigned links = bot_slack_links(b);
+    /* Unhealthy only when the database fails: a Slack outage is not fixed by a restart. */
+    int n = snprintf(out, sizeof(out),
+                     "{\"status\":\"%s\",\"database\":\"%s\",\"slack\":\"%s\","
+                     "\"slack_links\":%u}\n",
+                     db_ok ? "ok" : "failing", db_ok ? "ok" : "failing",
+                     links > 0 ? "connected" : "disconnected", links);
+    *status = db_ok ? 200 : 503;
+    if (n < 0 || (size_t)n >= sizeof(out)) {
+        *status = 500;
+        n = 0;
+    }
+    session_set(s, out, (size_t)n);
+}
+
+static const struct http_route *route_find(const char *uri)
+{
+    static const struct http_route incident = {"/incidents/", R_INCIDENT, 0, CT_HTML};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (strcmp(uri, routes[i].path) == 0)
+            return &routes[i];
+    if (strncmp(uri, incident.path, strlen(incident.path)) == 0 &&
+        incident_key_ok(uri + strlen(incident.path)))
+        return &incident;
+    return NULL;
+}
+
+/* Answers the request: headers now, the body (if any) when writable. */
+static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t len)
+{
+    struct bot *b = lws_context_user(lws_get_context(wsi));
+    struct http_cache *c = lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi));
+    uint8_t hdr[LWS_PRE + 2048], *start = &hdr[LWS_PRE], *p = start, *end = &hdr[sizeof(hdr) - 1];
+    int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+    int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    const char *ctype = CT_TEXT, *cache_control = "no-store", *err_text = NULL;
+    const struct http_entry *e = NULL;
+    const struct http_route *r = NULL;
+    char uri[HTTP_MAX_URI];
+    int status = 200, body = 1;
+
+    free(s->body);
+    s->body = NULL;
+    s->len = s->sent = 0;
+    if (!get && !head) {
+        status = 405;
+        err_text = "method not allowed: only GET and HEAD\n";
+        s->close_after = 1;
+    } else if (len >= sizeof(uri)) {
+        status = 414;
+        err_text = "request URI too long\n";
+    } else {
+        memcpy(uri, in, len);
+        uri[len] = '\0';
+        r = route_find(uri);
+        if (r == NULL) {
+            status = 404;
+            err_text = "not found\n";
+        } else if (r->kind == R_HEALTHZ) {
+            healthz(b, s, &status);
+            ctype = r->ctype;
+        } else if (c == NULL) {
+            status = 503;
+            err_text = "status page not ready\n";
+        } else {
+            e = page_doc(b, c, r, uri, &status);
+            if (e == NULL && status == 404 && r->kind == R_INCIDENT)
+                err_text = "no such incident\n";
+            else if (e == NULL)
+                err_text = status == 503 ? "status page unavailable: database\n"
+                                         : "status page failed to render\n";
+        }
+    }
+    if (e) {
+        ctype = e->ctype;
+        cache_control = HTTP_CACHE_CONTROL;
+        if (not_modified(wsi, e->etag)) {
+            status = 304;
+            body = 0;
+        } else {
+            session_set(s, e->body, e->len);
+        }
+    } else if (err_text) {
+        session_set(s, err_text, strlen(err_text));
+    }
+    if (head)
+        body = 0;
+    /* HEAD and 304 announce the length they would have had; lws must not wait for a body. */
+    if (lws_add_http_common_headers(wsi, (unsigned)status, ctype,
+                                    status == 304 ? LWS_ILLEGAL_HTTP_CONTENT_LEN : s->len, &p,
+                                    end))
+        return 1;
+    if (add_header(wsi, "cache-control:", cache_control, &p, end))
+        return 1;
+    if (status == 405 && add_header(wsi, "allow:", "GET, HEAD", &p, end))
+        return 1;
+    if (e) {
+        char lm[64];
+        time_t t = (time_t)(e->modified / 1000);
+        struct tm tm;
+        if (add_header(wsi, "etag:", e->etag, &p, end))
+            return 1;
+        if (gmtime_r(&t, &tm) && strftime(lm, sizeof(lm), "%a, %d %b %Y %H:%M:%S GMT", &tm) &&
+            add_header(wsi, "last-modified:", lm, &p, end))
+            return 1;
+        if (strcmp(ctype, CT_JSON) == 0 &&
+            add_header(wsi, "access-control-allow-origin:", "*", &p, end))
+            return 1;
+    }
+    if (s->close_after && add_header(wsi, "connection:", "close", &p, end))
+        return 1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return 1;
+    if (!body || s->len == 0) {
+        free(s->body);
+        s->body = NULL;
+        if (s->close_after)
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
 }
 
 static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len)
 {
     struct http_session *s = user;
-    struct bot *b = lws_context_user(lws_get_context(wsi));
-    uint8_t hdr[LWS_PRE + 1024], *start = &hdr[LWS_PRE], *p = start, *end = &hdr[sizeof(hdr) - 1];
 
     switch (reason) {
-    case LWS_CALLBACK_HTTP: {
-        char uri[HTTP_MAX_URI];
-        const char *ctype;
-        size_t ulen = len < sizeof(uri) - 1 ? len : sizeof(uri) - 1;
-        memcpy(uri, in, ulen);
-        uri[ulen] = '\0';
-        int status = route(b, uri, s, &ctype);
-        if (lws_add_http_common_headers(wsi, (unsigned)status, ctype, s->len, &p, end))
-            return 1;
-        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                         (const unsigned char *)"no-store", 8, &p, end))
-            return 1;
-        if (lws_finalize_write_http_header(wsi, start, &p, end))
-            return 1;
-        lws_callback_on_writable(wsi);
-        return 0;
+    case LWS_CALLBACK_PROTOCOL_INIT:
+        if (lws_get_vhost(wsi) &&
+            lws_protocol_vh_priv_zalloc(lws_get_vhost(wsi), lws_get_protocol(wsi),
+                                        sizeof(struct http_cache)) == NULL)
+            return -1;
+        break;
+    case LWS_CALLBACK_PROTOCOL_DESTROY: {
+        struct http_cache *c =
+            lws_get_vhost(wsi)
+                ? lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi))
+                : NULL;
+        if (c)
+            cache_clear(c);
+        break;
     }
+    case LWS_CALLBACK_HTTP:
+        s->close_after = 0;
+        s->pending = 0;
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
+            lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0 &&
+            lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+            /* A request with a body is answered once lws has read it (discarded, bounded). */
+            char cl[24];
+            char *endp = NULL;
+            long long n = -1;
+            if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+                n = strtoll(cl, &endp, 10);
+            if (n < 0 || n > HTTP_MAX_REQUEST_BODY || endp == NULL || *endp != '\0')
+                return -1;
+            s->pending = 1;
+            return 0;
+        }
+        return serve(wsi, s, in, len);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (s->pending)
+            return 0; /* discarded */
+        break;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (s->pending) {
+            s->pending = 0;
+            return serve(wsi, s, "", 0);
+        }
+        break;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (s->body == NULL)
             return -1;
         size_t chunk = s->len - s->sent;
-        if (chunk > 16384)
-            chunk = 16384;
+        if (chunk > HTTP_WRITE_CHUNK)
+            chunk = HTTP_WRITE_CHUNK;
         uint8_t *tmp = xmalloc(LWS_PRE + chunk + 1);
         memcpy(tmp + LWS_PRE, s->body + s->sent, chunk);
         bool last = s->sent + chunk == s->len;
@@ -90,7 +579,9 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
             lws_callback_on_writable(wsi);
             return 0;
         }
-        if (lws_http_transaction_completed(wsi))
+        free(s->body);
+        s->body = NULL;
+        if (s->close_after || lws_http_transaction_completed(wsi))
             return -1;
         return 0;
     }

@@ -84,6 +84,11 @@ static const char css[] =
     "small,.day{color:#666}.day{font-weight:600;margin-top:1rem}"
     "a{color:#1565c0}";
 
+const char *page_html_css(void)
+{
+    return css;
+}
+
 static void fmt_time(char out[40], int64_t ms, int with_time)
 {
     time_t t = (time_t)(ms / 1000);
@@ -139,10 +144,9 @@ static enum bot_rc head(const struct page *p, const char *title, struct buf *out
         ADD(" - ");
     }
     ESC(p->name);
+    /* The stylesheet is its own document: lws's security headers forbid inline styles. */
     ADD("</title><link rel=\"alternate\" type=\"application/atom+xml\" href=\"/history.atom\">"
-        "<style>");
-    ADD(css);
-    ADD("</style></head><body>\n");
+        "<link rel=\"stylesheet\" href=\"/style.css\"></head><body>\n");
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * HTML output for the built-in status page: the page itself (banner,
  * components, active incidents, 90 days of history) and one page per
- * incident. No JavaScript; the CSS is inline and fits a phone. Every piece of
+ * incident. No JavaScript; one small stylesheet that fits a phone. Every piece of
  * text that came from a user is escaped with page_html_escape() before it
  * is written.
  */
@@ -20,6 +20,8 @@ enum bot_rc page_html_escape(struct buf *out, const char *s, size_t len) BOT_MUS
  * XML 1.0 forbids (all below 0x20 but tab, newline and return).
  */
 enum bot_rc page_xml_escape(struct buf *out, const char *s, size_t len) BOT_MUST_CHECK;
+/* The pages' stylesheet (served as /style.css; small, for phones first). Static. */
+const char *page_html_css(void);
 /* Appends the status page ("/"). */
 enum bot_rc page_html_render_index(const struct page *p, struct buf *out) BOT_MUST_CHECK;
 /* Appends the page of one incident (inc points into p->incidents). */

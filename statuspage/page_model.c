@@ -42,7 +42,7 @@ const char *page_status_public(const char *status)
     if (strcmp(status, "identified") == 0 || strcmp(status, "monitoring") == 0 ||
         strcmp(status, "resolved") == 0)
         return status;
-    if (strcmp(status, "closed") == 0)
+    if (strcmp(status, "closed") == 0 || strcmp(status, "postmortem") == 0)
         return "resolved";
     return "investigating";
 }

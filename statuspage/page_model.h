@@ -67,7 +67,7 @@ void page_id(char out[PAGE_ID_LEN + 1], char kind, int64_t n);
 void page_time_iso(char out[32], int64_t ms);
 /* Public status of the incident: investigating, identified, monitoring, resolved, postmortem. */
 const char *page_incident_status(const struct page_incident *inc);
-/* Public status of an internal status (potential -> investigating, closed -> resolved). */
+/* Public status of an internal one: potential -> investigating; postmortem, closed -> resolved. */
 const char *page_status_public(const char *status);
 /* True while the incident is not resolved. */
 int page_incident_open(const struct page_incident *inc);

@@ -26,6 +26,12 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/reminder_restart_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(reminder_restart_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  # The built-in status page over real HTTP: JSON API, HTML, feeds, only published incidents,
+  # escaping, 405/404/304, HEAD, and a store change reaching the page.
+  add_test(NAME page_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/page_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(page_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
   find_program(OPENSSL_BIN openssl)
   if(OPENSSL_BIN) # makes the test CA and certificate
     add_test(NAME tls_e2e

@@ -80,6 +80,7 @@ static void test_ids(void)
     CHECK_STR(t, "2022-11-25T15:50:04.967Z");
     CHECK_STR(page_status_public("potential"), "investigating");
     CHECK_STR(page_status_public("closed"), "resolved");
+    CHECK_STR(page_status_public("postmortem"), "resolved");
     CHECK_STR(page_incident_status(&incidents[1]), "postmortem");
     CHECK_STR(page_impact("critical"), "critical");
     struct page p = test_page();
@@ -238,6 +239,8 @@ static void test_html(void)
     CHECK_CONTAINS(s, "Major System Outage");
     CHECK_CONTAINS(s, "href=\"/incidents/api-down\"");
     CHECK_CONTAINS(s, "name=\"viewport\"");
+    CHECK_CONTAINS(s, "href=\"/style.css\"");
+    CHECK(strstr(page_html_css(), "max-width") != NULL);
     CHECK_CONTAINS(s, "Still on it.");
     CHECK_CONTAINS(s, "Slow logins"); /* history, though not active */
     buf_reset(&b);
