@@ -137,6 +137,34 @@ static void snapshot_free(struct http_snapshot *s)
     free(s);
 }
 
+/*
+ * Appends the published incidents still open that were published before the
+ * history window: an incident stays on the page until it is resolved.
+ */
+static enum bot_rc add_old_open(struct bot *b, int64_t now, struct http_snapshot *s,
+                                struct bot_err *err)
+{
+    struct store_incident *open = NULL;
+    size_t nopen = 0, keep = 0;
+    int64_t since = now - (int64_t)PAGE_HISTORY_DAYS * 86400000;
+    enum bot_rc rc = store_incident_list_open(b->store, &open, &nopen, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < nopen; i++)
+        if (open[i].published && open[i].published_at < since)
+            keep++;
+    if (keep > 0 && s->nincs + keep <= PAGE_MAX_INCIDENTS) {
+        s->incs = xreallocarray(s->incs, s->nincs + keep, sizeof(*s->incs));
+        for (size_t i = nopen; i-- > 0;) /* oldest first: newest of them goes first */
+            if (open[i].published && open[i].published_at < since) {
+                s->incs[s->nincs++] = open[i];
+                store_incident_init(&open[i]); /* moved: not freed twice */
+            }
+    }
+    store_incident_list_free(open, nopen);
+    return BOT_OK;
+}
+
 /* Reads what the page shows in one read transaction; *out is the caller's (snapshot_free). */
 static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapshot **out,
                                  struct bot_err *err)
@@ -155,6 +183,9 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
         goto out;
     rc = store_incident_list_published(b->store, now - (int64_t)PAGE_HISTORY_DAYS * 86400000,
                                        PAGE_MAX_INCIDENTS, &s->incs, &s->nincs, err);
+    if (rc)
+        goto out;
+    rc = add_old_open(b, now, s, err);
     if (rc)
         goto out;
     if (s->nincs > 0) {

@@ -83,6 +83,11 @@ def seed(db):
                   " (902, ?, 'publish', 'Logins are slow.', 1, 'investigating'),"
                   " (902, ?, 'status', 'Fixed.', 1, 'resolved')",
                   (now - 86400000 * 3, now - 86400000 * 3 + 3600000))
+        # 4: published 100 days ago and still open: still shown; 5: as old and resolved: not
+        c.execute("INSERT INTO incidents (id, title, severity, status, declared_at, published,"
+                  " published_at, updated_at) VALUES (904, 'Old open one', 'minor', 'monitoring',"
+                  " ?, 1, ?, ?), (905, 'Old resolved one', 'minor', 'resolved', ?, 1, ?, ?)",
+                  (now - 86400000 * 100,) * 6)
         # 3: never published
         c.execute("INSERT INTO incidents (id, title, severity, status, declared_at, updated_at)"
                   " VALUES (903, 'Hidden outage', 'critical', 'investigating', ?, ?)", (now, now))
@@ -117,7 +122,8 @@ def main():
               "summary keys %r" % sorted(s))
         check(s["page"]["name"] == "Example Status", "page name")
         check(s["status"]["indicator"] == "critical", "indicator %r" % s["status"])
-        check([i["name"] for i in s["incidents"]] == [EVIL], "only the open published one")
+        check([i["name"] for i in s["incidents"]] == [EVIL, "Old open one"],
+              "only the open published ones: %r" % [i["name"] for i in s["incidents"]])
         inc = s["incidents"][0]
         check(inc["impact"] == "critical" and inc["status"] == "identified", "impact/status")
         check(inc["shortlink"] == "https://status.example.com/incidents/api-errors", "shortlink")
@@ -129,7 +135,8 @@ def main():
 
         st, h, body = request(port, "GET", "/api/v2/incidents.json")
         names = [i["name"] for i in json.loads(body)["incidents"]]
-        check(st == 200 and names == [EVIL, "Slow logins"], "incidents.json %r" % names)
+        check(st == 200 and names == [EVIL, "Slow logins", "Old open one"],
+              "incidents.json %r" % names)
         old = json.loads(body)["incidents"][1]
         check(old["status"] == "postmortem" and old["incident_updates"][0]["status"] ==
               "postmortem", "postmortem update")
@@ -149,6 +156,7 @@ def main():
             st, h, body = request(port, "GET", path)
             check(st == 200, "%s: %d" % (path, st))
             everything += body
+        check(b"Old resolved one" not in everything, "resolved before the 90 days: not shown")
         check(b"Hidden outage" not in everything and b"hidden text" not in everything,
               "never-published incident stays off the page")
         check(b"secret internal note" not in everything, "private timeline stays off the page")
@@ -207,7 +215,8 @@ def main():
 
         # A change in the store reaches the page after the cache's TTL.
         with sqlite3.connect(db, timeout=10) as c:
-            c.execute("UPDATE incidents SET status = 'resolved', resolved_at = ? WHERE id = 901",
+            c.execute("UPDATE incidents SET status = 'resolved', resolved_at = ?"
+                      " WHERE id IN (901, 904)",
                       (int(time.time() * 1000),))
             c.execute("UPDATE components SET status = 'operational'")
         time.sleep(1.2)
@@ -225,6 +234,10 @@ def main():
         check(st == 200, "300 requests served")
         print("300 GET / in %.2f s" % (time.time() - t0))
         check(bot.poll() is None, "bot still running")
+        bot.terminate()
+        rc = bot.wait(20)
+        bot = None
+        check(rc == 0, "clean exit after SIGTERM (sanitizers quiet): %r" % rc)
     finally:
         if bot:
             bot.terminate()
