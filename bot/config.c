@@ -313,6 +313,8 @@ static bool is_string_type(enum cfg_type t)
     return t == CT_STRING || t == CT_URL || t == CT_LISTEN;
 }
 
+static void components_free(struct cfg_component *v, size_t n);
+
 static void strlist_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -422,6 +424,7 @@ void cfg_free(struct config *c)
     free(c->slack_bot_token);
     free(c->slack_app_token);
     free(c->statuspage_api_key);
+    components_free(c->statuspage_components, c->n_statuspage_components);
     free(c);
 }
 
@@ -1011,6 +1014,110 @@ struct cfg_seen {
     bool bad[NKEYS]; /* its value was rejected (and reported) */
 };
 
+/* The string key of one [[statuspage.components]] entry; NULL (reported) when wrong. */
+static char *component_str(const struct toml_value *entry, const char *key, bool required,
+                           const char *name, int line, size_t idx, struct cfg_diag *d)
+{
+    const struct toml_value *v = toml_table_get(entry, key, strlen(key));
+    size_t len;
+    const char *s;
+    if (v == NULL) {
+        if (required)
+            diag_add(d, "%s:%d: [[statuspage.components]] #%zu: \"%s\" is required", name, line,
+                     idx + 1, key);
+        return required ? NULL : xstrdup("");
+    }
+    if (toml_type(v) != TOML_STRING) {
+        diag_add(d, "%s:%d: [[statuspage.components]] #%zu: \"%s\" must be a string, got %s",
+                 name, toml_line(v), idx + 1, key, toml_type_name(toml_type(v)));
+        return NULL;
+    }
+    s = toml_string(v, &len);
+    if (has_nul(s, len) || len > (strcmp(key, "description") == 0 ? 2000 : CFG_MAX_COMPONENT_NAME) ||
+        (required && len == 0)) {
+        diag_add(d, "%s:%d: [[statuspage.components]] #%zu: \"%s\" must be 1 to %d bytes without "
+                 "NUL", name, toml_line(v), idx + 1, key,
+                 strcmp(key, "description") == 0 ? 2000 : CFG_MAX_COMPONENT_NAME);
+        return NULL;
+    }
+    return xstrdup(s);
+}
+
+static void components_free(struct cfg_component *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].description);
+        free(v[i].group);
+    }
+    free(v);
+}
+
+/*
+ * [[statuspage.components]]: an array of tables of name (required, unique),
+ * description and group. Not a row of cfg_keys: a list of tables has no
+ * single type and default.
+ */
+static void load_components(struct config *c, const char *name, int line,
+                            const struct toml_value *v, struct cfg_diag *d)
+{
+    static const char *const known[] = {"name", "description", "group"};
+    size_t n = toml_type(v) == TOML_ARRAY ? toml_array_len(v) : 0;
+    if (toml_type(v) != TOML_ARRAY) {
+        diag_add(d, "%s:%d: [statuspage] components must be an array of tables "
+                 "([[statuspage.components]]), got %s", name, line, toml_type_name(toml_type(v)));
+        return;
+    }
+    if (n > CFG_MAX_COMPONENTS) {
+        diag_add(d, "%s:%d: [[statuspage.components]]: %zu entries, at most %d", name, line, n,
+                 CFG_MAX_COMPONENTS);
+        return;
+    }
+    components_free(c->statuspage_components, c->n_statuspage_components);
+    c->statuspage_components = n ? xcalloc(n, sizeof(*c->statuspage_components)) : NULL;
+    c->n_statuspage_components = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct toml_value *e = toml_array_get(v, i);
+        int eline = toml_line(e) > 0 ? toml_line(e) : line;
+        if (toml_type(e) != TOML_TABLE) {
+            diag_add(d, "%s:%d: [[statuspage.components]] #%zu must be a table, got %s", name,
+                     eline, i + 1, toml_type_name(toml_type(e)));
+            continue;
+        }
+        for (size_t k = 0; k < toml_table_len(e); k++) {
+            size_t klen;
+            const char *key = toml_table_key(e, k, &klen);
+            bool ok = false;
+            for (size_t j = 0; j < sizeof(known) / sizeof(known[0]) && !ok; j++)
+                ok = strlen(known[j]) == klen && memcmp(known[j], key, klen) == 0;
+            if (!ok) {
+                char *shown = show_key(key, klen);
+                diag_add(d, "%s:%d: [[statuspage.components]] unknown key \"%s\" (name, "
+                         "description, group)", name, toml_table_key_line(e, k), shown);
+                free(shown);
+            }
+        }
+        struct cfg_component comp = {
+            component_str(e, "name", true, name, eline, i, d),
+            component_str(e, "description", false, name, eline, i, d),
+            component_str(e, "group", false, name, eline, i, d),
+        };
+        bool dup = false;
+        for (size_t j = 0; comp.name && j < c->n_statuspage_components && !dup; j++)
+            dup = strcmp(c->statuspage_components[j].name, comp.name) == 0;
+        if (dup)
+            diag_add(d, "%s:%d: [[statuspage.components]] #%zu: name \"%s\" is given twice", name,
+                     eline, i + 1, comp.name);
+        if (comp.name == NULL || comp.description == NULL || comp.group == NULL || dup) {
+            free(comp.name);
+            free(comp.description);
+            free(comp.group);
+            continue;
+        }
+        c->statuspage_components[c->n_statuspage_components++] = comp;
+    }
+}
+
 static void load_table(struct config *c, const char *name, const char *tname,
                        const struct toml_value *tbl, struct cfg_seen *seen, struct cfg_diag *d)
 {
@@ -1019,6 +1126,10 @@ static void load_table(struct config *c, const char *name, const char *tname,
         const char *key = toml_table_key(tbl, i, &klen);
         int line = toml_table_key_line(tbl, i);
         size_t row = NKEYS;
+        if (strcmp(tname, "statuspage") == 0 && klen == 10 && memcmp(key, "components", 10) == 0) {
+            load_components(c, name, line, toml_table_value(tbl, i), d);
+            continue;
+        }
         for (size_t j = 0; j < NKEYS; j++) {
             if (strcmp(cfg_keys[j].table, tname) == 0 && strlen(cfg_keys[j].key) == klen &&
                 memcmp(cfg_keys[j].key, key, klen) == 0) {

@@ -24,7 +24,16 @@
 #define CFG_MAX_ERRORS 100      /* errors collected before giving up on a file */
 #define CFG_MAX_STR_LIST 100    /* most entries in a list of strings (e.g. [oncall] users) */
 #define CFG_MAX_INT_LIST 10     /* most entries in a list of integers */
+#define CFG_MAX_COMPONENTS 100  /* most [[statuspage.components]] */
+#define CFG_MAX_COMPONENT_NAME 200 /* longest component or group name, in bytes */
 #define CFG_ZONEINFO_DIR "/usr/share/zoneinfo" /* where [incident] timezone must exist */
+
+/* One [[statuspage.components]] entry: a component shown on the status page. */
+struct cfg_component {
+    char *name;        /* unique, 1..CFG_MAX_COMPONENT_NAME bytes */
+    char *description; /* "" when not given */
+    char *group;       /* "" when not in a group */
+};
 
 struct config {
     /* [slack] */
@@ -104,6 +113,8 @@ struct config {
     /* [statuspage]: the built-in page */
     char *statuspage_title; /* page name */
     char *statuspage_url;   /* public base URL, with a trailing '/' */
+    struct cfg_component *statuspage_components; /* [[statuspage.components]], in file order */
+    size_t n_statuspage_components;
     /* [call] */
     char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
                                      {channel} */

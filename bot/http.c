@@ -71,6 +71,7 @@ struct http_snapshot {
     struct store_component_link **links;
     size_t *nlinks;
     struct page_component *pcomps;
+    size_t npcomps;
     struct page_incident *pincs;
     struct page_update **pups;
     const char ***pnames;
@@ -135,6 +136,66 @@ static void snapshot_free(struct http_snapshot *s)
     free(s->pnames);
     free(s->url);
     free(s);
+}
+
+/* A stable id for a configured component the store does not know yet: a hash of its name. */
+static int64_t name_id(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *q = name; *q; q++) {
+        h ^= (unsigned char)*q;
+        h *= 1099511628211ull;
+    }
+    return (int64_t)(h % 3656158440062976ull) + 3656158440062976ull; /* 36^10 .. 2*36^10 */
+}
+
+/*
+ * The page's components: [[statuspage.components]] when configured (in
+ * file order, a group's members moved up to its first one, with status from
+ * the store's row of the same name, operational without one), else every
+ * row of the store's components table.
+ */
+static void page_components(const struct config *cfg, struct http_snapshot *s)
+{
+    size_t n = cfg->n_statuspage_components;
+    if (n == 0) {
+        if (s->ncomps > 0)
+            s->pcomps = xcalloc(s->ncomps, sizeof(*s->pcomps));
+        for (size_t i = 0; i < s->ncomps; i++) {
+            const struct store_component *c = &s->comps[i];
+            s->pcomps[i] = (struct page_component){c->id,       c->name,     c->description,
+                                                   c->status,   c->position, c->updated_at,
+                                                   NULL};
+        }
+        s->npcomps = s->ncomps;
+        return;
+    }
+    bool *placed = xcalloc(n, sizeof(*placed));
+    s->pcomps = xcalloc(n, sizeof(*s->pcomps));
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i; j < n; j++) {
+            const struct cfg_component *cc = &cfg->statuspage_components[j];
+            const struct store_component *row = NULL;
+            if (placed[j] || (j > i && (cc->group[0] == '\0' ||
+                                        strcmp(cc->group, cfg->statuspage_components[i].group))))
+                continue;
+            for (size_t k = 0; k < s->ncomps && row == NULL; k++)
+                if (strcmp(s->comps[k].name, cc->name) == 0)
+                    row = &s->comps[k];
+            placed[j] = true;
+            s->pcomps[s->npcomps] = (struct page_component){
+                .id = row ? row->id : name_id(cc->name),
+                .name = cc->name,
+                .description = cc->description,
+                .status = row ? row->status : "operational",
+                .position = (int64_t)s->npcomps + 1,
+                .updated_at = row ? row->updated_at : 0,
+                .group = cc->group,
+            };
+            s->npcomps++;
+        }
+    }
+    free(placed);
 }
 
 /*
@@ -213,13 +274,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
             goto out;
     }
 
-    if (s->ncomps > 0)
-        s->pcomps = xcalloc(s->ncomps, sizeof(*s->pcomps));
-    for (size_t i = 0; i < s->ncomps; i++) {
-        const struct store_component *c = &s->comps[i];
-        s->pcomps[i] = (struct page_component){c->id,       c->name,       c->description,
-                                               c->status,   c->position,   c->updated_at};
-    }
+    page_components(b->cfg, s);
     for (size_t i = 0; i < s->nincs; i++) {
         const struct store_incident *inc = &s->incs[i];
         struct page_incident *p = &s->pincs[i];
@@ -260,7 +315,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
         .url = s->url,
         .now = now,
         .components = s->pcomps,
-        .ncomponents = s->ncomps,
+        .ncomponents = s->npcomps,
         .incidents = s->pincs,
         .nincidents = s->nincs,
     };

@@ -41,7 +41,7 @@ static cJSON *page_obj(const struct page *p)
     return o;
 }
 
-static cJSON *component_obj(const struct page_component *c)
+static cJSON *component_obj(const struct page *p, const struct page_component *c)
 {
     char id[PAGE_ID_LEN + 1], pid[PAGE_ID_LEN + 1];
     cJSON *o = cJSON_CreateObject();
@@ -56,10 +56,62 @@ static cJSON *component_obj(const struct page_component *c)
     add_str_or_null(o, "description", c->description);
     cJSON_AddBoolToObject(o, "showcase", 0);
     cJSON_AddNullToObject(o, "start_date");
-    cJSON_AddNullToObject(o, "group_id");
+    if (c->group && *c->group) {
+        char gid[PAGE_ID_LEN + 1];
+        page_group_id(p, c->group, gid);
+        cJSON_AddStringToObject(o, "group_id", gid);
+    } else {
+        cJSON_AddNullToObject(o, "group_id");
+    }
     cJSON_AddStringToObject(o, "page_id", pid);
     cJSON_AddBoolToObject(o, "group", 0);
     cJSON_AddBoolToObject(o, "only_show_if_degraded", 0);
+    return o;
+}
+
+/*
+ * The row of the group whose first member is components[first]: Statuspage
+ * lists groups as flat rows with group true and their members' ids; its
+ * status is the worst of theirs.
+ */
+static cJSON *group_obj(const struct page *p, size_t first)
+{
+    static const char *const order[] = {"operational", "under_maintenance",
+                                        "degraded_performance", "partial_outage", "major_outage"};
+    const char *g = p->components[first].group;
+    char id[PAGE_ID_LEN + 1], pid[PAGE_ID_LEN + 1], cid[PAGE_ID_LEN + 1];
+    cJSON *o = cJSON_CreateObject(), *members;
+    int worst = 0;
+    int64_t updated = 0;
+    page_group_id(p, g, id);
+    page_id(pid, 'p', 1);
+    for (size_t i = first; i < p->ncomponents && p->components[i].group &&
+                           strcmp(p->components[i].group, g) == 0; i++) {
+        for (int r = 4; r > worst; r--)
+            if (p->components[i].status && strcmp(p->components[i].status, order[r]) == 0)
+                worst = r;
+        if (p->components[i].updated_at > updated)
+            updated = p->components[i].updated_at;
+    }
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "name", g);
+    cJSON_AddStringToObject(o, "status", order[worst]);
+    add_time(o, "created_at", updated);
+    add_time(o, "updated_at", updated);
+    cJSON_AddNumberToObject(o, "position", (double)p->components[first].position);
+    cJSON_AddNullToObject(o, "description");
+    cJSON_AddBoolToObject(o, "showcase", 0);
+    cJSON_AddNullToObject(o, "start_date");
+    cJSON_AddNullToObject(o, "group_id");
+    cJSON_AddStringToObject(o, "page_id", pid);
+    cJSON_AddBoolToObject(o, "group", 1);
+    cJSON_AddBoolToObject(o, "only_show_if_degraded", 0);
+    members = cJSON_AddArrayToObject(o, "components");
+    for (size_t i = first; i < p->ncomponents && p->components[i].group &&
+                           strcmp(p->components[i].group, g) == 0; i++) {
+        page_id(cid, 'c', p->components[i].id);
+        cJSON_AddItemToArray(members, cJSON_CreateString(cid));
+    }
     return o;
 }
 
@@ -126,7 +178,7 @@ static cJSON *incident_obj(const struct page *p, const struct page_incident *inc
     for (size_t i = 0; i < inc->ncomponents; i++) {
         const struct page_component *c = page_component_find(p, inc->components[i]);
         if (c)
-            cJSON_AddItemToArray(comps, component_obj(c));
+            cJSON_AddItemToArray(comps, component_obj(p, c));
     }
     return o;
 }
@@ -151,8 +203,13 @@ enum bot_rc page_api_render(const struct page *p, enum page_api_doc doc, struct 
     cJSON_AddItemToObject(root, "page", page_obj(p));
     if (doc == PAGE_API_SUMMARY || doc == PAGE_API_COMPONENTS) {
         cJSON *arr = cJSON_AddArrayToObject(root, "components");
-        for (size_t i = 0; i < p->ncomponents; i++)
-            cJSON_AddItemToArray(arr, component_obj(&p->components[i]));
+        for (size_t i = 0; i < p->ncomponents; i++) {
+            const char *g = p->components[i].group;
+            if (g && *g && (i == 0 || !p->components[i - 1].group ||
+                            strcmp(p->components[i - 1].group, g) != 0))
+                cJSON_AddItemToArray(arr, group_obj(p, i));
+            cJSON_AddItemToArray(arr, component_obj(p, &p->components[i]));
+        }
     }
     if (doc == PAGE_API_SUMMARY || doc == PAGE_API_UNRESOLVED)
         add_incidents(root, p, 1, PAGE_MAX_INCIDENTS);

@@ -82,6 +82,7 @@ static const char css[] =
     ".desc{display:block;color:#666;font-size:.85rem}"
     ".upd{margin:.5rem 0}.upd p{margin:.2rem 0;white-space:pre-wrap;overflow-wrap:anywhere}"
     "small,.day{color:#666}.day{font-weight:600;margin-top:1rem}"
+    "li.grp{border-bottom:none;padding-bottom:0}li.member{padding-left:1rem}"
     "a{color:#1565c0}";
 
 const char *page_html_css(void)
@@ -212,7 +213,14 @@ enum bot_rc page_html_render_index(const struct page *p, struct buf *out)
         for (size_t i = 0; i < p->ncomponents; i++) {
             const struct page_component *c = &p->components[i];
             const char *st = c->status ? c->status : "operational";
-            ADD("<li><span>");
+            if (c->group && *c->group &&
+                (i == 0 || !p->components[i - 1].group ||
+                 strcmp(p->components[i - 1].group, c->group) != 0)) {
+                ADD("<li class=\"grp\"><strong>");
+                ESC(c->group);
+                ADD("</strong></li>\n");
+            }
+            ADD(c->group && *c->group ? "<li class=\"member\"><span>" : "<li><span>");
             ESC(c->name);
             if (c->description && *c->description) {
                 ADD("<span class=\"desc\">");

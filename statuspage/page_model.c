@@ -106,6 +106,15 @@ const char *page_indicator_text(const char *indicator)
     }
 }
 
+void page_group_id(const struct page *p, const char *group, char out[PAGE_ID_LEN + 1])
+{
+    size_t i = 0;
+    while (i < p->ncomponents &&
+           !(p->components[i].group && strcmp(p->components[i].group, group) == 0))
+        i++;
+    page_id(out, 'g', (int64_t)i + 1);
+}
+
 const struct page_component *page_component_find(const struct page *p, const char *name)
 {
     for (size_t i = 0; i < p->ncomponents; i++)

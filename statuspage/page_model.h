@@ -26,6 +26,7 @@ struct page_component {
     const char *status;      /* Statuspage component status */
     int64_t position;
     int64_t updated_at;
+    const char *group; /* NULL or "": not in a group; members of a group are adjacent */
 };
 
 /* One public update: a public timeline entry. */
@@ -77,6 +78,8 @@ const char *page_impact(const char *severity);
 const char *page_indicator(const struct page *p);
 /* The banner text of an indicator ("All Systems Operational", ...). */
 const char *page_indicator_text(const char *indicator);
+/* The public id of the group named group: the position of its first member. */
+void page_group_id(const struct page *p, const char *group, char out[PAGE_ID_LEN + 1]);
 /* The component by name, or NULL. */
 const struct page_component *page_component_find(const struct page *p, const char *name);
 /* The last update's time, else the published time: the incident's last change. */

@@ -19,9 +19,9 @@ static const char *shared_dir;
 #define EVIL "<script>alert(\"x\")</script> & 'q' caf\xc3\xa9"
 
 static const struct page_component comps[] = {
-    {1, "API", "Public REST API", "major_outage", 1, 1700000000000},
-    {2, "Web", NULL, "operational", 2, 1700000000000},
-    {3, EVIL, EVIL, "degraded_performance", 3, 1700000000000},
+    {1, "API", "Public REST API", "major_outage", 1, 1700000000000, NULL},
+    {2, "Web", NULL, "operational", 2, 1700000000000, NULL},
+    {3, EVIL, EVIL, "degraded_performance", 3, 1700000000000, ""},
 };
 static const struct page_update open_updates[] = {
     {10, "investigating", "We are looking. " EVIL, 1700000100000},
@@ -227,6 +227,61 @@ static void test_api_shapes(void)
     }
 }
 
+/* Component groups: flat rows with group true and their members' ids, as Instructure's page. */
+static const struct page_component grouped[] = {
+    {1, "EU", NULL, "operational", 1, 1700000000000, "Regions <all>"},
+    {2, "US", NULL, "partial_outage", 2, 1700000000000, "Regions <all>"},
+    {3, "API", NULL, "operational", 3, 1700000000000, NULL},
+};
+
+static void test_groups(void)
+{
+    struct page p = test_page();
+    struct buf b;
+    p.components = grouped;
+    p.ncomponents = 3;
+    buf_init(&b, PAGE_MAX_BODY);
+    CHECK(page_api_render(&p, PAGE_API_COMPONENTS, &b) == BOT_OK);
+    cJSON *j = cJSON_Parse(buf_str(&b));
+    buf_free(&b);
+    CHECK(j != NULL);
+    cJSON *arr = cJSON_GetObjectItem(j, "components");
+    int n = cJSON_GetArraySize(arr);
+    cJSON *g = cJSON_GetArrayItem(arr, 0), *eu = cJSON_GetArrayItem(arr, 1);
+    int ok = n == 4 && cJSON_IsTrue(cJSON_GetObjectItem(g, "group")) &&
+             strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(g, "status")), "partial_outage") == 0 &&
+             cJSON_GetArraySize(cJSON_GetObjectItem(g, "components")) == 2 &&
+             strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(eu, "group_id")),
+                    cJSON_GetStringValue(cJSON_GetObjectItem(g, "id"))) == 0 &&
+             cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 3), "group_id"));
+    cJSON_Delete(j);
+    CHECK(ok);
+    if (shared_dir) { /* the group row and its first member against Instructure's capture */
+        cJSON *ref = load_sample("instructure-summary-2021.json");
+        CHECK(ref != NULL);
+        buf_init(&b, PAGE_MAX_BODY);
+        CHECK(page_api_render(&p, PAGE_API_SUMMARY, &b) == BOT_OK);
+        cJSON *ours = cJSON_Parse(buf_str(&b));
+        buf_free(&b);
+        cJSON *oc = cJSON_GetObjectItem(ours, "components"),
+              *rc = cJSON_GetObjectItem(ref, "components");
+        int gi = 0; /* the capture's first group row; its first member follows it */
+        while (gi < cJSON_GetArraySize(rc) &&
+               !cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(rc, gi), "group")))
+            gi++;
+        ok = gi + 1 < cJSON_GetArraySize(rc) &&
+             same_shape(cJSON_GetArrayItem(oc, 0), cJSON_GetArrayItem(rc, gi), "group") &&
+             same_shape(cJSON_GetArrayItem(oc, 1), cJSON_GetArrayItem(rc, gi + 1), "member");
+        cJSON_Delete(ours);
+        cJSON_Delete(ref);
+        CHECK(ok);
+    }
+    buf_init(&b, PAGE_MAX_BODY);
+    CHECK(page_html_render_index(&p, &b) == BOT_OK);
+    CHECK_CONTAINS(buf_str(&b), "<li class=\"grp\"><strong>Regions &lt;all&gt;</strong></li>");
+    buf_free(&b);
+}
+
 static void test_html(void)
 {
     struct page p = test_page();
@@ -297,6 +352,7 @@ int main(int argc, char **argv)
     RUN(test_ids);
     RUN(test_api_content);
     RUN(test_api_shapes);
+    RUN(test_groups);
     RUN(test_html);
     RUN(test_feeds);
     RUN(test_bounded);

@@ -104,7 +104,12 @@ def main():
         bot, http_base = start_incidentd(
             INCIDENTD, tmp, base, "bot.log",
             extra_config='[statuspage]\ntitle = "Example Status"\n'
-                         'url = "https://status.example.com/"\n')
+                         'url = "https://status.example.com/"\n'
+                         '[[statuspage.components]]\nname = "API"\n'
+                         'description = "Public REST API"\n'
+                         '[[statuspage.components]]\nname = "EU"\ngroup = "Regions"\n'
+                         '[[statuspage.components]]\nname = "Web"\n'
+                         '[[statuspage.components]]\nname = "US"\ngroup = "Regions"\n')
         port = int(http_base.rsplit(":", 1)[1])
         check(wait_for(lambda: up(http_base)), "bot up")
         # An empty page first, then the seeded one after the cache's TTL.
@@ -130,8 +135,14 @@ def main():
         check([u["body"] for u in inc["incident_updates"]] == ["We found it.", "Looking into " + EVIL],
               "public updates newest first: %r" % inc["incident_updates"])
         check([c["name"] for c in inc["components"]] == ["API"], "incident components")
-        check({c["name"]: c["status"] for c in s["components"]} ==
-              {"API": "partial_outage", "Web": "operational"}, "component statuses")
+        comps = [(c["name"], c["status"], c["group"]) for c in s["components"]]
+        check(comps == [("API", "partial_outage", False), ("Regions", "operational", True),
+                        ("EU", "operational", False), ("US", "operational", False),
+                        ("Web", "operational", False)],
+              "configured components, groups, statuses from the store: %r" % comps)
+        group = s["components"][1]
+        check(group["components"] == [s["components"][2]["id"], s["components"][3]["id"]] and
+              s["components"][2]["group_id"] == group["id"], "group rows")
 
         st, h, body = request(port, "GET", "/api/v2/incidents.json")
         names = [i["name"] for i in json.loads(body)["incidents"]]
