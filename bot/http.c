@@ -72,6 +72,7 @@ struct http_snapshot {
     size_t *nlinks;
     struct page_component *pcomps;
     size_t npcomps;
+    unsigned char (*days)[PAGE_HISTORY_DAYS]; /* the uptime bar of pcomps[i] */
     struct page_incident *pincs;
     struct page_update **pups;
     const char ***pnames;
@@ -131,11 +132,45 @@ static void snapshot_free(struct http_snapshot *s)
     free(s->links);
     free(s->nlinks);
     free(s->pcomps);
+    free(s->days);
     free(s->pincs);
     free(s->pups);
     free(s->pnames);
     free(s->url);
     free(s);
+}
+
+/*
+ * Fills days (the last PAGE_HISTORY_DAYS UTC days, today last) with the worst
+ * rank each had, from the component's status changes h (oldest first, the
+ * first one possibly before the window); returns the uptime in permille,
+ * counting a major outage as down and a partial one as 30 % down, as
+ * Statuspage does.
+ */
+static int uptime_days(const struct store_component_change *h, size_t n, int64_t now,
+                       unsigned char days[PAGE_HISTORY_DAYS])
+{
+    const int64_t day = 86400000;
+    int64_t since = now - now % day - (int64_t)(PAGE_HISTORY_DAYS - 1) * day;
+    double down = 0;
+    memset(days, PAGE_RANK_OPERATIONAL, PAGE_HISTORY_DAYS);
+    for (size_t k = 0; k < n; k++) {
+        int64_t from = h[k].at < since ? since : h[k].at;
+        int64_t to = k + 1 < n ? h[k + 1].at : now;
+        enum page_rank r = page_rank_of(h[k].status);
+        if (to > now)
+            to = now;
+        if (to <= from || r == PAGE_RANK_OPERATIONAL)
+            continue;
+        down += (double)(to - from) * (r == PAGE_RANK_MAJOR ? 1.0 : r == PAGE_RANK_PARTIAL ? 0.3
+                                                                                            : 0.0);
+        for (int64_t d = (from - since) / day; d <= (to - 1 - since) / day; d++)
+            if (d >= 0 && d < PAGE_HISTORY_DAYS && days[d] < r)
+                days[d] = (unsigned char)r;
+    }
+    if (now <= since)
+        return 1000;
+    return 1000 - (int)(down * 1000.0 / (double)(now - since) + 0.5);
 }
 
 /* A stable id for a configured component the store does not know yet: a hash of its name. */
@@ -163,9 +198,15 @@ static void page_components(const struct config *cfg, struct http_snapshot *s)
             s->pcomps = xcalloc(s->ncomps, sizeof(*s->pcomps));
         for (size_t i = 0; i < s->ncomps; i++) {
             const struct store_component *c = &s->comps[i];
-            s->pcomps[i] = (struct page_component){c->id,       c->name,     c->description,
-                                                   c->status,   c->position, c->updated_at,
-                                                   NULL};
+            s->pcomps[i] = (struct page_component){
+                .id = c->id,
+                .name = c->name,
+                .description = c->description,
+                .status = c->status,
+                .position = c->position,
+                .updated_at = c->updated_at,
+                .uptime_permille = -1,
+            };
         }
         s->npcomps = s->ncomps;
         return;
@@ -191,6 +232,7 @@ static void page_components(const struct config *cfg, struct http_snapshot *s)
                 .position = (int64_t)s->npcomps + 1,
                 .updated_at = row ? row->updated_at : 0,
                 .group = cc->group,
+                .uptime_permille = -1,
             };
             s->npcomps++;
         }
@@ -267,6 +309,20 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
         if (rc)
             goto out;
     }
+    page_components(b->cfg, s);
+    if (s->npcomps > 0)
+        s->days = xcalloc(s->npcomps, sizeof(*s->days));
+    for (size_t i = 0; i < s->npcomps; i++) {
+        struct store_component_change *h = NULL;
+        size_t nh = 0;
+        rc = store_component_history(b->store, s->pcomps[i].name, now - now % 86400000 -
+                                     (int64_t)(PAGE_HISTORY_DAYS - 1) * 86400000, &h, &nh, err);
+        if (rc)
+            goto out;
+        s->pcomps[i].uptime_permille = uptime_days(h, nh, now, s->days[i]);
+        s->pcomps[i].days = s->days[i];
+        store_component_history_free(h, nh);
+    }
     if (txn) {
         txn = 0;
         rc = store_commit(b->store, err);
@@ -274,7 +330,6 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
             goto out;
     }
 
-    page_components(b->cfg, s);
     for (size_t i = 0; i < s->nincs; i++) {
         const struct store_incident *inc = &s->incs[i];
         struct page_incident *p = &s->pincs[i];

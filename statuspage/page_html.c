@@ -83,6 +83,9 @@ static const char css[] =
     ".upd{margin:.5rem 0}.upd p{margin:.2rem 0;white-space:pre-wrap;overflow-wrap:anywhere}"
     "small,.day{color:#666}.day{font-weight:600;margin-top:1rem}"
     "li.grp{border-bottom:none;padding-bottom:0}li.member{padding-left:1rem}"
+    ".bar{display:flex;gap:1px;height:1.5rem;width:100%;margin-top:.3rem}.bar span{flex:1}"
+    ".r0{background:#2e8540}.r1{background:#1565c0}.r2{background:#c7a000}"
+    ".r3{background:#e8710a}.r4{background:#c62828}.up{display:block;width:100%;color:#666}"
     "a{color:#1565c0}";
 
 const char *page_html_css(void)
@@ -229,7 +232,20 @@ enum bot_rc page_html_render_index(const struct page *p, struct buf *out)
             }
             ADD("</span><span class=\"st ");
             ESC(st);
-            ADDF("\">%s</span></li>\n", component_label(st));
+            ADDF("\">%s</span>", component_label(st));
+            if (c->days) {
+                /* The 90-day bar: one cell per day, coloured by that day's worst status. */
+                ADD("<div class=\"bar\">");
+                for (int d = 0; d < PAGE_HISTORY_DAYS; d++)
+                    ADDF("<span class=\"r%d\"></span>", c->days[d] <= PAGE_RANK_MAJOR ?
+                                                            c->days[d] : 0);
+                ADD("</div>");
+                if (c->uptime_permille >= 0)
+                    ADDF("<small class=\"up\">%d days ago &middot; %d.%d %% uptime &middot; "
+                         "today</small>", PAGE_HISTORY_DAYS, c->uptime_permille / 10,
+                         c->uptime_permille % 10);
+            }
+            ADD("</li>\n");
         }
         ADD("</ul>\n");
     }

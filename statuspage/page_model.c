@@ -106,6 +106,16 @@ const char *page_indicator_text(const char *indicator)
     }
 }
 
+enum page_rank page_rank_of(const char *status)
+{
+    static const char *const names[] = {"operational", "under_maintenance", "degraded_performance",
+                                        "partial_outage", "major_outage"};
+    for (int r = PAGE_RANK_MAJOR; r > PAGE_RANK_OPERATIONAL; r--)
+        if (status && strcmp(status, names[r]) == 0)
+            return (enum page_rank)r;
+    return PAGE_RANK_OPERATIONAL;
+}
+
 void page_group_id(const struct page *p, const char *group, char out[PAGE_ID_LEN + 1])
 {
     size_t i = 0;

@@ -27,6 +27,18 @@ struct page_component {
     int64_t position;
     int64_t updated_at;
     const char *group; /* NULL or "": not in a group; members of a group are adjacent */
+    /* NULL, or PAGE_HISTORY_DAYS days ending today, oldest first: the worst PAGE_RANK_* of each */
+    const unsigned char *days;
+    int uptime_permille; /* over those days; -1: unknown */
+};
+
+/* Component statuses from best to worst, for the uptime bars. */
+enum page_rank {
+    PAGE_RANK_OPERATIONAL,
+    PAGE_RANK_MAINTENANCE,
+    PAGE_RANK_DEGRADED,
+    PAGE_RANK_PARTIAL,
+    PAGE_RANK_MAJOR,
 };
 
 /* One public update: a public timeline entry. */
@@ -78,6 +90,8 @@ const char *page_impact(const char *severity);
 const char *page_indicator(const struct page *p);
 /* The banner text of an indicator ("All Systems Operational", ...). */
 const char *page_indicator_text(const char *indicator);
+/* The rank of a component status (unknown: operational). */
+enum page_rank page_rank_of(const char *status);
 /* The public id of the group named group: the position of its first member. */
 void page_group_id(const struct page *p, const char *group, char out[PAGE_ID_LEN + 1]);
 /* The component by name, or NULL. */

@@ -18,10 +18,11 @@ static const char *shared_dir;
 
 #define EVIL "<script>alert(\"x\")</script> & 'q' caf\xc3\xa9"
 
+static const unsigned char days3[PAGE_HISTORY_DAYS] = {[PAGE_HISTORY_DAYS - 1] = PAGE_RANK_PARTIAL};
 static const struct page_component comps[] = {
-    {1, "API", "Public REST API", "major_outage", 1, 1700000000000, NULL},
-    {2, "Web", NULL, "operational", 2, 1700000000000, NULL},
-    {3, EVIL, EVIL, "degraded_performance", 3, 1700000000000, ""},
+    {1, "API", "Public REST API", "major_outage", 1, 1700000000000, NULL, NULL, -1},
+    {2, "Web", NULL, "operational", 2, 1700000000000, NULL, NULL, -1},
+    {3, EVIL, EVIL, "degraded_performance", 3, 1700000000000, "", days3, 997},
 };
 static const struct page_update open_updates[] = {
     {10, "investigating", "We are looking. " EVIL, 1700000100000},
@@ -229,9 +230,9 @@ static void test_api_shapes(void)
 
 /* Component groups: flat rows with group true and their members' ids, as Instructure's page. */
 static const struct page_component grouped[] = {
-    {1, "EU", NULL, "operational", 1, 1700000000000, "Regions <all>"},
-    {2, "US", NULL, "partial_outage", 2, 1700000000000, "Regions <all>"},
-    {3, "API", NULL, "operational", 3, 1700000000000, NULL},
+    {1, "EU", NULL, "operational", 1, 1700000000000, "Regions <all>", NULL, -1},
+    {2, "US", NULL, "partial_outage", 2, 1700000000000, "Regions <all>", NULL, -1},
+    {3, "API", NULL, "operational", 3, 1700000000000, NULL, NULL, -1},
 };
 
 static void test_groups(void)
@@ -295,6 +296,8 @@ static void test_html(void)
     CHECK_CONTAINS(s, "href=\"/incidents/api-down\"");
     CHECK_CONTAINS(s, "name=\"viewport\"");
     CHECK_CONTAINS(s, "href=\"/style.css\"");
+    CHECK_CONTAINS(s, "<span class=\"r0\"></span><span class=\"r3\"></span></div>");
+    CHECK_CONTAINS(s, "99.7 % uptime");
     CHECK(strstr(page_html_css(), "max-width") != NULL);
     CHECK_CONTAINS(s, "Still on it.");
     CHECK_CONTAINS(s, "Slow logins"); /* history, though not active */

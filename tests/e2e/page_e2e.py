@@ -60,6 +60,9 @@ def seed(db):
         c.execute("INSERT INTO components (name, description, position, status, updated_at)"
                   " VALUES ('API', 'Public REST API', 1, 'partial_outage', ?),"
                   " ('Web', '', 2, 'operational', ?)", (now, now))
+        c.execute("INSERT INTO component_status_log (component_id, at, status)"
+                  " SELECT id, ?, 'partial_outage' FROM components WHERE name = 'API'",
+                  (now - 86400000 * 2,))
         # 1: published, open, critical, with evil text
         c.execute("INSERT INTO incidents (id, title, severity, status, started_at, declared_at,"
                   " slug, public_title, published, published_at, updated_at)"
@@ -181,6 +184,8 @@ def main():
               in page, "title escaped in the HTML")
         check("Major System Outage" in page and "We found it." in page, "banner and updates")
         check("Slow logins" in page, "history")
+        check(page.count('<div class="bar">') == 4 and '<span class="r3">' in page and
+              "99.3 % uptime" in page, "90-day uptime bars")
         st, h, body = request(port, "GET", "/style.css")
         check(st == 200 and h.get("content-type", "").startswith("text/css") and b"body{" in body,
               "stylesheet")
