@@ -8,13 +8,15 @@ resolved one with a postmortem, and one that was never published. Then the JSON 
 HTML pages and the feeds are fetched and checked: only published incidents appear, user text
 is escaped, the indicator follows the worst open impact; then the HTTP rules: 405 with Allow
 for other methods, 404 for unknown paths, 414 for an over-long URI, HEAD without a body,
-ETag with If-None-Match -> 304, Last-Modified, and a change in the store reaching the page.
+ETag with If-None-Match -> 304, Last-Modified, a slow client and an oversized header dropped
+while the page keeps being served, and a change in the store reaching the page.
 
 usage: page_e2e.py path/to/incidentd path/to/slackemu
 """
 import http.client
 import json
 import os
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -228,6 +230,28 @@ def main():
         check(st == 200 and body == b"" and h.get("etag") == etag, "HEAD: headers only")
         st, h, body = request(port, "GET", "/healthz")
         check(st == 200, "healthz still served")
+
+        # A slow client (half a request) does not hold the server and is dropped by lws's
+        # timeout; an oversized header is refused.
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        st, h, body = request(port, "GET", "/api/v2/status.json")
+        check(st == 200, "served while a slow client waits")
+        slow.settimeout(30)
+        t0 = time.time()
+        try:
+            dropped = slow.recv(100) == b""
+        except OSError:
+            dropped = True
+        check(dropped and time.time() - t0 < 25, "slow client dropped (%.1f s)" % (time.time() - t0))
+        slow.close()
+        try:
+            st, h, body = request(port, "GET", "/", {"X-Big": "a" * 20000})
+        except (OSError, http.client.HTTPException):
+            st = "closed"
+        check(st in ("closed", 400, 431), "oversized header refused: %r" % st)
+        st, h, body = request(port, "GET", "/")
+        check(st == 200, "still serving after the bad clients")
 
         # A change in the store reaches the page after the cache's TTL.
         with sqlite3.connect(db, timeout=10) as c:
