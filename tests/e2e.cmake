@@ -26,6 +26,12 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/reminder_restart_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(reminder_restart_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  # Running the plan to the end (issue 6): the nine steps in business hours, out of hours
+  # (on call DMed, IRMs paged by severity), permission denials. About 30 s.
+  add_test(NAME plan_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/plan_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(plan_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
   # The built-in status page over real HTTP: JSON API, HTML, feeds, only published incidents,
   # escaping, 405/404/304, HEAD, and a store change reaching the page.
   add_test(NAME page_e2e

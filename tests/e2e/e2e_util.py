@@ -132,3 +132,78 @@ def log_tail(path, lines=40):
         return ""
     with open(path, errors="replace") as f:
         return "".join(f.readlines()[-lines:])
+
+
+# ---- additions for the plan scenarios (plan_e2e.py): reading Slack's state ----
+
+EMU_BOT_USER = "U0EMUB0TUSR"  # the bot user of slackemu's built-in workspace
+
+
+def channel_by_id(st, cid):
+    """The channel cid of a /_emu/state answer (None when there is none)."""
+    return next((c for c in st["channels"] if c["id"] == cid), None)
+
+
+def block_ids(msg):
+    return [b.get("block_id") for b in msg.get("blocks") or []]
+
+
+def action_ids(msg):
+    """action_ids of the buttons and selects of a message: in actions blocks and accessories."""
+    out = []
+    for b in msg.get("blocks") or []:
+        for e in b.get("elements") or []:
+            if isinstance(e, dict) and e.get("action_id"):
+                out.append(e["action_id"])
+        acc = b.get("accessory")
+        if isinstance(acc, dict) and acc.get("action_id"):
+            out.append(acc["action_id"])
+    return out
+
+
+def bot_messages(ch, bot=EMU_BOT_USER):
+    """Top-level and thread messages the bot posted in a channel of the state, oldest first."""
+    return [m for m in (ch or {}).get("messages", []) if m.get("user") == bot and m.get("bot_id")]
+
+
+def top_level(msgs):
+    return [m for m in msgs if not m.get("thread_ts") or m.get("thread_ts") == m.get("ts")]
+
+
+def thread_replies(ch, ts):
+    """Messages of a channel in the thread under ts (not ts itself), oldest first."""
+    return [m for m in (ch or {}).get("messages", [])
+            if m.get("thread_ts") == ts and m.get("ts") != ts]
+
+
+def message_text(msg):
+    """A message's text and every text of its blocks, joined by newlines (for searching)."""
+    out = [msg.get("text") or ""]
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "text" and isinstance(v, str):
+                    out.append(v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(msg.get("blocks") or [])
+    return "\n".join(out)
+
+
+def pinned(ch):
+    """The messages pinned in a channel of the state."""
+    return [m for m in (ch or {}).get("messages", []) if ch["id"] in (m.get("pinned_to") or [])]
+
+
+def control_field(msg, label):
+    """The value of a field ("*IRM*\\n<@U1>") of a control message's summary section."""
+    for b in msg.get("blocks") or []:
+        for f in b.get("fields") or []:
+            t = f.get("text", "")
+            if t.startswith("*%s*\n" % label):
+                return t.split("\n", 1)[1]
+    return None
