@@ -190,8 +190,17 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     rc = delivery_start_lane(cfg, b->rl, &b->write_lock, DELIVERY_LANE_FAST, &b->fast, err);
     if (rc)
         goto fail;
-    struct delivery *lanes[2] = {b->delivery, b->fast};
-    rc = worker_start(cfg, &b->write_lock, lanes, 2, &b->worker, err);
+    struct delivery *lanes[3] = {b->delivery, b->fast, NULL};
+    size_t n_lanes = 2;
+    if (delivery_statuspage_configured(cfg)) {
+        /* The Atlassian mirror: only when configured, so no lane waits on a page that is not. */
+        rc = delivery_start_lane(cfg, b->rl, &b->write_lock, DELIVERY_LANE_STATUSPAGE,
+                                 &b->statuspage, err);
+        if (rc)
+            goto fail;
+        lanes[n_lanes++] = b->statuspage;
+    }
+    rc = worker_start(cfg, &b->write_lock, lanes, n_lanes, &b->worker, err);
     if (rc)
         goto fail;
 
@@ -265,6 +274,7 @@ void bot_close(struct bot *b)
     worker_stop(b->worker);
     delivery_stop(b->delivery);
     delivery_stop(b->fast);
+    delivery_stop(b->statuspage);
     if (b->lws) {
         lws_sul_cancel(&b->tick);
         lws_context_destroy(b->lws);

@@ -32,6 +32,8 @@ struct bot {
     struct delivery *delivery;    /* drains the outbox's "slack" lane: incidents' effects */
     struct delivery *fast;        /* drains the "fast" lane: replies and modals, never queued
                                      behind the slack lane (the two are the only callers of Slack) */
+    struct delivery *statuspage;  /* drains the "statuspage" lane (the Atlassian mirror); NULL
+                                     when the mirror is not configured */
     pthread_mutex_t write_lock;   /* serialises the database writers (loop and worker) */
     bool batch_open;              /* a group commit of envelopes is open (write_lock held) */
     unsigned batch_n;             /* envelopes in it */

@@ -60,6 +60,7 @@ struct cfg_key {
 static cfg_check_fn check_timezone, check_channel_name, check_channel_id, check_group_id,
     check_user_id, check_user_id_or_empty, check_call_url, check_day, check_clock,
     check_severity, check_date, check_declare_who, check_manage_who, check_status_template;
+static cfg_check_fn check_sp_id, check_sp_component;
 
 static const char *const def_days[] = {"mon", "tue", "wed", "thu", "fri"};
 static const char *const def_escalate[] = {"critical"};
@@ -121,6 +122,17 @@ static const struct cfg_key cfg_keys[] = {
     {.table = "statuspage", .key = "url", .type = CT_URL, .def_str = "http://127.0.0.1:8080/",
      .min = 10, .max = 2000, .off = OFF(statuspage_url),
      .help = "Public base URL of the built-in status page, for links in its JSON and feeds"},
+    {.table = "statuspage.atlassian", .key = "api_base_url", .type = CT_URL,
+     .def_str = "https://api.statuspage.io/v1", .min = 10, .max = 2000,
+     .off = OFF(atlassian_api_base_url),
+     .help = "Base URL of the Atlassian Statuspage management API"},
+    {.table = "statuspage.atlassian", .key = "page_id", .type = CT_STRING, .def_str = "",
+     .min = 0, .max = 63, .check = check_sp_id, .off = OFF(atlassian_page_id),
+     .help = "Statuspage page id to mirror published incidents to; \"\": no mirror"},
+    {.table = "statuspage.atlassian", .key = "components", .type = CT_STRLIST, .min = 3,
+     .max = 264, .max_items = 100, .check = check_sp_component, .off = OFF(atlassian_components),
+     .off_n = OFF(n_atlassian_components),
+     .help = "Our component names and their Statuspage component ids, as \"name=id\""},
     {.table = "log", .key = "level", .type = CT_LOGLEVEL, .def_str = "info", .off = OFF(log_level),
      .help = "Least severe level written to stderr: debug, info, warn or error"},
     {.table = "incident", .key = "min_duration_minutes", .type = CT_INT, .def_int = 15, .min = 0,
@@ -642,6 +654,27 @@ static enum bot_rc check_channel_id(const char *s, struct bot_err *err)
                     "name)");
 }
 
+/* A Statuspage object id: letters and digits (they are 12 lowercase base36 characters). */
+static enum bot_rc check_sp_id(const char *s, struct bot_err *err)
+{
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return bot_err_set(err, BOT_ECONFIG, "\"%s\" is not a Statuspage id (letters and "
+                               "digits)", s);
+    return BOT_OK;
+}
+
+/* "name=id": one of our component names and the Statuspage component id it stands for. */
+static enum bot_rc check_sp_component(const char *s, struct bot_err *err)
+{
+    const char *eq = strchr(s, '=');
+    if (eq == NULL || eq == s || eq[1] == '\0')
+        return bot_err_set(err, BOT_ECONFIG, "\"%s\" must be name=statuspage_component_id", s);
+    if (check_sp_id(eq + 1, err) != BOT_OK)
+        return BOT_ECONFIG;
+    return BOT_OK;
+}
+
 static enum bot_rc check_group_id(const char *s, struct bot_err *err)
 {
     if (s[0] == '\0' || slack_id_ok(s, "S"))
@@ -1126,6 +1159,18 @@ static void load_table(struct config *c, const char *name, const char *tname,
         const char *key = toml_table_key(tbl, i, &klen);
         int line = toml_table_key_line(tbl, i);
         size_t row = NKEYS;
+        if (toml_type(toml_table_value(tbl, i)) == TOML_TABLE) {
+            /* A sub-table such as [statuspage.atlassian]: its keys are rows of "tname.key". */
+            char sub[64];
+            int n = snprintf(sub, sizeof(sub), "%s.%.*s", tname, (int)klen, key);
+            bool have = false;
+            for (size_t j = 0; n > 0 && (size_t)n < sizeof(sub) && j < NKEYS && !have; j++)
+                have = strcmp(cfg_keys[j].table, sub) == 0;
+            if (have) {
+                load_table(c, name, sub, toml_table_value(tbl, i), seen, d);
+                continue;
+            }
+        }
         if (strcmp(tname, "statuspage") == 0 && klen == 10 && memcmp(key, "components", 10) == 0) {
             load_components(c, name, line, toml_table_value(tbl, i), d);
             continue;

@@ -119,6 +119,12 @@ struct config {
     char *call_url_template;      /* "" or an http(s) URL whose placeholders are only {id} and
                                      {channel} */
 
+    /* [statuspage.atlassian]: the hosted Statuspage mirror (off while page_id is "") */
+    char *atlassian_api_base_url; /* management API, with a trailing '/' */
+    char *atlassian_page_id;      /* "" or the page's id */
+    char **atlassian_components;  /* "name=id": our component name, their component id */
+    size_t n_atlassian_components;
+
     /* Secrets: from the environment only; NULL when not set. Never log them. */
     char *slack_bot_token;        /* SLACK_BOT_TOKEN, xoxb-... */
     char *slack_app_token;        /* SLACK_APP_TOKEN, xapp-... */

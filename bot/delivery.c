@@ -21,8 +21,10 @@
 #include "render.h"
 #include "slack_api.h"
 #include "slack_backoff.h"
+#include "sp_api.h"
 #include "buf.h"
 #include "store.h"
+#include "store_component.h"
 #include "store_directory.h"
 #include "store_incident.h"
 #include "store_outbox.h"
@@ -56,6 +58,9 @@ struct delivery {
     int64_t directory_due_at;      /* next sync (wall clock ms); 0: when the lane is idle */
     unsigned directory_failures;   /* failed syncs in a row, for the backoff */
     int64_t directory_retry_after; /* Slack's Retry-After of the last failed call, ms */
+    /* The "statuspage" lane's Statuspage client and its pacing (CLOCK_MONOTONIC ms). */
+    struct sp_api *sp;
+    int64_t sp_next_at;
 };
 
 static const char *str_field(const cJSON *obj, const char *name)
@@ -915,6 +920,298 @@ static bool is_view_kind(const char *kind)
     return strncmp(kind, "incident.", 9) == 0;
 }
 
+/* ---- the Atlassian Statuspage mirror ("statuspage" lane) ---- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * sp_api's pace hook: at most one request per DELIVERY_STATUSPAGE_INTERVAL_MS
+ * (Statuspage allows 1/s per key). Sleeps in slices so that a stop is not
+ * held up; false (the request is not made) when stopping.
+ */
+static bool sp_pace(void *ud)
+{
+    struct delivery *d = ud;
+    for (;;) {
+        if (stopping(d))
+            return false;
+        int64_t wait = d->sp_next_at - mono_ms();
+        if (wait <= 0)
+            break;
+        if (wait > 100)
+            wait = 100;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)wait * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    d->sp_next_at = mono_ms() + DELIVERY_STATUSPAGE_INTERVAL_MS;
+    return true;
+}
+
+static bool is_statuspage_kind(const char *kind)
+{
+    return strncmp(kind, "statuspage.", 11) == 0;
+}
+
+/* The Statuspage component id configured for our component name, or NULL. */
+static const char *sp_component_id(const struct config *cfg, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < cfg->n_atlassian_components; i++) {
+        const char *e = cfg->atlassian_components[i];
+        if (strncmp(e, name, n) == 0 && e[n] == '=')
+            return e + n + 1;
+    }
+    return NULL;
+}
+
+/* The component status an open incident of this impact (our severity) gives its components. */
+static const char *sp_component_status(const char *impact)
+{
+    if (impact != NULL && strcmp(impact, "critical") == 0)
+        return "major_outage";
+    if (impact != NULL && strcmp(impact, "major") == 0)
+        return "partial_outage";
+    return "degraded_performance";
+}
+
+/* Our impact (severity) as a Statuspage impact_override; NULL: not sent. */
+static const char *sp_impact(const char *impact)
+{
+    static const char *const ok[] = {"critical", "major", "minor", "none"};
+    for (size_t i = 0; impact != NULL && i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (strcmp(impact, ok[i]) == 0)
+            return ok[i];
+    return NULL;
+}
+
+/* Statuspage ids of the named components (a JSON array of our names), deduplicated. */
+static size_t sp_map_names(const struct config *cfg, const cJSON *names, const char **ids,
+                           size_t max)
+{
+    size_t n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, names) {
+        const char *id = cJSON_IsString(it) ? sp_component_id(cfg, it->valuestring) : NULL;
+        bool dup = false;
+        for (size_t k = 0; id != NULL && k < n; k++)
+            dup = dup || strcmp(ids[k], id) == 0;
+        if (id != NULL && !dup && n < max)
+            ids[n++] = id;
+        else if (id == NULL && cJSON_IsString(it))
+            log_warn("statuspage: component not in [statuspage.atlassian] components; not "
+                     "mirrored", "component", it->valuestring);
+    }
+    return n;
+}
+
+/* What a Statuspage answer means for the effect. */
+static enum delivery_outcome sp_outcome(enum bot_rc rc, const struct sp_api_result *res,
+                                        int64_t *retry_after_ms)
+{
+    if (rc == BOT_OK)
+        return DELIVERY_DONE;
+    *retry_after_ms = res->retry_after_ms;
+    return sp_api_permanent(rc, res) ? DELIVERY_FAIL : DELIVERY_RETRY;
+}
+
+/* The tag in the metadata of incident inc's Statuspage incident: unique per incident row. */
+static void sp_tag(const struct store_incident *inc, char *tag, size_t size)
+{
+    snprintf(tag, size, "inc-%lld-%lld", (long long)inc->id, (long long)inc->declared_at);
+}
+
+static enum delivery_outcome sp_create(struct delivery *d, const struct store_outbox_row *row,
+                                       const struct store_incident *inc, const cJSON *p,
+                                       int64_t now, char **result, int64_t *retry_after_ms,
+                                       struct bot_err *err)
+{
+    struct sp_api_result res = {0};
+    char tag[80], id[SP_API_MAX_ID];
+    enum bot_rc rc;
+    enum delivery_outcome o;
+    const char *name = str_field(p, "name"), *status = str_field(p, "status"),
+               *body = str_field(p, "body"), *impact = str_field(p, "impact");
+
+    if (inc->statuspage_id != NULL && inc->statuspage_id[0] != '\0') {
+        /* Created already (published twice, or an earlier attempt recorded it). */
+        *result = xasprintf("{\"id\":\"%s\",\"existing\":true}", inc->statuspage_id);
+        return DELIVERY_DONE;
+    }
+    if (name == NULL || status == NULL || body == NULL) {
+        bot_err_set(err, BOT_EINVAL, "statuspage.create: name, status and body are required");
+        return DELIVERY_FAIL;
+    }
+    sp_tag(inc, tag, sizeof(tag));
+    id[0] = '\0';
+    if (row->attempts > 1) {
+        /*
+         * An earlier attempt may have created it and lost the answer (a
+         * timeout, a crash): Statuspage has no idempotency key, so look for
+         * our tag before creating again.
+         */
+        rc = sp_api_incident_find(d->sp, tag, id, &res, err);
+        sp_api_result_clear(&res);
+        if (rc != BOT_OK && rc != BOT_ENOTFOUND)
+            return sp_outcome(rc, &res, retry_after_ms);
+    }
+    if (id[0] == '\0') {
+        const char *ids[DELIVERY_STATUSPAGE_MAX_COMPONENTS];
+        size_t n = sp_map_names(d->cfg, cJSON_GetObjectItemCaseSensitive(p, "components"), ids,
+                                DELIVERY_STATUSPAGE_MAX_COMPONENTS);
+        cJSON *b = sp_api_incident_body(name, status, sp_impact(impact), body, ids, n,
+                                        strcmp(status, "resolved") == 0
+                                            ? "operational" : sp_component_status(impact),
+                                        tag);
+        rc = sp_api_incident_create(d->sp, b, &res, err);
+        cJSON_Delete(b);
+        o = sp_outcome(rc, &res, retry_after_ms);
+        if (o != DELIVERY_DONE) {
+            sp_api_result_clear(&res);
+            return o;
+        }
+        snprintf(id, sizeof(id), "%s", res.id);
+        sp_api_result_clear(&res);
+    }
+    /* Recorded at once: every later effect of the incident needs it. */
+    struct set_args set = {{"statuspage_id", NULL}, {id, NULL}};
+    rc = save_now(d, row->incident_id, &set, NULL, NULL, now, err);
+    if (rc != BOT_OK)
+        return DELIVERY_RETRY; /* looked up next time */
+    *result = xasprintf("{\"id\":\"%s\"}", id);
+    return DELIVERY_DONE;
+}
+
+/* The incident's components on Statuspage, as {id: status} (NULL: none mapped). */
+static cJSON *sp_components_of(struct delivery *d, int64_t incident_id, const char *status,
+                               struct bot_err *err, enum bot_rc *rc)
+{
+    struct store_component_link *links = NULL;
+    size_t nl = 0;
+    cJSON *map = NULL;
+    *rc = store_incident_component_list(d->store, incident_id, &links, &nl, err);
+    for (size_t i = 0; *rc == BOT_OK && i < nl; i++) {
+        const char *id = sp_component_id(d->cfg, links[i].component);
+        if (id == NULL)
+            continue;
+        if (map == NULL)
+            map = cJSON_CreateObject();
+        if (!cJSON_HasObjectItem(map, id))
+            cJSON_AddStringToObject(map, id, status);
+    }
+    store_component_links_free(links, nl);
+    return map;
+}
+
+static enum delivery_outcome sp_update(struct delivery *d, const struct store_outbox_row *row,
+                                       const struct store_incident *inc, const cJSON *p,
+                                       int64_t *retry_after_ms, struct bot_err *err)
+{
+    struct sp_api_result res = {0};
+    const char *status = str_field(p, "status"), *body = str_field(p, "body"),
+               *impact = str_field(p, "impact");
+    enum bot_rc rc;
+    if (status == NULL && body == NULL && impact == NULL) {
+        bot_err_set(err, BOT_EINVAL, "statuspage.update: nothing to update");
+        return DELIVERY_FAIL;
+    }
+    cJSON *b = cJSON_CreateObject();
+    /* Statuses we have that Statuspage has not (postmortem, closed) are no status change. */
+    static const char *const statuses[] = {"investigating", "identified", "monitoring",
+                                           "resolved"};
+    bool known = false;
+    for (size_t i = 0; status != NULL && i < 4; i++)
+        known = known || strcmp(status, statuses[i]) == 0;
+    if (known)
+        cJSON_AddStringToObject(b, "status", status);
+    if (body != NULL)
+        cJSON_AddStringToObject(b, "body", body);
+    if (sp_impact(impact) != NULL)
+        cJSON_AddStringToObject(b, "impact_override", sp_impact(impact));
+    if (known) {
+        cJSON *map = sp_components_of(d, row->incident_id,
+                                      strcmp(status, "resolved") == 0
+                                          ? "operational" : sp_component_status(impact),
+                                      err, &rc);
+        if (rc != BOT_OK) {
+            cJSON_Delete(b);
+            cJSON_Delete(map);
+            return DELIVERY_RETRY;
+        }
+        if (map != NULL)
+            cJSON_AddItemToObject(b, "components", map);
+    }
+    rc = sp_api_incident_update(d->sp, inc->statuspage_id, b, &res, err);
+    cJSON_Delete(b);
+    enum delivery_outcome o = sp_outcome(rc, &res, retry_after_ms);
+    sp_api_result_clear(&res);
+    return o;
+}
+
+/* The "statuspage.*" kinds: the Atlassian Statuspage mirror of a published incident. */
+static enum delivery_outcome perform_statuspage(struct delivery *d,
+                                                const struct store_outbox_row *row, int64_t now,
+                                                char **result, int64_t *retry_after_ms,
+                                                struct bot_err *err)
+{
+    enum delivery_outcome o = DELIVERY_FAIL;
+    struct store_incident inc;
+    cJSON *p = cJSON_Parse(row->payload);
+    struct sp_api_result res = {0};
+
+    store_incident_init(&inc);
+    if (d->sp == NULL) {
+        bot_err_set(err, BOT_ESTATE, "%s: the Statuspage mirror is not configured "
+                    "([statuspage.atlassian] page_id, STATUSPAGE_API_KEY)", row->kind);
+        goto out;
+    }
+    if (!cJSON_IsObject(p) || row->incident_id == 0) {
+        bot_err_set(err, BOT_EINVAL, "%s: payload is not a JSON object of an incident",
+                    row->kind);
+        goto out;
+    }
+    enum bot_rc rc = store_incident_get(d->store, row->incident_id, &inc, err);
+    if (rc != BOT_OK) {
+        o = rc == BOT_ENOTFOUND ? DELIVERY_FAIL : DELIVERY_RETRY;
+        goto out;
+    }
+    if (strcmp(row->kind, "statuspage.create") == 0) {
+        o = sp_create(d, row, &inc, p, now, result, retry_after_ms, err);
+        goto out;
+    }
+    if (strcmp(row->kind, "statuspage.update") != 0 &&
+        strcmp(row->kind, "statuspage.postmortem") != 0) {
+        bot_err_set(err, BOT_EINVAL, "unknown effect kind \"%s\"", row->kind);
+        goto out;
+    }
+    if (inc.statuspage_id == NULL || inc.statuspage_id[0] == '\0') {
+        /* Its statuspage.create has not succeeded (yet): runs first, or was given up. */
+        bot_err_set(err, BOT_ESTATE, "%s: the incident is not on Statuspage yet", row->kind);
+        o = DELIVERY_RETRY;
+        goto out;
+    }
+    if (strcmp(row->kind, "statuspage.update") == 0) {
+        o = sp_update(d, row, &inc, p, retry_after_ms, err);
+    } else {
+        const char *body = str_field(p, "body");
+        if (body == NULL) {
+            bot_err_set(err, BOT_EINVAL, "statuspage.postmortem: body is required");
+            goto out;
+        }
+        rc = sp_api_postmortem(d->sp, inc.statuspage_id, body, true, &res, err);
+        o = sp_outcome(rc, &res, retry_after_ms);
+    }
+out:
+    sp_api_result_clear(&res);
+    store_incident_clear(&inc);
+    cJSON_Delete(p);
+    return o;
+}
+
 /* ---- the workspace directory ---- */
 
 static void walk_free(struct dir_walk *w)
@@ -1193,6 +1490,8 @@ static void finish(struct delivery *d, const struct store_outbox_row *row, int64
     store_incident_init(&inc);
     if (is_view_kind(row->kind)) {
         o = perform_view(d, row, now, &result, &retry_after, &err);
+    } else if (is_statuspage_kind(row->kind)) {
+        o = perform_statuspage(d, row, now, &result, &retry_after, &err);
     } else {
         if (row->incident_id != 0) {
             rc = store_incident_get(d->store, row->incident_id, &inc, &err);
@@ -1331,12 +1630,14 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
         return bot_err_set(err, BOT_EINVAL, "delivery: a lane is 1..%d bytes",
                            DELIVERY_MAX_LANE - 1);
     fast = strcmp(lane, DELIVERY_LANE_FAST) == 0;
+    bool sp = strcmp(lane, DELIVERY_LANE_STATUSPAGE) == 0;
     d = xcalloc(1, sizeof(*d));
     d->directory = strcmp(lane, DELIVERY_LANE_SLACK) == 0; /* synced at once (due_at 0) */
     d->cfg = cfg;
     d->write_lock = write_lock;
     snprintf(d->lane, sizeof d->lane, "%s", lane);
-    d->max_attempts = fast ? DELIVERY_FAST_MAX_ATTEMPTS : DELIVERY_MAX_ATTEMPTS;
+    d->max_attempts = fast ? DELIVERY_FAST_MAX_ATTEMPTS
+                      : sp ? DELIVERY_STATUSPAGE_MAX_ATTEMPTS : DELIVERY_MAX_ATTEMPTS;
     d->rng = (uint64_t)store_now_ms() | 1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
@@ -1377,6 +1678,20 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
     rc = slack_api_new(&ao, &d->api, err);
     if (rc)
         goto fail;
+    if (sp && delivery_statuspage_configured(cfg)) {
+        struct sp_api_opts so2 = {
+            .base_url = cfg->atlassian_api_base_url,
+            .page_id = cfg->atlassian_page_id,
+            .api_key = cfg->statuspage_api_key,
+            .timeout_ms = DELIVERY_STATUSPAGE_TIMEOUT_MS,
+            .ca_file = cfg->slack_ca_file[0] ? cfg->slack_ca_file : NULL,
+            .pace = sp_pace,
+            .pace_ud = d,
+        };
+        rc = sp_api_new(&so2, &d->sp, err);
+        if (rc)
+            goto fail;
+    }
     *out = d;
     return BOT_OK;
 fail:
@@ -1400,6 +1715,12 @@ enum bot_rc delivery_start_lane(const struct config *cfg, struct slack_rl *rl,
     d->started = true;
     *out = d;
     return BOT_OK;
+}
+
+bool delivery_statuspage_configured(const struct config *cfg)
+{
+    return cfg->atlassian_page_id != NULL && cfg->atlassian_page_id[0] != '\0' &&
+           cfg->statuspage_api_key != NULL && cfg->statuspage_api_key[0] != '\0';
 }
 
 enum bot_rc delivery_start(const struct config *cfg, struct slack_rl *rl,
@@ -1429,9 +1750,11 @@ void delivery_stop(struct delivery *d)
         pthread_cond_signal(&d->cond);
         pthread_mutex_unlock(&d->lock);
         slack_api_abort(d->api);
+        sp_api_abort(d->sp);
         pthread_join(d->thread, NULL);
     }
     slack_api_free(d->api);
+    sp_api_free(d->sp);
     store_close(d->store);
     walk_free(&d->walk);
     pthread_mutex_destroy(&d->lock);

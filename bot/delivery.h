@@ -16,8 +16,12 @@
  *           answered expired_trigger_id is given up at once.
  *   "slack" everything else sent to Slack (channels, messages, views of
  *           incidents), DELIVERY_MAX_ATTEMPTS attempts.
+ *   "statuspage" the Atlassian Statuspage mirror (the "statuspage.*" kinds
+ *           below), at most one request per DELIVERY_STATUSPAGE_INTERVAL_MS,
+ *           DELIVERY_STATUSPAGE_MAX_ATTEMPTS attempts; started only when
+ *           delivery_statuspage_configured().
  * Effects of one incident in one target run in order (store_outbox.h); the
- * two lanes are not ordered against each other.
+ * lanes are not ordered against each other.
  *
  * Effect kinds (payload is JSON):
  *   "slack.respond"  {"url": response_url, "message": {...}}
@@ -55,6 +59,27 @@
  * Effects come first: a sync stops for an effect that falls due between
  * its calls and goes on from the same page afterwards.
  *
+ * The Atlassian Statuspage mirror ("statuspage" lane; row incident_id; our
+ * component names mapped by [statuspage.atlassian] components, unmapped ones
+ * skipped with a warning):
+ *   "statuspage.create" {"name", "status", "impact", "body", "components": [our names]}
+ *                    POST /incidents with impact_override = impact, the mapped
+ *                    components at the status the impact gives them, and
+ *                    metadata {"incidentd": {"tag": "inc-<id>-<declared_at>"}};
+ *                    the id is committed into incidents.statuspage_id at once.
+ *                    A retry (attempts > 1: the answer may have been lost) first
+ *                    looks for an incident with that tag and adopts it, so a crash
+ *                    between request and answer never makes a second one; an
+ *                    incident with a statuspage_id already is done without a call.
+ *   "statuspage.update" {"status", "body", "impact"} (each optional) PATCH of the
+ *                    incident: status (a Statuspage one), body (a new update),
+ *                    impact_override, and on a status its components' statuses
+ *                    (operational once resolved).
+ *   "statuspage.postmortem" {"body"} PUT the postmortem draft, then publish it.
+ *   Updates and postmortems wait (retry) until the incident has a statuspage_id.
+ *   420/429/5xx and network errors are retried honouring Retry-After; other
+ *   4xx are given up (logged).
+ *
  * Effects of an incident may refer to what earlier effects produced: a
  * string anywhere in the payload may contain "{{incident.channel_id}}" (or
  * another incident field listed in fields[] in delivery.c), filled from the
@@ -67,6 +92,7 @@
 #define INCIDENTD_DELIVERY_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -90,6 +116,12 @@
 
 #define DELIVERY_LANE_SLACK "slack"
 #define DELIVERY_LANE_FAST "fast"
+#define DELIVERY_LANE_STATUSPAGE "statuspage"
+
+#define DELIVERY_STATUSPAGE_MAX_ATTEMPTS 30      /* the mirror may be down for a while */
+#define DELIVERY_STATUSPAGE_INTERVAL_MS 1050     /* Statuspage: 1 request/s per key, + margin */
+#define DELIVERY_STATUSPAGE_TIMEOUT_MS 30000     /* longest single Statuspage request */
+#define DELIVERY_STATUSPAGE_MAX_COMPONENTS 100   /* components of one incident mirrored */
 
 struct delivery;
 struct slack_rl;
@@ -149,6 +181,12 @@ enum bot_rc delivery_run_one(struct delivery *d, int64_t now, int64_t *outbox_id
  * Exposed for tests; not to be called on an instance whose thread runs.
  */
 enum bot_rc delivery_sync_directory(struct delivery *d, struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * True when the Atlassian Statuspage mirror is configured: [statuspage.atlassian]
+ * page_id set and STATUSPAGE_API_KEY given. Only then is the "statuspage"
+ * lane started (and does the plan enqueue into it).
+ */
+bool delivery_statuspage_configured(const struct config *cfg);
 /* There are new effects; callable from any thread. */
 void delivery_wake(struct delivery *d);
 /*

@@ -23,6 +23,8 @@ struct sp_api {
     char *auth;     /* "Authorization: OAuth <key>" */
     char *ca_file;
     long connect_timeout_ms, timeout_ms;
+    bool (*pace)(void *ud);
+    void *pace_ud;
     atomic_bool aborted;
 };
 
@@ -66,6 +68,8 @@ enum bot_rc sp_api_new(const struct sp_api_opts *opts, struct sp_api **out, stru
     c->ca_file = opts->ca_file ? xstrdup(opts->ca_file) : NULL;
     c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 5000;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+    c->pace = opts->pace;
+    c->pace_ud = opts->pace_ud;
     atomic_init(&c->aborted, false);
     *out = c;
     return BOT_OK;
@@ -156,7 +160,7 @@ enum bot_rc sp_api_request(struct sp_api *c, const char *method, const char *pat
         rc = bot_err_set(err, BOT_ETOOBIG, "statuspage: URL too long");
         goto out;
     }
-    if (atomic_load(&c->aborted)) {
+    if (atomic_load(&c->aborted) || (c->pace != NULL && !c->pace(c->pace_ud))) {
         rc = bot_err_set(err, BOT_ENET, "statuspage: aborted");
         goto out;
     }

@@ -43,6 +43,13 @@ struct sp_api_opts {
     long connect_timeout_ms; /* default 5000 */
     long timeout_ms;         /* whole request; default 30000 */
     const char *ca_file;     /* NULL: the system CAs; copied */
+    /*
+     * Called before every request (NULL: none): the caller's pacing, e.g.
+     * Statuspage's 1 request/second; returns false to cancel the request
+     * (it then fails with BOT_ENET, not sent).
+     */
+    bool (*pace)(void *ud);
+    void *pace_ud;
 };
 
 /* What one request produced. */

@@ -38,6 +38,14 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/page_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(page_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  # The Atlassian Statuspage mirror against statuspageemu: created once, updated in order, paced
+  # at 1 request/s, the mirror down then back, 429/5xx retried, 4xx given up, kill -9 between
+  # the create request and its answer -> no duplicate.
+  add_test(NAME statuspage_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/statuspage_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>
+                   ${CMAKE_CURRENT_SOURCE_DIR}/statuspageemu/statuspageemu.py)
+  set_tests_properties(statuspage_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
   find_program(OPENSSL_BIN openssl)
   if(OPENSSL_BIN) # makes the test CA and certificate
     add_test(NAME tls_e2e
