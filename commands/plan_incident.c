@@ -326,6 +326,10 @@ static enum bot_rc breach_clock(struct plan *p, const struct store_incident *inc
     return rc;
 }
 
+static enum bot_rc assign(struct plan *p, struct store_incident *inc, const char *role,
+                          const char *user, const char *actor, const char *url, bool check,
+                          struct bot_err *err);
+
 /* The DPO of a breach: the configured one takes the role and is told why. */
 static enum bot_rc breach_dpo(struct plan *p, struct store_incident *inc, const char *actor,
                               struct bot_err *err)
@@ -347,7 +351,7 @@ static enum bot_rc breach_dpo(struct plan *p, struct store_incident *inc, const 
                                  : plan_say(p, inc, ":warning: A breach is suspected but no DPO "
                                             "is configured (`[roles] dpo`). Appoint one with "
                                             "`/incident role dpo @someone`.", err);
-    rc = plan_assign(p, inc, "dpo", p->cfg->dpo, actor, NULL, err);
+    rc = assign(p, inc, "dpo", p->cfg->dpo, actor, NULL, false, err);
     if (rc == BOT_OK)
         rc = store_role_get(p->store, inc->id, "dpo", &dpo, err);
     free(dpo);
@@ -706,11 +710,16 @@ static enum bot_rc check_person(struct plan *p, const char *user, const char *ro
     return rc;
 }
 
-enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *role,
-                        const char *user, const char *actor, const char *url, struct bot_err *err)
+/*
+ * plan_assign(), and with check false the bot's own appointments (the
+ * configured DPO on a breach), which need no one's permission.
+ */
+static enum bot_rc assign(struct plan *p, struct store_incident *inc, const char *role,
+                          const char *user, const char *actor, const char *url, bool check,
+                          struct bot_err *err)
 {
     const struct plan_config *cfg = p->cfg;
-    char *prev = NULL, text[600];
+    char *prev = NULL, text[1400];
     enum bot_rc rc = store_role_get(p->store, inc->id, role, &prev, err);
     if (rc != BOT_OK && rc != BOT_ENOTFOUND)
         return rc;
@@ -719,6 +728,21 @@ enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *
                  plan_role_title(role), (long long)inc->id);
         free(prev);
         return plan_respond(p, url, text, NULL, false, err);
+    }
+    /* Appointing is the response team's (PLAN.md: the IRM appoints the liaisons); an IRM may
+     * always take the IRM role themselves, which the IRM check below decides. */
+    if (check && !(strcmp(role, "irm") == 0 && strcmp(user, actor) == 0)) {
+        bool may = true;
+        char who[1024];
+        rc = plan_may_manage(p, inc, actor, &may, who, sizeof(who));
+        if (rc != BOT_OK)
+            goto fail;
+        if (!may) {
+            snprintf(text, sizeof(text), ":no_entry: Only %s may appoint the %s of INC-%lld; "
+                     "nothing changed.", who, plan_role_title(role), (long long)inc->id);
+            free(prev);
+            return plan_respond(p, url, text, NULL, false, err);
+        }
     }
     bool allowed = true;
     rc = check_person(p, user, role, text, sizeof(text), err);
@@ -797,6 +821,12 @@ enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *
 fail:
     free(prev);
     return rc;
+}
+
+enum bot_rc plan_assign(struct plan *p, struct store_incident *inc, const char *role,
+                        const char *user, const char *actor, const char *url, struct bot_err *err)
+{
+    return assign(p, inc, role, user, actor, url, true, err);
 }
 
 enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum severity sev,

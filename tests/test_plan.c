@@ -305,8 +305,22 @@ static void test_irm_list_restricts_who_takes_it(void)
     CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "not one of the IRMs");
     CHECK_INT(state_count(), before);
+    /* Bob is not on the response team either, so he cannot appoint Dave; Alice (the declarer)
+     * can, and Dave, an IRM, can take it himself. */
     CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm <@U0DAVE00004>"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Only the incident's response team");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "role irm <@U0DAVE00004>"), BOT_OK);
     CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm'"), "U0DAVE00004");
+    CHECK_INT(fx_slash("U0DAVE00004", "C0INC000001", "role tech <@U0BOB000002>"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'tech'"), BOB);
+    /* Once on the team, Bob may appoint; Carol, off it, may not appoint herself. */
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "role support <@U0ALICE0001>"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'support'"), ALICE);
+    long long before2 = state_count();
+    CHECK_INT(fx_slash(CAROL, "C0INC000001", "role dpo me"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "may appoint the DPO");
+    CHECK_INT(state_count(), before2);
     fx_close();
     fx_cfg = saved;
 }
@@ -331,17 +345,17 @@ static void test_directory_refuses_unknown_deactivated_and_bots(void)
     CHECK_INT(store_directory_replace_group(fx_store, "S0IRMGROUP1", group, 1, fx_now, &err),
               BOT_OK);
     long long before = state_count();
-    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0NOBODY998>"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "role tech <@U0NOBODY998>"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "There is no user <@U0NOBODY998> in this workspace");
-    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0FRANK0006>"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "role tech <@U0FRANK0006>"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "is deactivated");
-    CHECK_INT(fx_slash(BOB, "C0INC000001", "role tech <@U0PAGERBOT1>"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "role tech <@U0PAGERBOT1>"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "is a bot");
     /* IRMs are the group's members as last synced. */
     CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "not one of the IRMs");
     CHECK_INT(state_count(), before);
-    CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm <@U0ALICE0001>"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "role irm <@U0ALICE0001>"), BOT_OK);
     CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm'"), ALICE);
     fx_close();
 }

@@ -834,22 +834,21 @@ def permissions(env, s):
                       [who % "status"], "identified")
     # ... and must not be able to join it by herself: appointing herself technical liaison
     # would make her "team" and so void manage = ["team"] (PLAN.md: the IRM appoints the
-    # liaisons). KNOWN PRODUCT BUG at the time of writing: plan_assign() (commands/
-    # plan_incident.c), reached from cmd_role.c and the role menus, checks no permission, so
-    # anyone can appoint anyone (themselves too) and then change the severity and status.
+    # liaisons). This test found that role assignments once checked no permission; they now
+    # need [permissions] manage, except an IRM taking the IRM role.
     check(env.idle(), s, "idle before carol's self-appointment")
     before = env.timeline_count(1)
     body, reply = env.ask(CAROL, cid, "role tech me")
     took = env.rows("SELECT count(*) FROM roles WHERE incident_id = 1 AND user_id = ? AND"
                     " ended_at IS NULL", (CAROL,))[0][0]
     check(not reply.startswith("Done:") and took == 0 and env.timeline_count(1) == before, s,
-          "KNOWN PRODUCT BUG: someone outside the response team (carol) appoints herself "
+          "someone outside the response team (carol) appoints herself "
           "technical liaison under [permissions] manage = [\"team\"] and so gains the right to "
           "change severity and status; expected a refusal naming who may appoint, got %r "
           "(carol holds %d role(s) now)" % (reply, took))
     if took:
         body, reply = env.ask(CAROL, cid, "status monitoring Looks fixed")
-        check(not reply.startswith("Done:"), s, "KNOWN PRODUCT BUG (consequence): after "
+        check(not reply.startswith("Done:"), s, "after "
               "appointing herself carol changed the status: %r" % reply)
 
 
