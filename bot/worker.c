@@ -61,6 +61,8 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->call_url_template = cfg->call_url_template;
     pc->irm_unclaimed_minutes = cfg->reminders_irm_unclaimed_minutes;
     pc->public_update_minutes = cfg->reminders_public_update_minutes;
+    /* Status-page effects only when a lane will drain them (see plan_mirror()). */
+    pc->mirror = delivery_statuspage_configured(cfg);
     pc->reassess_after_minutes = cfg->incident_reassess_after_minutes;
     pc->status_templates[0] = cfg->status_identified_template;
     pc->status_templates[1] = cfg->status_monitoring_template;
