@@ -8,3 +8,12 @@ endif()
 
 # Its configuration: [statuspage] title, url and [[statuspage.components]].
 incidentd_unit_test(test_page_config SOURCES test_page_config.c LIBS incidentd_bot)
+
+# libFuzzer target for the renderers (clang only): any user text renders escaped.
+if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  add_executable(fuzz_page fuzz/fuzz_page.c)
+  target_link_libraries(fuzz_page PRIVATE incidentd_statuspage)
+  target_compile_definitions(fuzz_page PRIVATE _GNU_SOURCE) # memmem
+  target_compile_options(fuzz_page PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_page PRIVATE -fsanitize=fuzzer,address,undefined)
+endif()
