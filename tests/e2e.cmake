@@ -21,6 +21,11 @@ if(TARGET slackemu AND PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/modal_backlog_e2e.py
                    $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
   set_tests_properties(modal_backlog_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
+  # Publishing through Slack, mirrored to the Statuspage emulator and shown on our own page.
+  add_test(NAME publish_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/publish_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(publish_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
   # A reminder that fell due while the bot was down is sent once, across restarts and kill -9.
   add_test(NAME reminder_restart_e2e
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/reminder_restart_e2e.py

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""End-to-end: an incident's public life through Slack, the Atlassian mirror and the built-in
+status page at once (issue 7's main scenario).
+
+declare (with a component) -> /incident publish <message> -> the preview's Publish button ->
+/incident status identified / monitoring / resolved with public messages. At each step the
+Statuspage emulator's incident (one, tagged, status and updates in order) and our own
+/api/v2/summary.json and incidents.json are checked; before the click nothing is public
+anywhere.
+
+usage: publish_e2e.py path/to/incidentd path/to/slackemu
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+from e2e_util import call, start_incidentd, start_slackemu, wait_for
+
+INCIDENTD, SLACKEMU = sys.argv[1], sys.argv[2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+SPEMU = os.path.join(HERE, "..", "statuspageemu", "statuspageemu.py")
+KEY, PAGE, API_ID = "e2e-publish-key-0123456789", "pg0e2epub0001", "cmp0api000001"
+ALICE = "U0ALICE0001"
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+    return cond
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def start_spemu(tmp):
+    p = subprocess.Popen([sys.executable, SPEMU, "--port", "0", "--quiet", "--key", KEY,
+                          "--page-id", PAGE, "--component", API_ID + "=API"],
+                         stdout=subprocess.PIPE,
+                         stderr=open(os.path.join(tmp, "spemu.log"), "w"), text=True)
+    line = p.stdout.readline().strip()
+    if not line.startswith("http://"):
+        raise RuntimeError("statuspageemu did not print its address: %r" % line)
+    return p, line, line[:-len("/v1")]
+
+
+def sp_incidents(ctl):
+    st = call(ctl, "/_emu/state")
+    incs = st.get("incidents")
+    if isinstance(incs, dict):
+        incs = list(incs.values())
+    return incs or []
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="incidentd-publish-")
+    emu, base = start_slackemu(SLACKEMU, tmp, "--no-rate-limits")
+    spemu, spbase, ctl = start_spemu(tmp)
+    os.environ["STATUSPAGE_API_KEY"] = KEY
+    bot = None
+    ok = False
+    try:
+        extra = ('[statuspage.atlassian]\napi_base_url = "%s"\npage_id = "%s"\n'
+                 'components = ["API=%s"]\n[[statuspage.components]]\nname = "API"\n'
+                 % (spbase, PAGE, API_ID))
+        bot, http = start_incidentd(INCIDENTD, tmp, base, "bot.log", "", extra)
+        assert call(base, "/_emu/wait", {"connections": 2, "timeout_ms": 15000})["ok"]
+
+        def summary():
+            return get_json(http + "/api/v2/summary.json")
+
+        call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": "C0GENERAL01",
+                                   "text": "declare Payments <script>fail</script> "
+                                           "--component API"})
+        chan = wait_for(lambda: [c for c in call(base, "/_emu/state")["channels"]
+                                 if c["name"].startswith("inc-") and "-1-" in c["name"]
+                                 and not c.get("is_archived")], 20)
+        assert chan, "no incident channel"
+        cid = chan[0]["id"]
+        check(summary()["incidents"] == [], "nothing public before publishing")
+
+        call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid,
+                                   "text": "publish We are looking into failed payments"})
+        eph = wait_for(lambda: [m for m in call(base, "/_emu/state")["ephemeral"]
+                                if m["recipient"] == ALICE
+                                and "inc_publish_confirm" in json.dumps(m.get("blocks"))], 15)
+        assert eph, "no publish preview"
+        check(summary()["incidents"] == [] and sp_incidents(ctl) == [],
+              "the preview publishes nothing")
+        c = call(base, "/_emu/click", {"user_id": ALICE, "message_ts": eph[0]["ts"],
+                                       "action_id": "inc_publish_confirm"})
+        check(c.get("ok"), "publish click delivered: %r" % c)
+
+        def ours(status):
+            incs = summary()["incidents"]
+            return incs if incs and incs[0]["status"] == status else None
+
+        got = wait_for(lambda: ours("investigating"), 20)
+        if check(got, "our summary.json shows the published incident"):
+            check(got[0]["name"] == "Payments <script>fail</script>", "name as typed in JSON")
+            check(got[0]["impact"] == "major", "impact from severity: %r" % got[0]["impact"])
+        sp = wait_for(lambda: sp_incidents(ctl), 30)
+        check(sp and len(sp) == 1, "mirrored once to Statuspage: %r" % sp)
+
+        for status, msg in (("identified", "The card processor rejects requests"),
+                            ("monitoring", "A fix is deployed"),
+                            ("resolved", "Payments work again")):
+            call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid,
+                                       "text": "status %s %s" % (status, msg)})
+            check(wait_for(lambda: ours(status) or (status == "resolved" and
+                                                    summary()["incidents"] == []), 20),
+                  "our page follows to %s" % status)
+            check(wait_for(lambda: [i for i in sp_incidents(ctl) if i.get("status") == status],
+                           30), "Statuspage follows to %s" % status)
+
+        incs = get_json(http + "/api/v2/incidents.json")["incidents"]
+        if check(incs, "history lists the incident"):
+            bodies = [u["body"] for u in incs[0]["incident_updates"]]
+            check(bodies[:4] == ["Payments work again", "A fix is deployed",
+                                 "The card processor rejects requests",
+                                 "We are looking into failed payments"],
+                  "public updates newest first: %r" % bodies)
+        sp = sp_incidents(ctl)
+        check(len(sp) == 1, "still exactly one Statuspage incident: %d" % len(sp))
+        print("publish e2e: %s" % ("ok" if not failures else "%d failures" % len(failures)))
+        ok = not failures
+    finally:
+        if bot:
+            bot.terminate()
+            bot.wait(timeout=30)
+        spemu.terminate()
+        spemu.wait(timeout=10)
+        emu.terminate()
+        emu.wait(timeout=10)
+        if not ok:
+            for name in ("bot.log", "emu.log", "spemu.log"):
+                p = os.path.join(tmp, name)
+                if os.path.exists(p):
+                    print("---- %s (tail)" % name, file=sys.stderr)
+                    print("".join(open(p).readlines()[-30:]), file=sys.stderr)
+        else:
+            shutil.rmtree(tmp)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
