@@ -1442,6 +1442,11 @@ void cfg_print_reference(FILE *f)
             fprintf(f, "%s = \"%s\"\n", k->key, k->def_str);
         }
     }
+    /* Not a row of cfg_keys (an array of tables): described here by hand. */
+    fprintf(f, "\n# The components shown on the built-in status page, in order (at most %d):\n"
+               "# name (required, unique), description and group (shown together).\n"
+               "# [[statuspage.components]]\n# name = \"API\"\n# description = \"\"\n"
+               "# group = \"\"\n", CFG_MAX_COMPONENTS);
 }
 
 size_t cfg_key_count(void)
