@@ -27,8 +27,8 @@
 
 struct spemu {
     pid_t pid;
-    char api[96]; /* http://127.0.0.1:PORT/v1 */
-    char ctl[96]; /* http://127.0.0.1:PORT */
+    char api[160]; /* http://127.0.0.1:PORT/v1 */
+    char ctl[160]; /* http://127.0.0.1:PORT */
 };
 
 static struct spemu emu, slow; /* slow: the 1 request/s limit on */
@@ -87,7 +87,7 @@ static size_t on_body(char *d, size_t s, size_t n, void *ud)
 /* A control call (POST with body, else GET) to /_emu/<cmd>; the parsed answer (caller frees). */
 static cJSON *ctl(const struct spemu *e, const char *cmd, const char *body)
 {
-    char url[160];
+    char url[224];
     struct buf b;
     buf_init(&b, 16 * 1024 * 1024);
     snprintf(url, sizeof(url), "%s/_emu/%s", e->ctl, cmd);
