@@ -35,8 +35,8 @@ ctest --test-dir build --output-on-failure -j "$jobs" -L unit -T memcheck
 echo "== fuzz targets (clang, libFuzzer): build, then a short deterministic run of each"
 rm -rf build-fuzz
 CC=clang cmake -S . -B build-fuzz -DFUZZ=ON -DINCIDENTD_SHARED_DIR="$shared" -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_toml fuzz_cmd fuzz_slack
-for f in fuzz_toml fuzz_cmd fuzz_slack; do
+cmake --build build-fuzz -j "$jobs" --target fuzz_toml fuzz_cmd fuzz_slack fuzz_page
+for f in fuzz_toml fuzz_cmd fuzz_slack fuzz_page; do
   bin=$(find build-fuzz -type f -name "$f" -perm -u+x | head -n 1)
   "$bin" -runs=200000 -seed=1 -max_len=4096 >/dev/null 2>"build-fuzz/$f.log" ||
     { tail -30 "build-fuzz/$f.log"; echo "$f found a crash" >&2; exit 1; }
