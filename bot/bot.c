@@ -11,22 +11,132 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "delivery.h"
-#include "plan.h"
 #include "http.h"
+#include "incident.h"
 #include "log.h"
+#include "plan.h"
 #include "slack_api.h"
 #include "slack_ratelimit.h"
 #include "slack_ws.h"
 #include "store.h"
 #include "store_inbox.h"
+#include "store_incident.h"
+#include "store_outbox.h"
 #include "worker.h"
 #include "xmalloc.h"
 
 #define BOT_TICK_US (200 * LWS_US_PER_MS) /* how often the loop checks the stop flag */
-#define BOT_BATCH_MAX 256                 /* envelopes per group commit, at most */
+
+
+/* Upper bounds (ms) of the ack latency buckets; the last bucket is +Inf. */
+static const double bot_ack_bucket_ms[BOT_ACK_BUCKETS] = {0.25, 0.5, 1, 2, 5, 10, 25, 50, 100,
+                                                          250, 1000};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Counts the acks of a committed batch by how long each envelope waited for its ack. */
+static void observe_acks(struct bot *b)
+{
+    int64_t now = mono_us();
+    for (unsigned i = 0; i < b->batch_n && i < BOT_BATCH_MAX; i++) {
+        double ms = (double)(now - b->batch_arrived_us[i]) / 1000.0;
+        size_t k = 0;
+        while (k < BOT_ACK_BUCKETS && ms > bot_ack_bucket_ms[k])
+            k++;
+        b->ack_hist[k]++;
+        b->ack_count++;
+        b->ack_sum_s += ms / 1000.0;
+    }
+}
+
+void bot_metrics(struct bot *b, struct buf *out)
+{
+    struct slack_ws_counters c = {0};
+    struct store_outbox_counts oc = {0};
+    struct bot_err err;
+    if (b->ws != NULL)
+        slack_ws_counters(b->ws, &c);
+    (void)!buf_addf(out,
+                    "# HELP incidentd_envelopes_total Socket Mode envelopes received.\n"
+                    "# TYPE incidentd_envelopes_total counter\n"
+                    "incidentd_envelopes_total %llu\n"
+                    "# HELP incidentd_acks_total Acks written to Slack.\n"
+                    "# TYPE incidentd_acks_total counter\n"
+                    "incidentd_acks_total %llu\n"
+                    "# HELP incidentd_not_acked_total Envelopes not acked (not stored).\n"
+                    "# TYPE incidentd_not_acked_total counter\n"
+                    "incidentd_not_acked_total %llu\n"
+                    "# HELP incidentd_acks_lost_total Acks queued on a link that closed.\n"
+                    "# TYPE incidentd_acks_lost_total counter\n"
+                    "incidentd_acks_lost_total %llu\n"
+                    "# HELP incidentd_slack_reconnects_total Socket Mode links replaced.\n"
+                    "# TYPE incidentd_slack_reconnects_total counter\n"
+                    "incidentd_slack_reconnects_total %llu\n"
+                    "# HELP incidentd_slack_links Socket Mode links ready now.\n"
+                    "# TYPE incidentd_slack_links gauge\n"
+                    "incidentd_slack_links %llu\n",
+                    (unsigned long long)c.envelopes, (unsigned long long)c.acks,
+                    (unsigned long long)c.not_acked, (unsigned long long)c.acks_lost,
+                    (unsigned long long)c.reconnects, (unsigned long long)c.links_ready);
+    (void)!buf_addstr(out, "# HELP incidentd_ack_latency_seconds From an envelope's arrival to "
+                           "its ack being queued (stored first).\n"
+                           "# TYPE incidentd_ack_latency_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t k = 0; k < BOT_ACK_BUCKETS; k++) {
+        cum += b->ack_hist[k];
+        (void)!buf_addf(out, "incidentd_ack_latency_seconds_bucket{le=\"%g\"} %llu\n",
+                        bot_ack_bucket_ms[k] / 1000.0, (unsigned long long)cum);
+    }
+    cum += b->ack_hist[BOT_ACK_BUCKETS];
+    (void)!buf_addf(out, "incidentd_ack_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+                         "incidentd_ack_latency_seconds_sum %.6f\n"
+                         "incidentd_ack_latency_seconds_count %llu\n",
+                    (unsigned long long)cum, b->ack_sum_s, (unsigned long long)b->ack_count);
+    static const char *const states[] = {"pending", "processing", "done", "failed"};
+    (void)!buf_addstr(out, "# HELP incidentd_inbox Stored envelopes by state.\n"
+                           "# TYPE incidentd_inbox gauge\n");
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+        int64_t n = 0;
+        if (store_inbox_count(b->store, states[i], &n, &err) == BOT_OK)
+            (void)!buf_addf(out, "incidentd_inbox{state=\"%s\"} %lld\n", states[i],
+                            (long long)n);
+    }
+    if (store_outbox_counts(b->store, &oc, &err) == BOT_OK)
+        (void)!buf_addf(out,
+                        "# HELP incidentd_outbox Effects by state (failed: given up).\n"
+                        "# TYPE incidentd_outbox gauge\n"
+                        "incidentd_outbox{state=\"pending\"} %lld\n"
+                        "incidentd_outbox{state=\"sending\"} %lld\n"
+                        "incidentd_outbox{state=\"done\"} %lld\n"
+                        "incidentd_outbox{state=\"failed\"} %lld\n",
+                        (long long)oc.pending, (long long)oc.sending, (long long)oc.done,
+                        (long long)oc.failed);
+    struct store_incident *rows = NULL;
+    size_t n = 0;
+    if (store_incident_list_open(b->store, &rows, &n, &err) == BOT_OK) {
+        size_t counts[SEV_COUNT] = {0};
+        for (size_t i = 0; i < n; i++) {
+            enum severity sev;
+            if (plan_severity_parse(rows[i].severity, strlen(rows[i].severity), &sev))
+                counts[sev]++;
+        }
+        (void)!buf_addstr(out, "# HELP incidentd_incidents_open Incidents being worked on, by "
+                               "severity.\n# TYPE incidentd_incidents_open gauge\n");
+        for (int sv = 0; sv < SEV_COUNT; sv++)
+            (void)!buf_addf(out, "incidentd_incidents_open{severity=\"%s\"} %zu\n",
+                            plan_severity_name((enum severity)sv), counts[sv]);
+        store_incident_list_free(rows, n);
+    }
+}
 
 bool bot_db_ok(struct bot *b)
 {
@@ -71,6 +181,8 @@ static void batch_commit(struct bot *b)
         log_error("cannot store envelopes; not acking them", "count", n, "error", err.msg);
     }
     slack_ws_flush(b->ws, rc == BOT_OK);
+    if (rc == BOT_OK)
+        observe_acks(b);
     if (rc == BOT_OK)
         worker_wake(b->worker);
 }
@@ -120,6 +232,8 @@ static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **respo
                   "type", env->type_name, "error", err.msg);
         return -1;
     }
+    if (b->batch_n < BOT_BATCH_MAX)
+        b->batch_arrived_us[b->batch_n] = mono_us();
     if (++b->batch_n >= BOT_BATCH_MAX)
         batch_commit(b);
     return SLACK_WS_DEFER;

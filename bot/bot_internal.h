@@ -10,12 +10,16 @@
 #include <stdbool.h>
 
 #include "bot.h"
+#include "buf.h"
 
 struct store;
 struct slack_ws;
 struct slack_rl;
 struct worker;
 struct delivery;
+
+#define BOT_BATCH_MAX 256  /* envelopes per group commit, at most */
+#define BOT_ACK_BUCKETS 11 /* ack latency histogram buckets (see bot_ack_bucket_ms in bot.c) */
 
 struct bot {
     const struct config *cfg;
@@ -38,10 +42,20 @@ struct bot {
     bool batch_open;              /* a group commit of envelopes is open (write_lock held) */
     unsigned batch_n;             /* envelopes in it */
     lws_sorted_usec_list_t batch_sul; /* commits it at the start of the next poll round */
+    int64_t batch_arrived_us[BOT_BATCH_MAX];  /* monotonic arrival of each envelope of the batch */
+    uint64_t ack_hist[BOT_ACK_BUCKETS + 1]; /* arrival -> ack queued, cumulative at render */
+    uint64_t ack_count;
+    double ack_sum_s;
 };
 
 /* True when the database answers a trivial query. */
 bool bot_db_ok(struct bot *b);
+/*
+ * Appends the Prometheus text exposition of the bot's metrics to out:
+ * envelopes and acks, the ack latency histogram, Slack links, inbox and
+ * outbox depth by state, open incidents. Loop thread only.
+ */
+void bot_metrics(struct bot *b, struct buf *out);
 /* Socket Mode links that are past hello and receive envelopes. */
 unsigned bot_slack_links(struct bot *b);
 

@@ -1,6 +1,6 @@
 /*
  * HTTP routes of the built-in server (see http.h): the status page (HTML,
- * Statuspage API v2 JSON, Atom/RSS feeds) and /healthz; /metrics joins here.
+ * Statuspage API v2 JSON, Atom/RSS feeds), /healthz and /metrics (Prometheus text).
  *
  * The page is rendered on the loop thread from a snapshot of the store read
  * on the loop's own connection in one read transaction (components, the
@@ -35,7 +35,7 @@
 #define CT_HTML "text/html; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
 
-enum route_kind { R_HEALTHZ, R_INDEX, R_CSS, R_API, R_ATOM, R_RSS, R_INCIDENT };
+enum route_kind { R_HEALTHZ, R_METRICS, R_INDEX, R_CSS, R_API, R_ATOM, R_RSS, R_INCIDENT };
 
 static const struct http_route {
     const char *path;
@@ -44,6 +44,7 @@ static const struct http_route {
     const char *ctype;
 } routes[] = {
     {"/healthz", R_HEALTHZ, 0, CT_JSON},
+    {"/metrics", R_METRICS, 0, "text/plain; version=0.0.4; charset=utf-8"},
     {"/", R_INDEX, 0, CT_HTML},
     {"/index.html", R_INDEX, 0, CT_HTML},
     {"/style.css", R_CSS, 0, "text/css; charset=utf-8"},
@@ -589,6 +590,13 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
             err_text = "not found\n";
         } else if (r->kind == R_HEALTHZ) {
             healthz(b, s, &status);
+            ctype = r->ctype;
+        } else if (r->kind == R_METRICS) {
+            struct buf m;
+            buf_init(&m, HTTP_MAX_BODY);
+            bot_metrics(b, &m);
+            session_set(s, buf_str(&m), m.len);
+            buf_free(&m);
             ctype = r->ctype;
         } else if (c == NULL) {
             status = 503;

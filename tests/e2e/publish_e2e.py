@@ -129,6 +129,21 @@ def main():
                   "public updates newest first: %r" % bodies)
         sp = sp_incidents(ctl)
         check(len(sp) == 1, "still exactly one Statuspage incident: %d" % len(sp))
+
+        # /metrics: Prometheus text with the envelopes seen, their acks and the outbox.
+        with urllib.request.urlopen(http + "/metrics", timeout=10) as r:
+            metrics = {}
+            for line in r.read().decode().splitlines():
+                if line and not line.startswith("#"):
+                    k, v = line.rsplit(" ", 1)
+                    metrics[k] = float(v)
+        check(metrics.get("incidentd_envelopes_total", 0) >= 6, "envelopes counted: %r"
+              % metrics.get("incidentd_envelopes_total"))
+        check(metrics.get("incidentd_ack_latency_seconds_count", 0) >= 6 and
+              metrics.get('incidentd_ack_latency_seconds_bucket{le="+Inf"}') ==
+              metrics.get("incidentd_ack_latency_seconds_count"), "ack latency histogram")
+        check(metrics.get('incidentd_outbox{state="failed"}') == 0, "no effect given up")
+        check('incidentd_incidents_open{severity="major"}' in metrics, "open incidents gauge")
         print("publish e2e: %s" % ("ok" if not failures else "%d failures" % len(failures)))
         ok = not failures
     finally:
