@@ -1086,9 +1086,45 @@ static enum delivery_outcome sp_create(struct delivery *d, const struct store_ou
     return DELIVERY_DONE;
 }
 
-/* The incident's components on Statuspage, as {id: status} (NULL: none mapped). */
-static cJSON *sp_components_of(struct delivery *d, int64_t incident_id, const char *status,
-                               struct bot_err *err, enum bot_rc *rc)
+/*
+ * The status component name should have on Statuspage once incident_id is
+ * resolved: operational, unless another published incident still open holds
+ * it (then the status that one gives it). Into status (size bytes).
+ */
+static enum bot_rc sp_restored_status(struct delivery *d, int64_t incident_id, const char *name,
+                                      char *status, size_t size, struct bot_err *err)
+{
+    struct store_component_link *h = NULL;
+    size_t nh = 0;
+    snprintf(status, size, "operational");
+    enum bot_rc rc = store_component_holders(d->store, name, &h, &nh, err);
+    for (size_t i = 0; rc == BOT_OK && i < nh; i++) {
+        if (h[i].incident_id == incident_id)
+            continue;
+        struct store_incident other;
+        store_incident_init(&other);
+        rc = store_incident_get(d->store, h[i].incident_id, &other, err);
+        if (rc == BOT_ENOTFOUND) {
+            rc = BOT_OK;
+        } else if (rc == BOT_OK && other.published) {
+            snprintf(status, size, "%s",
+                     h[i].impact ? h[i].impact : sp_component_status(other.severity));
+            store_incident_clear(&other);
+            break;
+        }
+        store_incident_clear(&other);
+    }
+    store_component_links_free(h, nh);
+    return rc;
+}
+
+/*
+ * The incident's components on Statuspage, as {id: status} (NULL: none
+ * mapped): the status the incident gives each (its impact, else one from
+ * the severity), or once resolved the restored one.
+ */
+static cJSON *sp_components_of(struct delivery *d, int64_t incident_id, bool resolved,
+                               const char *impact, struct bot_err *err, enum bot_rc *rc)
 {
     struct store_component_link *links = NULL;
     size_t nl = 0;
@@ -1096,12 +1132,19 @@ static cJSON *sp_components_of(struct delivery *d, int64_t incident_id, const ch
     *rc = store_incident_component_list(d->store, incident_id, &links, &nl, err);
     for (size_t i = 0; *rc == BOT_OK && i < nl; i++) {
         const char *id = sp_component_id(d->cfg, links[i].component);
-        if (id == NULL)
+        char st[32];
+        if (id == NULL || (map != NULL && cJSON_HasObjectItem(map, id)))
             continue;
+        if (resolved)
+            *rc = sp_restored_status(d, incident_id, links[i].component, st, sizeof(st), err);
+        else
+            snprintf(st, sizeof(st), "%s",
+                     links[i].impact ? links[i].impact : sp_component_status(impact));
+        if (*rc != BOT_OK)
+            break;
         if (map == NULL)
             map = cJSON_CreateObject();
-        if (!cJSON_HasObjectItem(map, id))
-            cJSON_AddStringToObject(map, id, status);
+        cJSON_AddStringToObject(map, id, st);
     }
     store_component_links_free(links, nl);
     return map;
@@ -1133,10 +1176,8 @@ static enum delivery_outcome sp_update(struct delivery *d, const struct store_ou
     if (sp_impact(impact) != NULL)
         cJSON_AddStringToObject(b, "impact_override", sp_impact(impact));
     if (known) {
-        cJSON *map = sp_components_of(d, row->incident_id,
-                                      strcmp(status, "resolved") == 0
-                                          ? "operational" : sp_component_status(impact),
-                                      err, &rc);
+        cJSON *map = sp_components_of(d, row->incident_id, strcmp(status, "resolved") == 0,
+                                      impact, err, &rc);
         if (rc != BOT_OK) {
             cJSON_Delete(b);
             cJSON_Delete(map);

@@ -74,7 +74,8 @@
  *   "statuspage.update" {"status", "body", "impact"} (each optional) PATCH of the
  *                    incident: status (a Statuspage one), body (a new update),
  *                    impact_override, and on a status its components' statuses
- *                    (operational once resolved).
+ *                    (once resolved: operational, unless another published
+ *                    incident still open holds the component: then its status).
  *   "statuspage.postmortem" {"body"} PUT the postmortem draft, then publish it.
  *   Updates and postmortems wait (retry) until the incident has a statuspage_id.
  *   420/429/5xx and network errors are retried honouring Retry-After; other

@@ -104,6 +104,15 @@ def attempts(db, key):
     return r[0] if r else 0
 
 
+def set_status(db, iid, status):
+    with sqlite3.connect(db, timeout=10) as c:
+        c.execute("UPDATE incidents SET status = ? WHERE id = ?", (status, iid))
+
+
+def component_status(ctl):
+    return [c for c in sp_state(ctl)["components"] if c["id"] == API_ID][0]["status"]
+
+
 def statuspage_id(db, iid):
     with sqlite3.connect(db, timeout=10) as c:
         return c.execute("SELECT statuspage_id FROM incidents WHERE id = ?", (iid,)).fetchone()[0]
@@ -135,6 +144,7 @@ def lifecycle(db, iid, prefix):
         keys.append("%s/%d" % (prefix, n))
     enqueue(db, iid, prefix + "/pm", "statuspage.postmortem", {"body": "# What happened\nA bug."})
     keys.append(prefix + "/pm")
+    set_status(db, iid, "resolved")  # as the plan does when it decides the resolve
     return keys
 
 
@@ -240,6 +250,32 @@ def main():
                   "its update applied once: %r" % update_statuses(incs[0]))
         st = sp_state(ctl)
         check(st["schema_errors"] == [], "bodies valid: %r" % st["schema_errors"])
+
+        # 5. Two incidents share a component: resolving one leaves it as the other gives it.
+        for i in (1, 2, 3):
+            set_status(db, i, "resolved")
+        for i in (4, 5):
+            add_incident(db, i, "shared %d" % i)
+            enqueue(db, i, "t5/%d/0" % i, "statuspage.create",
+                    {"name": "Shared %d" % i, "status": "investigating", "impact": "major",
+                     "body": "Investigating.", "components": ["API"]})
+        rows = wait_for(lambda: all_done(db, ["t5/4/0", "t5/5/0"]), timeout=30)
+        check(rows and all(r[0] == "done" for r in rows), "both created: %r" % (rows,))
+        check(component_status(ctl) == "partial_outage", "shared component degraded")
+        set_status(db, 4, "resolved")
+        enqueue(db, 4, "t5/4/1", "statuspage.update",
+                {"status": "resolved", "body": "Fixed.", "impact": "major"})
+        r = wait_for(lambda: outcome(db, "t5/4/1"), timeout=30)
+        check(r and r[0] == "done", "first resolved: %r" % (r,))
+        check(component_status(ctl) == "partial_outage",
+              "still held by the other open incident: %s" % component_status(ctl))
+        set_status(db, 5, "resolved")
+        enqueue(db, 5, "t5/5/1", "statuspage.update",
+                {"status": "resolved", "body": "Fixed too.", "impact": "major"})
+        r = wait_for(lambda: outcome(db, "t5/5/1"), timeout=30)
+        check(r and r[0] == "done", "second resolved: %r" % (r,))
+        check(component_status(ctl) == "operational",
+              "restored once nobody holds it: %s" % component_status(ctl))
 
         bot.send_signal(signal.SIGTERM)
         check(bot.wait(timeout=30) == 0, "incidentd exits cleanly")
