@@ -602,6 +602,33 @@ static void test_unknown_table_and_top_level_key(void)
     cfg_diag_free(&d);
 }
 
+/* [statuspage.atlassian]: a sub-table of [statuspage]; the mirror is off by default. */
+static void test_statuspage_atlassian(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c = cfg_defaults();
+    CHECK_STR(c->atlassian_api_base_url, "https://api.statuspage.io/v1");
+    CHECK_STR(c->atlassian_page_id, "");
+    CHECK_INT(c->n_atlassian_components, 0);
+    cfg_free(c);
+    c = load("[statuspage]\ntitle = \"S\"\n[statuspage.atlassian]\n"
+             "api_base_url = \"http://127.0.0.1:9/v1\"\npage_id = \"kctbh9vrtdwd\"\n"
+             "components = [\"API=8kbf7d35c070\", \"Web UI=2dkk3p0q9r1v\"]\n", &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    CHECK_STR(c->atlassian_api_base_url, "http://127.0.0.1:9/v1/");
+    CHECK_STR(c->atlassian_page_id, "kctbh9vrtdwd");
+    CHECK_INT(c->n_atlassian_components, 2);
+    CHECK_STR(c->atlassian_components[1], "Web UI=2dkk3p0q9r1v");
+    cfg_free(c);
+    CHECK(load("[statuspage.atlassian]\npage_id = \"a/b\"\ncomponents = [\"API\", \"=x\","
+               " \"API=\", \"API=a b\"]\npage = 1\n", &d) == NULL);
+    CHECK_INT(d.n, 6);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [statuspage.atlassian] page_id:");
+    CHECK_CONTAINS(d.lines[1], "components[0]: \"API\" must be name=statuspage_component_id");
+    CHECK_CONTAINS(d.lines[5], "t.toml:4: [statuspage.atlassian] unknown key \"page\"");
+    cfg_diag_free(&d);
+}
+
 static void test_wrong_types_and_ranges_all_reported(void)
 {
     struct cfg_diag d = {0};
@@ -798,6 +825,7 @@ int main(int argc, char **argv)
     RUN(test_values_are_applied);
     RUN(test_unknown_key_names_line_and_suggests);
     RUN(test_unknown_table_and_top_level_key);
+    RUN(test_statuspage_atlassian);
     RUN(test_wrong_types_and_ranges_all_reported);
     RUN(test_bad_url_and_port);
     RUN(test_slack_table_must_be_a_table);
