@@ -21,6 +21,7 @@
 #include "render.h"
 #include "slack_api.h"
 #include "slack_backoff.h"
+#include "slack_text.h"
 #include "sp_api.h"
 #include "buf.h"
 #include "store.h"
@@ -1515,6 +1516,55 @@ static void directory_tick(struct delivery *d)
 
 /* ---- the drain ---- */
 
+/*
+ * The status-page mirror's state changed (an effect done, failing for the
+ * first time, or given up): the control message shows it, so it is
+ * refreshed; a given-up effect is also said in the incident's channel,
+ * since the public page is now out of step with the incident. Called with
+ * the write lock held; the effects go to the slack lane, which polls.
+ */
+static void mirror_changed(struct delivery *d, const struct store_outbox_row *row,
+                           enum delivery_outcome o, const char *why)
+{
+    const char *state = o == DELIVERY_DONE ? "done" : o == DELIVERY_FAIL ? "failed" : "retry";
+    if (o == DELIVERY_RETRY && row->attempts != 1)
+        return; /* already shown as retrying */
+    struct bot_err err;
+    char key[96];
+    snprintf(key, sizeof(key), "mirror/%lld/%s", (long long)row->id, state);
+    struct store_effect e = {
+        .incident_id = row->incident_id,
+        .kind = "incident.control",
+        .target = DELIVERY_LANE_SLACK,
+        .payload = "{}",
+        .idem_key = key,
+    };
+    enum bot_rc rc = store_outbox_enqueue(d->store, &e, store_now_ms(), NULL, &err);
+    if (rc == BOT_OK && o == DELIVERY_FAIL) {
+        struct buf text;
+        buf_init(&text, 2048);
+        (void)!buf_addf(&text, ":warning: The status page mirror gave up on %s: ", row->kind);
+        (void)!slack_text_escape(&text, why, strlen(why) > 500 ? 500 : strlen(why));
+        (void)!buf_addstr(&text, ". The hosted status page is out of step with this incident: "
+                                 "update it by hand, or fix the cause and post the next update.");
+        cJSON *pl = cJSON_CreateObject(), *args;
+        cJSON_AddStringToObject(pl, "method", "chat.postMessage");
+        args = cJSON_AddObjectToObject(pl, "args");
+        cJSON_AddStringToObject(args, "channel", "{{incident.channel_id}}");
+        cJSON_AddStringToObject(args, "text", buf_str(&text));
+        char *json = cJSON_PrintUnformatted(pl);
+        snprintf(key, sizeof(key), "mirror/%lld/report", (long long)row->id);
+        e.kind = "slack.call";
+        e.payload = json;
+        rc = store_outbox_enqueue(d->store, &e, store_now_ms(), NULL, &err);
+        free(json);
+        cJSON_Delete(pl);
+        buf_free(&text);
+    }
+    if (rc != BOT_OK && rc != BOT_EEXISTS)
+        log_error("cannot show the mirror's state", "outbox_id", key, "error", err.msg);
+}
+
 static void finish(struct delivery *d, const struct store_outbox_row *row, int64_t now)
 {
     struct bot_err err = {{0}}, err2 = {{0}};
@@ -1587,6 +1637,8 @@ record:
         log_error("effect given up", "lane", d->lane, "outbox_id", id, "kind", row->kind,
                   "attempt", att, "error", err.msg);
     }
+    if (rc == BOT_OK && is_statuspage_kind(row->kind) && row->incident_id != 0)
+        mirror_changed(d, row, o, err.msg);
     pthread_mutex_unlock(d->write_lock);
     if (rc)
         log_error("cannot record an effect's outcome", "outbox_id", id, "error", err2.msg);

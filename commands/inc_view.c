@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "incident.h"
+#include "store_outbox.h"
 #include "xmalloc.h"
 
 void inc_view_free(struct inc_view *v)
@@ -17,6 +18,7 @@ void inc_view_free(struct inc_view *v)
     store_role_list_free(v->roles, v->n_roles);
     store_component_links_free(v->components, v->n_components);
     free(v->component_names);
+    free(v->mirror_state);
     memset(v, 0, sizeof(*v));
     store_incident_init(&v->row);
 }
@@ -44,6 +46,7 @@ static enum bot_rc fill(struct inc_view *v, struct bot_err *err)
     r->declared_at_ms = row->declared_at;
     r->step = row->step > 0 ? row->step : 1;
     r->call_url = row->call_url;
+    r->mirror_state = v->mirror_state;
     r->channel_id = row->channel_id;
     for (size_t i = 0; i < v->n_roles; i++) {
         const char *role = v->roles[i].role, *user = v->roles[i].user_id;
@@ -68,6 +71,47 @@ static enum bot_rc fill(struct inc_view *v, struct bot_err *err)
     return BOT_OK;
 }
 
+/*
+ * The status-page mirror's state from the incident's "statuspage" effects:
+ * failed (an effect given up) wins, then retrying (one pending after a failed
+ * attempt), then sending, then synced; NULL when it never had any.
+ */
+static enum bot_rc mirror_state(struct store *s, int64_t id, char **out, struct bot_err *err)
+{
+    struct store_outbox_row *rows = NULL;
+    size_t n = 0;
+    *out = NULL;
+    enum bot_rc rc = store_outbox_list_incident(s, id, &rows, &n, err);
+    if (rc)
+        return rc;
+    const struct store_outbox_row *failed = NULL, *retrying = NULL;
+    bool pending = false, done = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_outbox_row *r = &rows[i];
+        if (strcmp(r->target, "statuspage") != 0)
+            continue;
+        if (strcmp(r->state, "failed") == 0)
+            failed = r;
+        else if (strcmp(r->state, "done") == 0)
+            done = true;
+        else if (r->attempts > 0 && r->last_error && retrying == NULL)
+            retrying = r;
+        else
+            pending = true;
+    }
+    if (failed)
+        *out = xasprintf("failed: %.300s", failed->last_error ? failed->last_error : "?");
+    else if (retrying)
+        *out = xasprintf("retrying (attempt %lld failed: %.200s)",
+                         (long long)retrying->attempts, retrying->last_error);
+    else if (pending)
+        *out = xstrdup("sending");
+    else if (done)
+        *out = xstrdup("synced");
+    store_outbox_list_free(rows, n);
+    return BOT_OK;
+}
+
 enum bot_rc inc_view_load(struct store *s, int64_t id, struct inc_view *out, struct bot_err *err)
 {
     enum bot_rc rc;
@@ -85,6 +129,8 @@ enum bot_rc inc_view_load(struct store *s, int64_t id, struct inc_view *out, str
         rc = store_role_list_current(s, id, &out->roles, &out->n_roles, err);
     if (rc == BOT_OK)
         rc = store_incident_component_list(s, id, &out->components, &out->n_components, err);
+    if (rc == BOT_OK)
+        rc = mirror_state(s, id, &out->mirror_state, err);
     if (own_txn)
         store_rollback(s); /* only read: ending the snapshot is all that is left to do */
     if (rc == BOT_OK)

@@ -30,6 +30,7 @@ struct inc_view {
     struct store_component_link *components; /* by position, then name */
     size_t n_components;
     const char **component_names; /* n_components names, pointing into components */
+    char *mirror_state; /* owned; see render_incident.mirror_state */
     struct render_incident r;
 };
 

@@ -653,6 +653,13 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
         context_take(blocks, id, "meta", &t, &rc);
     }
 
+    if (inc->mirror_state && inc->mirror_state[0]) {
+        txt_init(&t, RENDER_MAX_SECTION_TEXT);
+        txt_raw(&t, ":satellite_antenna: Status page mirror: ");
+        txt_user(&t, inc->mirror_state, TEXT_MRKDWN, 500);
+        context_take(blocks, id, "mirror", &t, &rc);
+    }
+
     if (rc == BOT_OK)
         rc = check_counts(blocks, RENDER_MAX_BLOCKS);
     if (rc == BOT_OK)

@@ -71,6 +71,8 @@ struct render_incident {
     const char *call_url;
     const char *channel_id;       /* the incident's channel */
     const char *announcement_url; /* permalink of the announcement */
+    const char *mirror_state;     /* the status-page mirror: "synced", "retrying since …",
+                                     "failed: why"; NULL when not mirrored (bot text, escaped) */
     const char *const *components;
     size_t n_components;
 };

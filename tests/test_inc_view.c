@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "store_outbox.h"
 #include "inc_view.h"
 #include "render.h"
 #include "store.h"
@@ -223,6 +224,75 @@ static void test_unknown_enum_is_named(void)
     store_close(s);
 }
 
+/* Enqueues a statuspage effect and takes it through claim to the given end. */
+static void sp_effect(struct store *s, int64_t id, const char *key, const char *end)
+{
+    struct bot_err err = {{0}};
+    struct store_outbox_row row;
+    struct store_effect e = {.incident_id = id, .kind = "statuspage.update",
+                             .target = "statuspage", .payload = "{}", .idem_key = key};
+    if (store_outbox_enqueue(s, &e, T0, NULL, &err) != BOT_OK)
+        abort();
+    if (strcmp(end, "pending") == 0)
+        return;
+    if (store_outbox_claim_target(s, T0, "statuspage", &row, &err) != BOT_OK)
+        abort();
+    enum bot_rc rc = strcmp(end, "done") == 0
+                         ? store_outbox_done(s, row.id, NULL, T0, &err)
+                         : store_outbox_retry(s, row.id, T0 + 60000, "HTTP 503", T0, &err);
+    store_outbox_row_clear(&row);
+    if (rc != BOT_OK)
+        abort();
+}
+
+static void check_control_says(const struct render_incident *r, const char *want)
+{
+    cJSON *blocks = NULL;
+    char *fallback = NULL;
+    CHECK_INT(render_control_message(r, T0, &blocks, &fallback), BOT_OK);
+    char *json = cJSON_PrintUnformatted(blocks);
+    CHECK_CONTAINS(json, want);
+    free(json);
+    cJSON_Delete(blocks);
+    free(fallback);
+}
+
+static void test_mirror_state(void)
+{
+    struct store *s = open_new();
+    struct inc_view v;
+    struct bot_err err = {{0}};
+    int64_t id = add_incident(s, "C0INC000001"), id2 = add_incident(s, "C0INC000002");
+    CHECK_INT(inc_view_load(s, id, &v, &err), BOT_OK);
+    CHECK(v.r.mirror_state == NULL); /* never mirrored */
+    inc_view_free(&v);
+    sp_effect(s, id, "k1", "done");
+    CHECK_INT(inc_view_load(s, id, &v, &err), BOT_OK);
+    CHECK_STR(v.r.mirror_state, "synced");
+    check_control_says(&v.r, "Status page mirror: synced");
+    inc_view_free(&v);
+    /* Another incident: a failed attempt shows as retrying... */
+    sp_effect(s, id2, "k3", "retry");
+    CHECK_INT(inc_view_load(s, id2, &v, &err), BOT_OK);
+    CHECK_STR(v.r.mirror_state, "retrying (attempt 1 failed: HTTP 503)");
+    inc_view_free(&v);
+    /* ... and a given-up one as failed, which wins over the rest; escaped on the message. */
+    struct store_outbox_row row;
+    CHECK_INT(store_outbox_claim_target(s, T0 + 60000, "statuspage", &row, &err), BOT_OK);
+    CHECK_INT(store_outbox_fail(s, row.id, "HTTP 422: <bad> impact", T0, &err), BOT_OK);
+    store_outbox_row_clear(&row);
+    CHECK_INT(inc_view_load(s, id2, &v, &err), BOT_OK);
+    CHECK_STR(v.r.mirror_state, "failed: HTTP 422: <bad> impact");
+    check_control_says(&v.r, "failed: HTTP 422: &lt;bad&gt; impact");
+    inc_view_free(&v);
+    /* Queued, never tried yet: sending. */
+    sp_effect(s, id, "k2", "pending");
+    CHECK_INT(inc_view_load(s, id, &v, &err), BOT_OK);
+    CHECK_STR(v.r.mirror_state, "sending");
+    inc_view_free(&v);
+    store_close(s);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -234,6 +304,7 @@ int main(void)
     RUN(test_view_follows_changes_and_defaults);
     RUN(test_missing_incident);
     RUN(test_unknown_enum_is_named);
+    RUN(test_mirror_state);
     for (int i = 1; i <= dbseq; i++) {
         const char *suffix[] = {"", "-wal", "-shm"};
         for (size_t k = 0; k < 3; k++) {

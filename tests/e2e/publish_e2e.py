@@ -130,6 +130,16 @@ def main():
         sp = sp_incidents(ctl)
         check(len(sp) == 1, "still exactly one Statuspage incident: %d" % len(sp))
 
+        # The pinned control message shows the mirror's state.
+        def control_says(text):
+            for c in call(base, "/_emu/state")["channels"]:
+                if c["id"] == cid:
+                    return [m for m in c.get("messages", []) if m.get("pinned_to")
+                            and text in json.dumps(m.get("blocks"))]
+            return None
+        check(wait_for(lambda: control_says("Status page mirror: synced"), 20),
+              "the control message shows the mirror synced")
+
         # /metrics: Prometheus text with the envelopes seen, their acks and the outbox.
         with urllib.request.urlopen(http + "/metrics", timeout=10) as r:
             metrics = {}
