@@ -393,6 +393,11 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
             if (rc == BOT_OK && follow)
                 rc = store_incident_attr_set(p->store, inc.id, "statuspage_impact",
                                              plan_severity_name(sev), p->now_ms, err);
+            if (rc == BOT_OK && follow) { /* mirrored now, not only with the next update */
+                cJSON *pl = cJSON_CreateObject();
+                cJSON_AddStringToObject(pl, "impact", plan_severity_name(sev));
+                rc = plan_mirror(p, &inc, "statuspage.update", pl, err);
+            }
             if (rc == BOT_OK)
                 rc = plan_respond(p, url, follow ? "Noted: the status page's impact follows the "
                                   "new severity." : "Noted: the status page keeps its impact.",

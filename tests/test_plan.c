@@ -404,6 +404,16 @@ static void test_raise_on_public_incident_prompts_status_page(void)
     CHECK_STR(fx_str("SELECT json_extract(payload, '$.message.blocks[1].elements[0].value') FROM "
                      "outbox WHERE kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
               "1:yes:major");
+    /* "Yes": the new impact goes to the status page at once. */
+    char click[400];
+    snprintf(click, sizeof(click),
+             "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0BOB000002\"},\"response_url\":"
+             "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_sp_impact_yes\",\"value\":"
+             "\"1:yes:major\"}]}");
+    CHECK_INT(fx_decide("interactive", click, "env-impact"), BOT_OK);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.impact') FROM outbox WHERE kind = "
+                     "'statuspage.update' ORDER BY id DESC LIMIT 1"),
+              "major");
     /* Lowering it does not ask. */
     CHECK_INT(fx_slash(BOB, "C0INC000001", "severity minor"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "Done");
