@@ -770,7 +770,8 @@ static void test_render_status_pieces(void)
     char *msg = NULL;
     CHECK_INT(render_parse_status_submission(v, &msg, &err), BOT_OK);
     free(msg);
-    strcat(text, "x");
+    text[4000] = 'x'; /* the 2001st character (the buffer holds 4003 bytes) */
+    text[4001] = '\0';
     cJSON_ReplaceItemInObject(e, "value", cJSON_CreateString(text));
     CHECK_INT(render_parse_status_submission(v, &msg, &err), BOT_EINVAL);
     CHECK_CONTAINS(err.msg, "2001 characters");
