@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "utf8.h"
 
 /* Tables with fewer keys are searched linearly; from this size on a hash index is kept. */
 #define TABLE_INDEX_MIN 16
@@ -353,45 +354,12 @@ static void skip_ws(struct parser *p)
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 
-/*
- * Length of the UTF-8 sequence at s (n bytes available), or 0 when it is
- * not valid: a stray continuation byte, a sequence cut short, an overlong
- * form, a surrogate or anything past U+10FFFF.
- */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t need;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        need = 2, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        need = 3, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        need = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need;
-}
-
 /* TOML documents must be valid UTF-8 throughout, comments included, so check it once. */
 static int check_utf8(struct parser *p)
 {
     const unsigned char *s = (const unsigned char *)p->buf;
     for (size_t i = p->start; i < p->len;) {
-        size_t n = utf8_len(s + i, p->len - i);
+        size_t n = utf8_seq_len(s + i, p->len - i);
         if (n == 0)
             return fail_at(p, i, "invalid UTF-8 (byte 0x%02X)", s[i]);
         i += n;

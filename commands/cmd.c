@@ -11,6 +11,7 @@
 
 #include "slack_text.h"
 #include "xmalloc.h"
+#include "utf8.h"
 
 void cmd_result_init(struct cmd_result *r)
 {
@@ -28,38 +29,6 @@ void cmd_args_free(struct cmd_args *a)
     for (int i = 0; i < a->argc; i++)
         free(a->argv[i]);
     a->argc = 0;
-}
-
-/* Length of the UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    uint32_t cp;
-    size_t len;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
 }
 
 /* Curly quotes as typed by phones and some Slack clients: “ ” ‘ ’ */
@@ -92,7 +61,7 @@ enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct
         return bot_err_set(err, BOT_EINVAL, "the command is %zu bytes long; at most %d are "
                            "accepted", len, CMD_MAX_TEXT);
     for (size_t k = 0; k < len;) {
-        size_t l = utf8_len((const unsigned char *)text + k, len - k);
+        size_t l = utf8_seq_len((const unsigned char *)text + k, len - k);
         if (l == 0)
             return bot_err_set(err, BOT_EINVAL, "the command is not valid UTF-8 (byte %zu)",
                                k + 1);

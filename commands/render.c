@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "xmalloc.h"
+#include "utf8.h"
 
 /* Caps of our own that keep several pieces of text inside one Slack limit. */
 #define TITLE_IN_TEXT_MAX  500  /* a title inside a longer mrkdwn text */
@@ -82,35 +83,6 @@ enum text_mode {
     TEXT_MRKDWN, /* user text inside mrkdwn: & < > escaped */
 };
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, cp = c & 0x1f, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* What one input character becomes in the output. */
 struct piece {
     const char *p;
@@ -120,7 +92,7 @@ struct piece {
 static struct piece next_piece(const char *s, size_t n, size_t i, enum text_mode mode)
 {
     unsigned char c = (unsigned char)s[i];
-    size_t l = utf8_len((const unsigned char *)s + i, n - i);
+    size_t l = utf8_seq_len((const unsigned char *)s + i, n - i);
     if (l == 0)
         return (struct piece){"\xef\xbf\xbd", 3, 1, 1}; /* U+FFFD for a bad byte */
     if (l > 1) /* Slack counts UTF-16 units: an astral character is two */
@@ -201,7 +173,7 @@ static void txt_raw(struct txt *t, const char *s)
     if (t->rc)
         return;
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_len((const unsigned char *)s + i, n - i);
+        size_t l = utf8_seq_len((const unsigned char *)s + i, n - i);
         l = l ? l : 1;
         chars += l == 4 ? 2 : 1;
         i += l;
@@ -824,7 +796,7 @@ static bool utf8_valid(const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0, l; i < n; i += l)
-        if ((l = utf8_len((const unsigned char *)s + i, n - i)) == 0)
+        if ((l = utf8_seq_len((const unsigned char *)s + i, n - i)) == 0)
             return false;
     return true;
 }

@@ -16,43 +16,15 @@
 #include "render.h"
 #include "slack_text.h"
 #include "xmalloc.h"
+#include "utf8.h"
 
 #define TITLE_IN_MODAL_MAX 300 /* the incident's title inside the modal's text */
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, cp = c & 0x1f, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 size_t render_status_chars(const char *s)
 {
     size_t n = s ? strlen(s) : 0, chars = 0;
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_len((const unsigned char *)s + i, n - i);
+        size_t l = utf8_seq_len((const unsigned char *)s + i, n - i);
         chars += l == 4 ? 2 : 1;
         i += l ? l : 1;
     }
@@ -72,7 +44,7 @@ static char *plain_cut(const char *s, size_t max)
     bool cut = render_status_chars(s) > max;
     size_t budget = cut ? (max > 0 ? max - 1 : 0) : max;
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_len((const unsigned char *)s + i, n - i);
+        size_t l = utf8_seq_len((const unsigned char *)s + i, n - i);
         const char *p = s + i;
         size_t bytes = l, w = l == 4 ? 2 : 1;
         if (l == 0) {
@@ -111,7 +83,7 @@ enum bot_rc render_status_check_template(const char *tmpl, struct bot_err *err)
 {
     size_t n = strlen(tmpl);
     for (size_t i = 0, l; i < n; i += l)
-        if ((l = utf8_len((const unsigned char *)tmpl + i, n - i)) == 0)
+        if ((l = utf8_seq_len((const unsigned char *)tmpl + i, n - i)) == 0)
             return bot_err_set(err, BOT_EINVAL, "not valid UTF-8");
     if (render_status_chars(tmpl) > RENDER_MAX_STATUS_TEMPLATE)
         return bot_err_set(err, BOT_EINVAL, "at most %d characters", RENDER_MAX_STATUS_TEMPLATE);

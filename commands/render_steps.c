@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "xmalloc.h"
+#include "utf8.h"
 
 /* ---- bounded text ---- */
 
@@ -23,34 +24,6 @@ enum mode {
     PLAIN,  /* shown literally */
     MRKDWN, /* user text inside mrkdwn: & < > escaped */
 };
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f, min = 0x80;
-    else if ((c & 0xf0) == 0xe0)
-        len = 3, cp = c & 0x0f, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 /* What the input character at s[i] becomes: bytes p[0..bytes), chars counted, adv consumed. */
 struct piece {
@@ -61,7 +34,7 @@ struct piece {
 static struct piece piece_at(const char *s, size_t n, size_t i, enum mode mode)
 {
     unsigned char c = (unsigned char)s[i];
-    size_t l = utf8_len((const unsigned char *)s + i, n - i);
+    size_t l = utf8_seq_len((const unsigned char *)s + i, n - i);
     if (l == 0)
         return (struct piece){"\xef\xbf\xbd", 3, 1, 1};
     if (l > 1)
