@@ -20,6 +20,8 @@
 #include "err.h"
 #include "log.h"
 
+struct slack_api_local;
+
 #define CFG_MAX_FILE (1u << 20) /* largest configuration file read, in bytes */
 #define CFG_MAX_ERRORS 100      /* errors collected before giving up on a file */
 #define CFG_MAX_STR_LIST 100    /* most entries in a list of strings (e.g. [oncall] users) */
@@ -129,6 +131,14 @@ struct config {
     char *slack_bot_token;        /* SLACK_BOT_TOKEN, xoxb-... */
     char *slack_app_token;        /* SLACK_APP_TOKEN, xapp-... */
     char *statuspage_api_key;     /* STATUSPAGE_API_KEY, optional */
+
+    /*
+     * Not configuration: set by `incidentd console` only. Non-NULL, Slack is
+     * the console's in-process workspace (bot/console_slack.c): delivery
+     * calls it instead of the Web API and no Socket Mode link is opened.
+     * Borrowed; never freed by cfg_free().
+     */
+    const struct slack_api_local *slack_local;
 };
 
 /* Error messages collected while loading; each is one line without '\n'. */

@@ -1767,6 +1767,8 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
         .max_attempts = 2, /* quick in-call retries; the durable ones are the outbox's */
         .limiter = rl,
         .ca_file = cfg->slack_ca_file[0] ? cfg->slack_ca_file : NULL,
+        .local = cfg->slack_local,
+        .no_limiter = cfg->slack_local != NULL, /* the console's workspace has no rate limits */
     };
     rc = slack_api_new(&ao, &d->api, err);
     if (rc)

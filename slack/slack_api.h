@@ -49,6 +49,19 @@ struct slack_api_hooks {
     void *ud;
 };
 
+/*
+ * An in-process Slack instead of HTTP (console mode, bot/console_slack.c).
+ * call answers one Web API method (method set, url NULL) or one
+ * response_url post (method NULL, url set) with an HTTP status and a
+ * malloc'd JSON body in *body; it may be called from several threads at
+ * once. The answer is decoded exactly like one from Slack; there is no
+ * limiter, no retry and no token check beyond slack_api_new()'s.
+ */
+struct slack_api_local {
+    long (*call)(void *ud, const char *method, const char *url, const cJSON *args, char **body);
+    void *ud;
+};
+
 /* Client settings; zero means "the default" for every number. */
 struct slack_api_opts {
     const char *base_url;    /* NULL: SLACK_API_DEFAULT_BASE_URL; must end in '/'; copied */
@@ -71,6 +84,8 @@ struct slack_api_opts {
     const char *user_agent;              /* NULL: "incidentd"; copied */
     const char *ca_file;                 /* NULL: the system CAs; else trust this PEM bundle
                                             instead (a TLS-inspecting proxy, tests); copied */
+    const struct slack_api_local *local; /* NULL: HTTP; else answered in-process (borrowed,
+                                            must outlive the client) */
 };
 
 /* Per-call flags for slack_api_call_ex(). */
