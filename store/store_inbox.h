@@ -67,6 +67,15 @@ enum bot_rc store_inbox_recover(struct store *s, int64_t max_attempts, int64_t n
 enum bot_rc store_inbox_count(struct store *s, const char *state, int64_t *count,
                               struct bot_err *err) BOT_MUST_CHECK;
 /*
+ * Work the bot still has to do at now: envelopes not yet processed,
+ * effects being sent or due (pending with next_attempt_at <= now) in any
+ * lane, reminders due. 0 means the bot is quiet until something new
+ * arrives or a later time comes (console mode waits for that between the
+ * lines of a script).
+ */
+enum bot_rc store_queue_busy(struct store *s, int64_t now, int64_t *count,
+                             struct bot_err *err) BOT_MUST_CHECK;
+/*
  * Deletes done and failed rows received before `before`; keep them longer
  * than Slack retries (an hour is plenty) or retries are no longer dropped.
  */

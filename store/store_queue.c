@@ -305,6 +305,23 @@ enum bot_rc store_inbox_count(struct store *s, const char *state, int64_t *count
     return one_int(s, st, store_bind_text(st, 1, state), "inbox count", count, NULL, err);
 }
 
+enum bot_rc store_queue_busy(struct store *s, int64_t now, int64_t *count, struct bot_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum bot_rc rc;
+
+    *count = 0;
+    rc = store_stmt(s, STMT_QUEUE_BUSY,
+                    "SELECT (SELECT count(*) FROM inbox WHERE state IN ('pending', 'processing'))"
+                    " + (SELECT count(*) FROM outbox WHERE state = 'sending'"
+                    "    OR (state = 'pending' AND next_attempt_at <= ?1))"
+                    " + (SELECT count(*) FROM reminders WHERE state = 'pending' AND due_at <= ?1)",
+                    &st, err);
+    if (rc)
+        return rc;
+    return one_int(s, st, sqlite3_bind_int64(st, 1, now), "queue busy", count, NULL, err);
+}
+
 enum bot_rc store_inbox_prune(struct store *s, int64_t before, int64_t *deleted,
                               struct bot_err *err)
 {
