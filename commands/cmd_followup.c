@@ -26,10 +26,12 @@ static void describe(struct buf *b, const struct store_followup *f, int64_t now)
     (void)!slack_text_escape(b, f->text, strlen(f->text));
     if (f->owner)
         (void)!buf_addf(b, " · owner <@%s>", f->owner);
-    if (f->due_at)
-        (void)!buf_addf(b, " · due <!date^%lld^{date_short}|%lld>%s", (long long)(f->due_at / 1000),
-                        (long long)(f->due_at / 1000),
-                        !f->done_at && f->due_at < now ? " :warning: *overdue*" : "");
+    if (f->due_at) {
+        char when[40];
+        plan_fmt_utc(f->due_at, when, sizeof(when));
+        (void)!buf_addf(b, " · due <!date^%lld^{date_short}|%.10s>%s", (long long)(f->due_at / 1000),
+                        when, !f->done_at && f->due_at < now ? " :warning: *overdue*" : "");
+    }
     if (f->done_at)
         (void)!buf_addf(b, " · done by <@%s> <!date^%lld^{date_short}|then>",
                         f->done_by ? f->done_by : "?", (long long)(f->done_at / 1000));
@@ -119,9 +121,12 @@ static enum bot_rc add(const struct cmd_call *call, const struct cmd_args *args,
     (void)!slack_text_escape(&rec, text.data, text.len);
     if (owner[0])
         (void)!buf_addf(&rec, " (owner <@%s>)", owner);
-    if (due)
-        (void)!buf_addf(&rec, " (due <!date^%lld^{date_short}|%lld>)", (long long)(due / 1000),
-                        (long long)(due / 1000));
+    if (due) {
+        char when[40]; /* the fallback shows where Slack cannot render the date */
+        plan_fmt_utc(due, when, sizeof(when));
+        (void)!buf_addf(&rec, " (due <!date^%lld^{date_short}|%.10s>)", (long long)(due / 1000),
+                        when);
+    }
     if (rc == BOT_OK)
         rc = plan_record(p, inc, call->user_id, "followup", buf_str(&rec), err);
     if (rc == BOT_OK && strcmp(inc->status, "potential") != 0)

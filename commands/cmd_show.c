@@ -8,9 +8,12 @@
 
 static void show_time(struct buf *b, const char *label, int64_t ms)
 {
-    if (ms > 0)
-        (void)!buf_addf(b, "%s: <!date^%lld^{date_short} {time}|%lld>\n", label,
-                        (long long)(ms / 1000), (long long)(ms / 1000));
+    char when[40];
+    if (ms > 0) {
+        plan_fmt_utc(ms, when, sizeof(when));
+        (void)!buf_addf(b, "%s: <!date^%lld^{date_short} {time}|%s>\n", label,
+                        (long long)(ms / 1000), when);
+    }
 }
 
 static enum bot_rc show_cmd(const struct cmd_call *call, const struct cmd_args *args,

@@ -267,9 +267,11 @@ static enum bot_rc followup_detail(struct plan *p, const struct store_incident *
             (void)!buf_addstr(b, "Internal postmortem held");
             add_by_at(b, held);
         } else if (due) {
-            (void)!buf_addf(b, "Internal postmortem %s <!date^%lld^{date_short} {time}|%lld>",
+            char when[40]; /* the fallback shows where Slack cannot render the date */
+            plan_fmt_utc(due, when, sizeof(when));
+            (void)!buf_addf(b, "Internal postmortem %s <!date^%lld^{date_short} {time}|%s>",
                             overdue ? ":rotating_light: *overdue* since" : "due by",
-                            (long long)(due / 1000), (long long)(due / 1000));
+                            (long long)(due / 1000), when);
         } else {
             (void)!buf_addstr(b, "Internal postmortem: due once resolved");
         }
