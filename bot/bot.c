@@ -180,7 +180,8 @@ static void batch_commit(struct bot *b)
         snprintf(n, sizeof(n), "%u", b->batch_n);
         log_error("cannot store envelopes; not acking them", "count", n, "error", err.msg);
     }
-    slack_ws_flush(b->ws, rc == BOT_OK);
+    if (b->ws != NULL)
+        slack_ws_flush(b->ws, rc == BOT_OK);
     if (rc == BOT_OK)
         observe_acks(b);
     if (rc == BOT_OK)
@@ -239,6 +240,18 @@ static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **respo
     return SLACK_WS_DEFER;
 }
 
+enum bot_rc bot_inject(struct bot *b, struct store *s, const char *envelope_id, const char *type,
+                       const char *payload, struct bot_err *err)
+{
+    pthread_mutex_lock(&b->write_lock);
+    enum bot_rc rc =
+        store_inbox_insert(s, envelope_id, NULL, type, payload, store_now_ms(), NULL, err);
+    pthread_mutex_unlock(&b->write_lock);
+    if (rc == BOT_OK)
+        worker_wake(b->worker);
+    return rc;
+}
+
 static void on_note(void *ud, enum slack_ws_note note, unsigned link, const char *msg)
 {
     (void)ud;
@@ -294,9 +307,11 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
         .on_note = on_note,
         .ud = b,
     };
-    rc = slack_ws_new(&wo, &b->ws, err);
-    if (rc)
-        goto fail;
+    if (cfg->slack_local == NULL) { /* console mode has no Socket Mode links */
+        rc = slack_ws_new(&wo, &b->ws, err);
+        if (rc)
+            goto fail;
+    }
     b->rl = slack_rl_new();
     rc = delivery_start_lane(cfg, b->rl, &b->write_lock, DELIVERY_LANE_SLACK, &b->delivery, err);
     if (rc)
@@ -319,7 +334,8 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
         goto fail;
 
     b->protocols[0] = http_protocol;
-    b->protocols[1] = *slack_ws_protocol(b->ws);
+    if (b->ws != NULL)
+        b->protocols[1] = *slack_ws_protocol(b->ws); /* else the zero terminator */
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = cfg->http_port;
@@ -337,9 +353,11 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     }
     b->vhost = lws_get_vhost_by_name(b->lws, "default");
     b->http_port = b->vhost ? lws_get_vhost_listen_port(b->vhost) : cfg->http_port;
-    rc = slack_ws_start(b->ws, b->lws, b->vhost, err);
-    if (rc)
-        goto fail;
+    if (b->ws != NULL) {
+        rc = slack_ws_start(b->ws, b->lws, b->vhost, err);
+        if (rc)
+            goto fail;
+    }
     *out = b;
     return BOT_OK;
 fail:
@@ -354,13 +372,15 @@ enum bot_rc bot_run(struct bot *b, volatile sig_atomic_t *stop)
     while (!*stop) {
         if (lws_service(b->lws, 0) < 0)
             return BOT_EIO;
-        if (slack_ws_failed(b->ws)) {
+        if (b->ws != NULL && slack_ws_failed(b->ws)) {
             log_error("Slack connection stopped", "error", slack_ws_error(b->ws));
             return BOT_ECONFIG;
         }
     }
     /* Commit what arrived, let the links close and their last acks go out, for at most 1 s. */
     batch_commit(b);
+    if (b->ws == NULL)
+        return BOT_OK;
     slack_ws_stop(b->ws);
     int64_t until = lws_now_usecs() + LWS_US_PER_SEC;
     struct slack_ws_counters c;

@@ -48,6 +48,15 @@ struct bot {
     double ack_sum_s;
 };
 
+/*
+ * Stores payload (JSON text) in the inbox as an envelope of type with
+ * envelope_id, through s (the caller's own connection, used by one thread),
+ * under the write lock, and wakes the worker: what the Socket Mode link does
+ * with an envelope, for the console (console.c). BOT_EEXISTS for an
+ * envelope_id stored before.
+ */
+enum bot_rc bot_inject(struct bot *b, struct store *s, const char *envelope_id, const char *type,
+                       const char *payload, struct bot_err *err) BOT_MUST_CHECK;
 /* True when the database answers a trivial query. */
 bool bot_db_ok(struct bot *b);
 /*

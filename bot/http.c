@@ -536,7 +536,10 @@ static void healthz(struct bot *b, struct http_session *s, int *status)
                      "{\"status\":\"%s\",\"database\":\"%s\",\"slack\":\"%s\","
                      "\"slack_links\":%u}\n",
                      db_ok ? "ok" : "failing", db_ok ? "ok" : "failing",
-                     links > 0 ? "connected" : "disconnected", links);
+                     b->cfg->slack_local != NULL ? "console"
+                     : links > 0                 ? "connected"
+                                                 : "disconnected",
+                     links);
     *status = db_ok ? 200 : 503;
     if (n < 0 || (size_t)n >= sizeof(out)) {
         *status = 500;

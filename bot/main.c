@@ -1,19 +1,22 @@
 /*
- * incidentd's command line: `run`, `check-config`, `--version`, `--help`.
+ * incidentd's command line: `run`, `console`, `check-config`, `--version`, `--help`.
  * Start-up errors (bad configuration, missing secrets, a database that
  * cannot be opened) are printed as one line each and end the process with
  * a non-zero status; nothing is created or changed before they are checked.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "bot.h"
 #include "config.h"
+#include "console.h"
 #include "log.h"
 #include "slack_api.h"
 #include "xmalloc.h"
@@ -43,12 +46,19 @@ static void usage(FILE *f)
           "                         status page. Without -c, the embedded defaults are used.\n"
           "                         Needs SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)\n"
           "                         in the environment; STATUSPAGE_API_KEY is optional.\n"
+          "  console [-c FILE] [-u NAME]\n"
+          "                         try the plan without Slack: the terminal is the workspace\n"
+          "                         (type /incident ..., click buttons by number). Same plan,\n"
+          "                         database and status page as run; no tokens needed. Without\n"
+          "                         -c: the embedded defaults with the database in\n"
+          "                         var/console.db. Reads a script when stdin is not a terminal.\n"
           "  check-config FILE      check a configuration file alone (no secrets needed);\n"
           "                         prints \"ok\" or every error as FILE:LINE: message\n"
           "  config-reference       print every configuration key with its default and help\n"
           "\n"
           "options:\n"
-          "  -c, --config FILE      configuration file (TOML) for run\n"
+          "  -c, --config FILE      configuration file (TOML) for run and console\n"
+          "  -u, --user NAME        console: who types first (alice, bob, carol, dave, erin)\n"
           "  -h, --help             show this help\n"
           "  -V, --version          show the version\n"
           "\n"
@@ -174,6 +184,76 @@ out:
     return code;
 }
 
+/* TZ from [incident] timezone, before any thread exists (see cmd_run). */
+static bool set_zone(const struct config *cfg)
+{
+    if (setenv("TZ", cfg->incident_timezone, 1) != 0) {
+        log_error("cannot set the time zone", "timezone", cfg->incident_timezone);
+        return false;
+    }
+    tzset();
+    return true;
+}
+
+static int cmd_console(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"user", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    struct console_opts co = {0};
+    struct cfg_diag d = {0};
+    struct config *cfg = NULL;
+    struct bot_err err = {{0}};
+    int c, code = EXIT_FAIL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:u:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'u': co.user = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "incidentd console: unexpected argument \"%s\"\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (path != NULL) {
+        if (cfg_load_file(path, &cfg, &d) != BOT_OK)
+            goto out;
+    } else {
+        cfg = cfg_defaults();
+        free(cfg->store_path); /* kept apart from a real deployment's database */
+        cfg->store_path = xstrdup("var/console.db");
+        if (mkdir("var", 0750) != 0 && errno != EEXIST) {
+            fprintf(stderr, "incidentd console: cannot create var/: %s\n", strerror(errno));
+            goto out;
+        }
+    }
+    /* Logs go to stderr; below warnings they would drown the conversation. */
+    log_set_level(cfg->log_level > LOG_WARN ? cfg->log_level : LOG_WARN);
+    log_route_lws();
+    if (!set_zone(cfg))
+        goto out;
+    signal(SIGPIPE, SIG_IGN);
+    if (slack_api_global_init(&err) != BOT_OK) {
+        log_error("cannot start", "error", err.msg);
+        goto out;
+    }
+    code = console_run(cfg, &co);
+    slack_api_global_cleanup();
+out:
+    print_diag(&d);
+    cfg_diag_free(&d);
+    cfg_free(cfg);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     xmalloc_init_cjson();
@@ -192,6 +272,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "console") == 0)
+        return cmd_console(argc - 1, argv + 1);
     if (strcmp(cmd, "check-config") == 0)
         return cmd_check_config(argc - 1, argv + 1);
     if (strcmp(cmd, "config-reference") == 0) {

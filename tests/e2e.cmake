@@ -59,3 +59,11 @@ if(TARGET slackemu AND PYTHON3)
     set_tests_properties(tls_e2e PROPERTIES TIMEOUT 180 LABELS e2e)
   endif()
 endif()
+# Console mode (issue 8): examples/outage.txt through `incidentd console` on a fresh database,
+# the status page it serves, and bad console input. Needs no Slack emulator.
+if(PYTHON3)
+  add_test(NAME console_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/console_e2e.py
+                   $<TARGET_FILE:incidentd> ${PROJECT_SOURCE_DIR}/examples/outage.txt)
+  set_tests_properties(console_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
+endif()
