@@ -779,7 +779,7 @@ int console_run(struct config *cfg, const struct console_opts *o)
     struct bot_err err;
     struct store_opts so;
     int code = 1;
-    char line[CONSOLE_LINE_MAX], prompt[CONSOLE_NAME_MAX * 2 + 8];
+    char line[CONSOLE_LINE_MAX], prompt[CONSOLE_NAME_MAX * 2 + 160];
 
     memset(c, 0, sizeof(*c));
     c->cfg = cfg;

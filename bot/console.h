@@ -73,7 +73,8 @@ enum bot_rc cslack_save(struct cslack *cs, const char *path, struct bot_err *err
 /* Looks a channel up by name ("#" optional) or id ("last": the one the bot created last). */
 bool cslack_find_channel(struct cslack *cs, const char *name_or_id, char id[CONSOLE_ID_MAX],
                          char name[CONSOLE_NAME_MAX]);
-/* Looks a user up by name ("@" optional) or id; copies id and name. */
+/* Looks a user up by name ("@" optional) or id; copies id and name. cs may be NULL (the
+ * people are the same in every workspace). */
 bool cslack_find_user(struct cslack *cs, const char *name_or_id, char id[CONSOLE_ID_MAX],
                       char name[CONSOLE_NAME_MAX]);
 /* Prints the users, the channels, or a channel's recent messages. */

@@ -1108,8 +1108,8 @@ static cJSON *m_rename(struct cslack *cs, const cJSON *a)
     const char *name = jstr(a, "name"), *bad = bad_name(name);
     if (c == NULL)
         return answer_err("channel_not_found");
-    if (bad != NULL)
-        return answer_err(bad);
+    if (bad != NULL || name == NULL)
+        return answer_err(bad ? bad : "invalid_name_required");
     if (chan_by_name(cs, name) != NULL)
         return answer_err("name_taken");
     note(cs, "incidentd renamed #%s to #%s", c->name, name);

@@ -223,6 +223,13 @@ static int cmd_console(int argc, char **argv)
         fprintf(stderr, "incidentd console: unexpected argument \"%s\"\n", argv[optind]);
         return EXIT_USAGE;
     }
+    char uid[CONSOLE_ID_MAX], uname[CONSOLE_NAME_MAX];
+    if (co.user != NULL && (!cslack_find_user(NULL, co.user, uid, uname) ||
+                            strcmp(uid, CONSOLE_BOT_USER) == 0)) {
+        fprintf(stderr, "incidentd console: no person called %s in the console's workspace "
+                "(alice, bob, carol, dave, erin)\n", co.user);
+        return EXIT_USAGE; /* before anything is created */
+    }
     if (path != NULL) {
         if (cfg_load_file(path, &cfg, &d) != BOT_OK)
             goto out;
