@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds incidentd and
-# starts it on its embedded defaults (database under ./var, built-in status
-# page on 127.0.0.1:8080), or with the configuration file given as $1.
+# starts it in console mode on its embedded defaults: the terminal is the
+# Slack workspace (type /incident declare), the database is var/console.db
+# and the built-in status page is on http://127.0.0.1:8080/. Arguments go
+# to `incidentd console` (e.g. -c FILE for a configuration, -u bob).
+# To connect to Slack instead: ./build/bot/incidentd run -c FILE (README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh --build
+./scripts/install-deps.sh --build >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENTD_TESTS=OFF >/dev/null
-cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target incidentd
-mkdir -p var
-if [ $# -gt 0 ]; then
-  exec ./build/bot/incidentd run -c "$1"
-fi
-exec ./build/bot/incidentd run
+cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target incidentd >/dev/null
+exec ./build/bot/incidentd console "$@"

@@ -45,6 +45,11 @@ expect 1 'bad.toml:4: \[store\] path: expected a string, got an integer' -- \
 printf '[slack\n' > "$tmp/syntax.toml"
 expect 1 'syntax.toml:1:[0-9]+: ' -- "$bin" check-config "$tmp/syntax.toml"
 expect 1 'cannot open' -- "$bin" check-config "$tmp/missing.toml"
+
+# console: option errors before anything starts; a bad configuration names its line
+expect 2 'unexpected argument "extra"' -- "$bin" console extra
+expect 2 'no person called zed' -- "$bin" console -u zed
+expect 1 "bad.toml:2: \[slack\] unknown key \"conections\"" -- "$bin" console -c "$tmp/bad.toml"
 # check-config needs no secrets, even when the environment has bad ones.
 SLACK_BOT_TOKEN=nonsense expect 0 '^ok$' -- "$bin" check-config "$src/config.example.toml"
 
