@@ -7,7 +7,8 @@
 2. The console starts again on the same database with stdin a pipe: the status page it serves
    must show the published incident, resolved with its postmortem, in /api/v2/incidents.json
    and summary.json; then the end of input ends it cleanly.
-3. Bad input: unknown console commands, a button number that is not shown, a menu clicked
+3. A stored reminder appears when it falls due (/wait lets a minute pass).
+4. Bad input: unknown console commands, a button number that is not shown, a menu clicked
    without a choice, /as and /in with unknown names, a chat line, a form left by the end of
    input: each answered with a clear message, nothing created, the database consistent.
 
@@ -232,6 +233,21 @@ def bad_input(tmp, port, config):
           "every input that reached the bot was processed")
 
 
+def reminders(tmp):
+    """A stored reminder appears in the console when it falls due (here: no IRM after 1 min)."""
+    d = os.path.join(tmp, "rem")
+    os.mkdir(d)
+    config = write_config(d, free_port())
+    with open(config, "a") as f:
+        f.write("\n[reminders]\nirm_unclaimed_minutes = 1\n")
+    rc, out, err = run_console(config, "/incident declare Search is slow\n/wait 65\n/quit\n")
+    check(rc == 0, f"the reminder run exits 0 (got {rc}; {err[-300:]!r})")
+    wait_at = out.find("/wait 65")
+    due_at = out.find(":hourglass: INC-1 has had no IRM for 1 minutes")
+    check(wait_at >= 0 and due_at > wait_at,
+          "the IRM reminder appears while the console waits, not before")
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="console_e2e.") as tmp:
         port = free_port()
@@ -239,6 +255,7 @@ def main():
         outage(tmp, port, config)
         page(tmp, port, config)
         bad_input(tmp, port, config)
+        reminders(tmp)
         if failures:
             print(f"{len(failures)} check(s) failed; transcripts in {tmp} are removed",
                   file=sys.stderr)
