@@ -28,8 +28,8 @@
 #include "store_incident.h"
 #include "xmalloc.h"
 
-#define CONSOLE_SETTLE_POLL_MS 20   /* how often the console looks whether the bot is done */
-#define CONSOLE_FORM_TRIES     5    /* a form asked again at most this often after a mistake */
+#define CONSOLE_SETTLE_POLL_MS 20 /* how often the console looks whether the bot is done */
+#define CONSOLE_FORM_TRIES     5  /* a form asked again at most this often after a mistake */
 
 struct console {
     struct config *cfg;
@@ -181,8 +181,7 @@ static char *escape_mentions(struct console *c, const char *text)
             size_t n = 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                          "0123456789-_.");
             char name[CONSOLE_NAME_MAX], id[CONSOLE_ID_MAX], real[CONSOLE_NAME_MAX];
-            snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
-                     p);
+            snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), p);
             size_t nl = strlen(name);
             while (nl > 1 && name[nl - 1] == '.') /* "@bob." ends a sentence */
                 name[--nl] = '\0';
@@ -212,25 +211,6 @@ static const char *text_of(const cJSON *o, const char *k)
 {
     const char *t = jstr(cJSON_GetObjectItemCaseSensitive(o, k), "text");
     return t ? t : "";
-}
-
-/* The option of opts that answer names (its number from 1, value or text), or NULL. */
-static const cJSON *option(const cJSON *opts, const char *answer)
-{
-    const cJSON *o;
-    char *end = NULL;
-    long k = strtol(answer, &end, 10);
-    int i = 1;
-    cJSON_ArrayForEach(o, opts)
-    {
-        const char *v = jstr(o, "value");
-        const char *t = text_of(o, "text");
-        if ((end != answer && *end == '\0' && k == i) || (v && strcasecmp(v, answer) == 0) ||
-            strcasecmp(t, answer) == 0)
-            return o;
-        i++;
-    }
-    return NULL;
 }
 
 /* The value Slack would put in state.values for element e given answer; NULL: not acceptable. */
@@ -268,9 +248,10 @@ static cJSON *element_value(struct console *c, const cJSON *e, const char *answe
         return v;
     } else if (strcmp(type, "static_select") == 0 || strcmp(type, "radio_buttons") == 0) {
         const cJSON *init = cJSON_GetObjectItemCaseSensitive(e, "initial_option");
-        const cJSON *o = keep ? init : empty ? NULL
-                                     : option(cJSON_GetObjectItemCaseSensitive(e, "options"),
-                                              answer);
+        const cJSON *o =
+            keep    ? init
+            : empty ? NULL
+                    : cslack_pick_option(cJSON_GetObjectItemCaseSensitive(e, "options"), answer);
         if (!empty && !keep && o == NULL) {
             snprintf(why, whylen, "\"%s\" is not one of the options", answer);
         } else {
@@ -283,8 +264,7 @@ static cJSON *element_value(struct console *c, const cJSON *e, const char *answe
         cJSON *arr = cJSON_AddArrayToObject(v, "selected_options");
         if (keep) {
             const cJSON *o;
-            cJSON_ArrayForEach(o, init)
-            cJSON_AddItemToArray(arr, cJSON_Duplicate(o, true));
+            cJSON_ArrayForEach(o, init) cJSON_AddItemToArray(arr, cJSON_Duplicate(o, true));
             return v;
         }
         for (const char *p = answer; *p;) {
@@ -295,7 +275,7 @@ static cJSON *element_value(struct console *c, const cJSON *e, const char *answe
             char *t = trim(one);
             if (*t == '\0')
                 continue;
-            const cJSON *o = option(cJSON_GetObjectItemCaseSensitive(e, "options"), t);
+            const cJSON *o = cslack_pick_option(cJSON_GetObjectItemCaseSensitive(e, "options"), t);
             if (o == NULL) {
                 snprintf(why, whylen, "\"%s\" is not one of the options", t);
                 cJSON_Delete(v);
@@ -328,14 +308,13 @@ static cJSON *element_value(struct console *c, const cJSON *e, const char *answe
             if (keep) {
                 const cJSON *u;
                 cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(e, "initial_users"))
-                cJSON_AddItemToArray(arr, cJSON_Duplicate(u, true));
+                    cJSON_AddItemToArray(arr, cJSON_Duplicate(u, true));
                 return v;
             }
             for (const char *p = answer; *p;) {
                 char one[CONSOLE_NAME_MAX];
                 size_t n = strcspn(p, ", ");
-                snprintf(one, sizeof(one), "%.*s",
-                         (int)(n < sizeof(one) ? n : sizeof(one) - 1), p);
+                snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) ? n : sizeof(one) - 1), p);
                 p += n + (p[n] != '\0');
                 if (one[0] == '\0')
                     continue;
@@ -360,8 +339,8 @@ static cJSON *element_value(struct console *c, const cJSON *e, const char *answe
         struct tm tm;
         char tail[2];
         memset(&tm, 0, sizeof(tm));
-        if (sscanf(answer, "%d-%d-%d %d:%d%1s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                   &tm.tm_hour, &tm.tm_min, tail) == 5 &&
+        if (sscanf(answer, "%d-%d-%d %d:%d%1s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                   &tm.tm_min, tail) == 5 &&
             tm.tm_mon >= 1 && tm.tm_mon <= 12 && tm.tm_mday >= 1 && tm.tm_mday <= 31 &&
             tm.tm_hour >= 0 && tm.tm_hour <= 23 && tm.tm_min >= 0 && tm.tm_min <= 59) {
             tm.tm_year -= 1900;
@@ -403,8 +382,7 @@ static void describe(struct console *c, const cJSON *e, char *cur, size_t curlen
     if (cJSON_IsArray(opts)) {
         const cJSON *o;
         int i = 1;
-        cJSON_ArrayForEach(o, opts)
-        fprintf(c->out, "      %d) %s\n", i++, text_of(o, "text"));
+        cJSON_ArrayForEach(o, opts) fprintf(c->out, "      %d) %s\n", i++, text_of(o, "text"));
     }
     const char *s = jstr(e, "initial_value");
     const cJSON *io = cJSON_GetObjectItemCaseSensitive(e, "initial_option");
@@ -545,8 +523,10 @@ static void run_form(struct console *c, cJSON *view)
     const cJSON *errors = NULL;
     cJSON *check = NULL;
     bool ok = true;
-    fprintf(c->out, "== form: %s (answer each question; Enter keeps what is shown in [ ], "
-            "/cancel closes the form) ==\n", text_of(view, "title"));
+    fprintf(c->out,
+            "== form: %s (answer each question; Enter keeps what is shown in [ ], "
+            "/cancel closes the form) ==\n",
+            text_of(view, "title"));
     for (int round = 0; ok && round < CONSOLE_FORM_TRIES; round++) {
         const cJSON *b;
         cJSON_ArrayForEach(b, blocks)
@@ -555,10 +535,10 @@ static void run_form(struct console *c, cJSON *view)
             if (type == NULL || !ok)
                 continue;
             if (strcmp(type, "input") != 0) {
-                const cJSON *t = strcmp(type, "context") == 0
-                                     ? cJSON_GetArrayItem(
-                                           cJSON_GetObjectItemCaseSensitive(b, "elements"), 0)
-                                     : cJSON_GetObjectItemCaseSensitive(b, "text");
+                const cJSON *t =
+                    strcmp(type, "context") == 0
+                        ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "elements"), 0)
+                        : cJSON_GetObjectItemCaseSensitive(b, "text");
                 for (const char *p = round == 0 ? jstr(t, "text") : NULL; p && *p;) {
                     size_t n = strcspn(p, "\n");
                     fprintf(c->out, "   %.*s\n", (int)n, p);
@@ -580,8 +560,8 @@ static void run_form(struct console *c, cJSON *view)
         plan_check_submission(p, &check);
         errors = check ? cJSON_GetObjectItemCaseSensitive(check, "errors") : NULL;
         if (errors == NULL) {
-            fprintf(c->out, "   (%s)\n", text_of(view, "submit")[0] ? text_of(view, "submit")
-                                                                     : "Submit");
+            fprintf(c->out, "   (%s)\n",
+                    text_of(view, "submit")[0] ? text_of(view, "submit") : "Submit");
             inject(c, "interactive", p);
             cJSON_Delete(values);
             return;
@@ -601,7 +581,8 @@ static void run_form(struct console *c, cJSON *view)
     fflush(c->out);
 }
 
-/* ---- commands --------------------------------------------------------------------------------- */
+/* ---- commands ---------------------------------------------------------------------------------
+ */
 
 static void help(struct console *c)
 {
@@ -629,7 +610,8 @@ static bool go_to(struct console *c, const char *where)
     char id[CONSOLE_ID_MAX], name[CONSOLE_NAME_MAX];
     long long n = 0;
     char tail[4];
-    if (sscanf(where, "INC-%lld%3s", &n, tail) == 1 || sscanf(where, "inc-%lld%3s", &n, tail) == 1) {
+    if (sscanf(where, "INC-%lld%3s", &n, tail) == 1 ||
+        sscanf(where, "inc-%lld%3s", &n, tail) == 1) {
         struct store_incident inc;
         struct bot_err err;
         store_incident_init(&inc);
@@ -638,8 +620,8 @@ static bool go_to(struct console *c, const char *where)
                     cslack_find_channel(c->cs, inc.channel_id, id, name);
         store_incident_clear(&inc);
         if (!have) {
-            fprintf(c->out, "!! INC-%lld %s\n", n, rc == BOT_OK ? "has no channel (yet)"
-                                                                : "does not exist");
+            fprintf(c->out, "!! INC-%lld %s\n", n,
+                    rc == BOT_OK ? "has no channel (yet)" : "does not exist");
             return false;
         }
     } else if (!cslack_find_channel(c->cs, where, id, name)) {
@@ -740,11 +722,13 @@ static bool handle(struct console *c, char *line)
     } else if (strcmp(word, "/page") == 0) {
         page_url(c);
     } else if (word[0] == '/') {
-        fprintf(c->out, "!! unknown command %s: the bot's command is /incident; /help lists "
-                "the console's\n", word);
+        fprintf(c->out,
+                "!! unknown command %s: the bot's command is /incident; /help lists "
+                "the console's\n",
+                word);
     } else {
         fprintf(c->out, "!! the console does not post chat messages; type /incident ..., a "
-                "number to click, or /help\n");
+                        "number to click, or /help\n");
     }
     fflush(c->out);
     return true;
@@ -793,8 +777,10 @@ int console_run(struct config *cfg, const struct console_opts *o)
     char name[CONSOLE_NAME_MAX];
     if (!cslack_find_user(c->cs, who, c->user, c->user_name) ||
         strcmp(c->user, CONSOLE_BOT_USER) == 0) {
-        fprintf(stderr, "incidentd console: no person called %s in the console's workspace "
-                "(alice, bob, carol, dave, erin)\n", who);
+        fprintf(stderr,
+                "incidentd console: no person called %s in the console's workspace "
+                "(alice, bob, carol, dave, erin)\n",
+                who);
         cslack_free(c->cs);
         return 2;
     }
@@ -804,7 +790,8 @@ int console_run(struct config *cfg, const struct console_opts *o)
 
     /* The workspace's channels where the configuration names none. */
     char id[CONSOLE_ID_MAX];
-    if (cfg->slack_announce_channel[0] == '\0' && cslack_find_channel(c->cs, "incidents", id, name)) {
+    if (cfg->slack_announce_channel[0] == '\0' &&
+        cslack_find_channel(c->cs, "incidents", id, name)) {
         free(cfg->slack_announce_channel);
         cfg->slack_announce_channel = xstrdup(id);
     }
@@ -848,11 +835,15 @@ int console_run(struct config *cfg, const struct console_opts *o)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    fprintf(c->out, "incidentd %s console: the terminal is the Slack workspace.\n"
-            "database: %s\n", INCIDENTD_VERSION, cfg->store_path);
+    fprintf(c->out,
+            "incidentd %s console: the terminal is the Slack workspace.\n"
+            "database: %s\n",
+            INCIDENTD_VERSION, cfg->store_path);
     page_url(c);
-    fprintf(c->out, "-- you are @%s in #%s; /help lists what you can type; try "
-            "/incident declare\n", c->user_name, c->chan_name);
+    fprintf(c->out,
+            "-- you are @%s in #%s; /help lists what you can type; try "
+            "/incident declare\n",
+            c->user_name, c->chan_name);
     fflush(c->out);
     settle(c); /* the directory sync and whatever a previous run left due */
 

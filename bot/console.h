@@ -29,9 +29,9 @@
 #define CONSOLE_APP_ID      "A0CONSOLE"
 #define CONSOLE_BOT_USER    "U0INCIDENTD"
 #define CONSOLE_BOT_ID      "B0INCIDENTD"
-#define CONSOLE_ID_MAX      32  /* user, channel and message ids, with room */
-#define CONSOLE_NAME_MAX    96  /* user and channel names */
-#define CONSOLE_URL_MAX     96  /* response_url and trigger_id */
+#define CONSOLE_ID_MAX      32   /* user, channel and message ids, with room */
+#define CONSOLE_NAME_MAX    96   /* user and channel names */
+#define CONSOLE_URL_MAX     96   /* response_url and trigger_id */
 #define CONSOLE_LINE_MAX    8192 /* longest input line */
 
 struct cslack;
@@ -104,6 +104,9 @@ void cslack_trigger_id(struct cslack *cs, const char *user, char out[CONSOLE_URL
  */
 enum bot_rc cslack_click(struct cslack *cs, long n, const char *arg, const char *user,
                          cJSON **payload, char *why, size_t whylen);
+/* The option of a menu's options that arg names: its number from 1, its value or its text
+ * (case ignored); NULL when none does. */
+const cJSON *cslack_pick_option(const cJSON *opts, const char *arg);
 /*
  * The number of the newest element on user's screen labelled label (case
  * ignored; an exact label before a prefix of one), or 0: scripts click by

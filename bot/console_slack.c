@@ -22,14 +22,14 @@
 #include "slack_api.h"
 #include "xmalloc.h"
 
-#define CS_MAX_MEMBERS   64   /* members of one channel */
-#define CS_MAX_CHANNELS  4096 /* channels in the workspace */
-#define CS_MAX_MESSAGES  2000 /* kept per channel; older ones are forgotten */
-#define CS_MAX_CLICKS    4096 /* numbered elements remembered; older ones expire */
-#define CS_MAX_RESPONSES 4096 /* response_urls remembered */
+#define CS_MAX_MEMBERS   64           /* members of one channel */
+#define CS_MAX_CHANNELS  4096         /* channels in the workspace */
+#define CS_MAX_MESSAGES  2000         /* kept per channel; older ones are forgotten */
+#define CS_MAX_CLICKS    4096         /* numbered elements remembered; older ones expire */
+#define CS_MAX_RESPONSES 4096         /* response_urls remembered */
 #define CS_MAX_OUT       (256u << 10) /* one printed message */
-#define CS_TOPIC_MAX     250  /* Slack's limit for topics and purposes */
-#define CS_NAME_MAX      80   /* Slack's limit for channel names */
+#define CS_TOPIC_MAX     250          /* Slack's limit for topics and purposes */
+#define CS_NAME_MAX      80           /* Slack's limit for channel names */
 
 struct cuser {
     const char *id, *name, *real, *title;
@@ -45,16 +45,16 @@ static const struct cuser users[] = {
     {"U0ERIN", "erin", "Erin Park", "engineer", false},
     {CONSOLE_BOT_USER, "incidentd", "incidentd", "the bot", true},
 };
-#define N_USERS (sizeof(users) / sizeof(users[0]))
+#define N_USERS      (sizeof(users) / sizeof(users[0]))
 #define IRM_GROUP_ID "S0IRM"
 
 struct cmsg {
     char ts[24];
     char thread_ts[24];
     char user[CONSOLE_ID_MAX];
-    long eph;                      /* > 0: an ephemeral message, shown to eph_user only */
+    long eph; /* > 0: an ephemeral message, shown to eph_user only */
     char eph_user[CONSOLE_ID_MAX];
-    cJSON *obj;                    /* text, blocks as posted */
+    cJSON *obj; /* text, blocks as posted */
     bool deleted;
 };
 
@@ -255,8 +255,7 @@ static void mrkdwn(struct cslack *cs, struct buf *o, const char *t, const char *
             const char *end = t[1 + span] == '>' ? t + 1 + span : NULL;
             bool ref_like = t[1] == '@' || t[1] == '#' || t[1] == '!' ||
                             strncmp(t + 1, "http://", 7) == 0 ||
-                            strncmp(t + 1, "https://", 8) == 0 ||
-                            strncmp(t + 1, "mailto:", 7) == 0;
+                            strncmp(t + 1, "https://", 8) == 0 || strncmp(t + 1, "mailto:", 7) == 0;
             if (end == NULL || !ref_like) {
                 out_add(o, t++, 1);
                 continue;
@@ -292,8 +291,7 @@ static void mrkdwn(struct cslack *cs, struct buf *o, const char *t, const char *
                         out_str(o, when);
                     else
                         out_str(o, label ? label : "(a date)");
-                }
-                else
+                } else
                     (void)!buf_addf(o, "@%s", ref + 1);
             } else if (label) {
                 (void)!buf_addf(o, "%s (%s)", label, ref);
@@ -343,9 +341,11 @@ static void text_obj(struct cslack *cs, struct buf *o, const cJSON *t, const cha
 static bool interactive(const char *type)
 {
     static const char *const kinds[] = {
-        "button", "static_select", "users_select", "overflow", "multi_static_select",
-        "multi_users_select", "radio_buttons", "checkboxes", "conversations_select",
-        "channels_select", "datepicker", "timepicker", "datetimepicker",
+        "button",          "static_select",       "users_select",
+        "overflow",        "multi_static_select", "multi_users_select",
+        "radio_buttons",   "checkboxes",          "conversations_select",
+        "channels_select", "datepicker",          "timepicker",
+        "datetimepicker",
     };
     for (size_t i = 0; type && i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (strcmp(kinds[i], type) == 0)
@@ -481,9 +481,9 @@ static void forget_clicks(struct cslack *cs, const char *channel, const char *ts
         struct cclick *k = &cs->clicks[i];
         if (k->n == 0)
             continue;
-        bool same = eph > 0 ? k->eph == eph
-                            : k->eph == 0 && strcmp(k->channel, channel) == 0 &&
-                                  strcmp(k->ts, ts) == 0;
+        bool same = eph > 0
+                        ? k->eph == eph
+                        : k->eph == 0 && strcmp(k->channel, channel) == 0 && strcmp(k->ts, ts) == 0;
         if (same) {
             cJSON_Delete(k->element);
             memset(k, 0, sizeof(*k));
@@ -502,8 +502,7 @@ static void show(struct cslack *cs, const struct cchan *c, const struct cmsg *m,
     const struct cuser *to = user_by_id(m->eph_user);
     forget_clicks(cs, c->id, m->ts, m->eph);
     (void)!buf_addf(&o, "-- %s%s · %s%s%s%s%s\n", c->is_im ? "DM " : "#", c->name,
-                    u ? u->name : m->user,
-                    m->thread_ts[0] ? " · in a thread" : "",
+                    u ? u->name : m->user, m->thread_ts[0] ? " · in a thread" : "",
                     m->eph > 0 ? " · only @" : "", m->eph > 0 && to ? to->name : "",
                     m->eph > 0 ? " sees this" : "");
     if (how == SHOW_EDIT)
@@ -812,8 +811,7 @@ static cJSON *m_create(struct cslack *cs, const cJSON *a)
         return answer_err("restricted_action");
     add_member(c, CONSOLE_BOT_USER);
     copy(cs->last_created, sizeof(cs->last_created), c->id);
-    note(cs, "incidentd created the %s channel #%s", c->is_private ? "private" : "public",
-         c->name);
+    note(cs, "incidentd created the %s channel #%s", c->is_private ? "private" : "public", c->name);
     cJSON *r = answer_ok();
     cJSON_AddItemToObject(r, "channel", chan_json(c));
     return r;
@@ -1206,8 +1204,8 @@ static long respond(struct cslack *cs, const char *url, const cJSON *msg, cJSON 
 {
     long id = 0;
     char tail[8];
-    if (sscanf(url, "console://response/%ld%7s", &id, tail) != 1 || id <= 0 ||
-        id > cs->next_resp || id <= cs->next_resp - CS_MAX_RESPONSES) {
+    if (sscanf(url, "console://response/%ld%7s", &id, tail) != 1 || id <= 0 || id > cs->next_resp ||
+        id <= cs->next_resp - CS_MAX_RESPONSES) {
         *answer = answer_err("expired_url");
         return 404;
     }
@@ -1258,7 +1256,8 @@ static long local_call(void *ud, const char *method, const char *url, const cJSO
     return status;
 }
 
-/* ---- the front end's side ---------------------------------------------------------------------- */
+/* ---- the front end's side ----------------------------------------------------------------------
+ */
 
 struct cslack *cslack_new(FILE *out)
 {
@@ -1409,8 +1408,7 @@ void cslack_trigger_id(struct cslack *cs, const char *user, char out[CONSOLE_URL
     snprintf(out, CONSOLE_URL_MAX, "console.trigger.%ld.%s", n, user);
 }
 
-/* The option of a menu that arg names: its value, its text, or its number from 1. */
-static const cJSON *pick_option(const cJSON *opts, const char *arg)
+const cJSON *cslack_pick_option(const cJSON *opts, const char *arg)
 {
     const cJSON *o;
     char *end = NULL;
@@ -1439,8 +1437,10 @@ enum bot_rc cslack_click(struct cslack *cs, long n, const char *arg, const char 
     struct cchan *c = k && k->n == n ? chan_by_id(cs, k->channel) : NULL;
     struct cmsg *m = c == NULL ? NULL : k->eph > 0 ? find_eph(cs, k->eph) : find_msg(c, k->ts);
     if (k == NULL || k->n != n || c == NULL || m == NULL) {
-        snprintf(why, whylen, "there is no button or menu [%ld] on screen (it may belong to a "
-                 "message that has been replaced since; use the newest numbers)", n);
+        snprintf(why, whylen,
+                 "there is no button or menu [%ld] on screen (it may belong to a "
+                 "message that has been replaced since; use the newest numbers)",
+                 n);
         rc = BOT_ENOTFOUND;
         goto out;
     }
@@ -1453,33 +1453,38 @@ enum bot_rc cslack_click(struct cslack *cs, long n, const char *arg, const char 
     const char *type = jstr(k->element, "type");
     cJSON *action = cJSON_CreateObject();
     cJSON_AddStringToObject(action, "type", type);
-    cJSON_AddStringToObject(action, "action_id", jstr(k->element, "action_id") ?
-                            jstr(k->element, "action_id") : "");
+    cJSON_AddStringToObject(action, "action_id",
+                            jstr(k->element, "action_id") ? jstr(k->element, "action_id") : "");
     cJSON_AddStringToObject(action, "block_id", k->block_id);
     char ats[24];
     next_ts(cs, ats);
     cJSON_AddStringToObject(action, "action_ts", ats);
     if (strcmp(type, "button") == 0) {
-        cJSON_AddItemToObject(action, "text", cJSON_Duplicate(
-                              cJSON_GetObjectItemCaseSensitive(k->element, "text"), true));
+        cJSON_AddItemToObject(
+            action, "text",
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(k->element, "text"), true));
         if (jstr(k->element, "value"))
             cJSON_AddStringToObject(action, "value", jstr(k->element, "value"));
     } else if (strcmp(type, "users_select") == 0) {
         char id[CONSOLE_ID_MAX], name[CONSOLE_NAME_MAX];
         if (arg[0] == '\0' || !cslack_find_user(cs, arg, id, name)) {
-            snprintf(why, whylen, "[%ld] picks a person: add a name, e.g. \"%ld @bob\" (/users "
-                     "lists them)", n, n);
+            snprintf(why, whylen,
+                     "[%ld] picks a person: add a name, e.g. \"%ld @bob\" (/users "
+                     "lists them)",
+                     n, n);
             rc = BOT_EINVAL;
         } else {
             cJSON_AddStringToObject(action, "selected_user", id);
         }
     } else if (strcmp(type, "static_select") == 0 || strcmp(type, "overflow") == 0 ||
                strcmp(type, "radio_buttons") == 0) {
-        const cJSON *o = pick_option(cJSON_GetObjectItemCaseSensitive(k->element, "options"),
-                                     arg);
+        const cJSON *o =
+            cslack_pick_option(cJSON_GetObjectItemCaseSensitive(k->element, "options"), arg);
         if (o == NULL) {
-            snprintf(why, whylen, "[%ld] is a menu: add one of its options, e.g. \"%ld 1\" for "
-                     "the first", n, n);
+            snprintf(why, whylen,
+                     "[%ld] is a menu: add one of its options, e.g. \"%ld 1\" for "
+                     "the first",
+                     n, n);
             rc = BOT_EINVAL;
         } else {
             cJSON_AddItemToObject(action, "selected_option", cJSON_Duplicate(o, true));
@@ -1626,8 +1631,8 @@ enum bot_rc cslack_load(struct cslack *cs, const char *path, struct bot_err *err
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return errno == ENOENT ? BOT_OK : bot_err_set(err, BOT_EIO, "%s: %s", path,
-                                                      strerror(errno));
+        return errno == ENOENT ? BOT_OK
+                               : bot_err_set(err, BOT_EIO, "%s: %s", path, strerror(errno));
     struct buf b;
     buf_init(&b, 64u << 20);
     char chunk[8192];
@@ -1641,8 +1646,10 @@ enum bot_rc cslack_load(struct cslack *cs, const char *path, struct bot_err *err
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "channels");
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(root);
-        return bot_err_set(err, BOT_EPROTO, "%s: not a console workspace (delete it to start "
-                           "afresh)", path);
+        return bot_err_set(err, BOT_EPROTO,
+                           "%s: not a console workspace (delete it to start "
+                           "afresh)",
+                           path);
     }
     pthread_mutex_lock(&cs->lock);
     const cJSON *nc = cJSON_GetObjectItemCaseSensitive(root, "next_chan");
@@ -1665,8 +1672,7 @@ enum bot_rc cslack_load(struct cslack *cs, const char *path, struct bot_err *err
         copy(c->topic, sizeof(c->topic), jstr(j, "topic"));
         copy(c->purpose, sizeof(c->purpose), jstr(j, "purpose"));
         const cJSON *m;
-        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(j, "members"))
-        if (cJSON_IsString(m))
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(j, "members")) if (cJSON_IsString(m))
             add_member(c, m->valuestring);
         cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(j, "messages"))
         {

@@ -28,8 +28,8 @@ static void setup(void)
     struct bot_err err;
     out = open_memstream(&out_buf, &out_len);
     cs = cslack_new(out);
-    struct slack_api_opts o = {.token = "xoxb-console", .local = cslack_local(cs),
-                               .no_limiter = true};
+    struct slack_api_opts o = {
+        .token = "xoxb-console", .local = cslack_local(cs), .no_limiter = true};
     if (slack_api_new(&o, &api, &err) != BOT_OK)
         abort();
 }
@@ -100,11 +100,11 @@ static void test_channels_and_errors(void)
     snprintf(args, sizeof(args), "{\"channel\":\"%s\",\"users\":\"U0NOBODY\"}", id);
     CHECK_INT(call("conversations.invite", args, &r), BOT_EREMOTE);
     CHECK_STR(r.error, "user_not_found");
-    CHECK_INT(call("chat.postMessage", "{\"channel\":\"C0NOPE\",\"text\":\"x\"}", &r),
-              BOT_EREMOTE);
+    CHECK_INT(call("chat.postMessage", "{\"channel\":\"C0NOPE\",\"text\":\"x\"}", &r), BOT_EREMOTE);
     CHECK_STR(r.error, "channel_not_found");
-    CHECK_INT(call("chat.update", "{\"channel\":\"C0GENERAL\",\"ts\":\"1.000001\",\"text\":\"x\"}",
-                   &r), BOT_EREMOTE);
+    CHECK_INT(
+        call("chat.update", "{\"channel\":\"C0GENERAL\",\"ts\":\"1.000001\",\"text\":\"x\"}", &r),
+        BOT_EREMOTE);
     CHECK_STR(r.error, "message_not_found");
     CHECK_INT(call("no.such.method", "{}", &r), BOT_EREMOTE);
     CHECK_STR(r.error, "unknown_method");
@@ -125,7 +125,9 @@ static void test_render_click_and_replace(void)
     /* mrkdwn as people read it; a stray '<' stays text */
     CHECK_INT(call("chat.postMessage",
                    "{\"channel\":\"C0GENERAL\",\"text\":\"<@U0BOB> see <#C0SUPPORT> and "
-                   "<https://x.test/a|the runbook>; age < 1 min &amp; more\"}", &r), BOT_OK);
+                   "<https://x.test/a|the runbook>; age < 1 min &amp; more\"}",
+                   &r),
+              BOT_OK);
     char *p = printed();
     CHECK_CONTAINS(p, "-- #general · incidentd");
     CHECK_CONTAINS(p, "@bob see #support and the runbook (https://x.test/a); age < 1 min & more");
@@ -140,7 +142,9 @@ static void test_render_click_and_replace(void)
                    "\"placeholder\":{\"type\":\"plain_text\",\"text\":\"Severity\"},\"options\":["
                    "{\"text\":{\"type\":\"plain_text\",\"text\":\"Critical\"},\"value\":"
                    "\"critical\"},{\"text\":{\"type\":\"plain_text\",\"text\":\"Major\"},"
-                   "\"value\":\"major\"}]}]}]}", &r), BOT_OK);
+                   "\"value\":\"major\"}]}]}]}",
+                   &r),
+              BOT_OK);
     char ts[32];
     snprintf(ts, sizeof(ts), "%s", field(&r, "ts"));
     p = printed();
@@ -159,10 +163,13 @@ static void test_render_click_and_replace(void)
     CHECK_STR(cJSON_GetObjectItemCaseSensitive(a, "action_id")->valuestring, "inc_take_irm");
     CHECK_STR(cJSON_GetObjectItemCaseSensitive(a, "block_id")->valuestring, "inc:7");
     CHECK_STR(cJSON_GetObjectItemCaseSensitive(a, "value")->valuestring, "7");
-    CHECK_STR(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pl, "user"),
-                                               "id")->valuestring, "U0BOB");
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pl, "user"), "id")
+                  ->valuestring,
+              "U0BOB");
     CHECK_STR(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pl, "container"),
-                                               "message_ts")->valuestring, ts);
+                                               "message_ts")
+                  ->valuestring,
+              ts);
     /* the click's response_url replaces the message clicked */
     char url[128];
     snprintf(url, sizeof(url), "%s",
@@ -185,7 +192,9 @@ static void test_render_click_and_replace(void)
                    "\"block_id\":\"inc:7\",\"elements\":[{\"type\":\"static_select\","
                    "\"action_id\":\"inc_severity\",\"placeholder\":{\"type\":\"plain_text\","
                    "\"text\":\"Severity\"},\"options\":[{\"text\":{\"type\":\"plain_text\","
-                   "\"text\":\"Major\"},\"value\":\"major\"}]}]}]}", &r), BOT_OK);
+                   "\"text\":\"Major\"},\"value\":\"major\"}]}]}]}",
+                   &r),
+              BOT_OK);
     free(printed());
     long n = cslack_find_click(cs, "Severity", "U0BOB");
     CHECK_INT(cslack_click(cs, n, "", "U0BOB", &pl, why, sizeof(why)), BOT_EINVAL);
@@ -193,7 +202,8 @@ static void test_render_click_and_replace(void)
     CHECK_INT(cslack_click(cs, n, "MAJOR", "U0BOB", &pl, why, sizeof(why)), BOT_OK);
     a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(pl, "actions"), 0);
     CHECK_STR(cJSON_GetObjectItemCaseSensitive(
-                  cJSON_GetObjectItemCaseSensitive(a, "selected_option"), "value")->valuestring,
+                  cJSON_GetObjectItemCaseSensitive(a, "selected_option"), "value")
+                  ->valuestring,
               "major");
     cJSON_Delete(pl);
 
@@ -218,9 +228,11 @@ static void test_forms(void)
     setup();
     char trigger[CONSOLE_URL_MAX], args[512];
     cslack_trigger_id(cs, "U0DAVE", trigger);
-    snprintf(args, sizeof(args), "{\"trigger_id\":\"%s\",\"view\":{\"type\":\"modal\","
+    snprintf(args, sizeof(args),
+             "{\"trigger_id\":\"%s\",\"view\":{\"type\":\"modal\","
              "\"callback_id\":\"x\",\"title\":{\"type\":\"plain_text\",\"text\":\"Form\"},"
-             "\"blocks\":[]}}", trigger);
+             "\"blocks\":[]}}",
+             trigger);
     CHECK_INT(call("views.open", args, &r), BOT_OK);
     CHECK_INT(call("views.open", "{\"trigger_id\":\"forged\",\"view\":{\"type\":\"modal\"}}", &r),
               BOT_EREMOTE);
@@ -269,8 +281,10 @@ static void test_save_load(void)
     CHECK_INT(call("conversations.create", "{\"name\":\"kept\"}", &r), BOT_EREMOTE);
     CHECK_STR(r.error, "name_taken");
     CHECK_INT(call("conversations.create", "{\"name\":\"fresh\"}", &r), BOT_OK);
-    CHECK(strcmp(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r.body,
-                 "channel"), "id")->valuestring, id) != 0); /* no id reused */
+    CHECK(strcmp(cJSON_GetObjectItemCaseSensitive(
+                     cJSON_GetObjectItemCaseSensitive(r.body, "channel"), "id")
+                     ->valuestring,
+                 id) != 0); /* no id reused */
     teardown();
 
     /* not a workspace: refused with its name */

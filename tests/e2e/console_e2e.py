@@ -16,13 +16,14 @@ usage: console_e2e.py path/to/incidentd path/to/examples/outage.txt
 """
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from e2e_util import free_port
 
 INCIDENTD, SCRIPT = sys.argv[1], sys.argv[2]
 failures = []
@@ -33,14 +34,6 @@ def check(cond, what):
         failures.append(what)
         print("FAIL:", what, file=sys.stderr)
     return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def write_config(tmp, port):
