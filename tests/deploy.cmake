@@ -1,0 +1,10 @@
+# Tests of what deploys incidentd: the Slack app manifest against the code's
+# Web API calls, the systemd units, and the online backup of the database.
+find_program(PYTHON3_DEPLOY python3)
+if(PYTHON3_DEPLOY)
+  # Exactly the bot scopes of the Web API methods the code calls
+  # (tests/manifest_test.py has the method -> scope table and its sources).
+  add_test(NAME manifest COMMAND ${PYTHON3_DEPLOY} ${CMAKE_CURRENT_SOURCE_DIR}/manifest_test.py
+                                 ${CMAKE_SOURCE_DIR})
+  set_tests_properties(manifest PROPERTIES TIMEOUT 60 LABELS unit)
+endif()
