@@ -20,7 +20,6 @@
 #include "store_testing.h"
 #include "xmalloc.h"
 
-#define STORE_APPLICATION_ID      1229865796 /* 'INCD', set by migration 1 */
 #define STORE_BUSY_TIMEOUT_MS_MAX 600000
 
 /* ---- helpers shared by store_*.c ---- */

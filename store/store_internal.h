@@ -16,6 +16,8 @@
 #include "err.h"
 #include "store.h"
 
+#define STORE_APPLICATION_ID 1229865796 /* 'INCD', set by migration 1; store_backup.c checks it too */
+
 /* Every cached statement. Each id is used by exactly one call site. */
 enum store_stmt_id {
     STMT_PING,

@@ -8,3 +8,10 @@ if(PYTHON3_DEPLOY)
                                  ${CMAKE_SOURCE_DIR})
   set_tests_properties(manifest PROPERTIES TIMEOUT 60 LABELS unit)
 endif()
+
+# `incidentd backup` against a running daemon, its errors, and the restore procedure.
+if(PYTHON3_DEPLOY)
+  add_test(NAME backup_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backup_cli_test.sh
+                                   $<TARGET_FILE:incidentd>)
+  set_tests_properties(backup_cli PROPERTIES TIMEOUT 120)
+endif()
