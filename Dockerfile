@@ -1,6 +1,10 @@
 # incidentd container image. Build: docker build -t incidentd .
-# Run:   docker run --env-file /etc/incidentd/tokens.env -p 8080:8080 \
-#            -v incidentd-data:/var/lib/incidentd incidentd
+# Run:   docker run -d --name incidentd --env-file /etc/incidentd/incidentd.env \
+#            -p 127.0.0.1:8080:8080 -v incidentd-data:/var/lib/incidentd incidentd
+# Own configuration: add -v /etc/incidentd/config.toml:/etc/incidentd/config.toml:ro
+# (keep [store] path on the volume and [http] listen on 0.0.0.0:8080).
+# Backup: docker exec incidentd incidentd backup /var/lib/incidentd/backup.db \
+#            -c /etc/incidentd/config.toml   (README "Deployment")
 # The same install script as the README's commands provides the packages;
 # its runtime set includes tzdata, where [incident] timezone is looked up.
 
@@ -25,6 +29,8 @@ RUN mkdir -p /etc/incidentd \
  && sed -e 's#^path = "var/incidentd.db"#path = "/var/lib/incidentd/incidentd.db"#' \
         -e 's#^listen = "127.0.0.1:8080"#listen = "0.0.0.0:8080"#' \
         /usr/share/doc/incidentd/config.example.toml > /etc/incidentd/config.toml \
+ && grep -qx 'path = "/var/lib/incidentd/incidentd.db"' /etc/incidentd/config.toml \
+ && grep -qx 'listen = "0.0.0.0:8080"' /etc/incidentd/config.toml \
  && incidentd check-config /etc/incidentd/config.toml
 USER incidentd
 WORKDIR /var/lib/incidentd

@@ -15,3 +15,16 @@ if(PYTHON3_DEPLOY)
                                    $<TARGET_FILE:incidentd>)
   set_tests_properties(backup_cli PROPERTIES TIMEOUT 120)
 endif()
+
+# The systemd units (systemd-analyze verify and security, or a parse check), the env
+# example, the service's configuration, and the binary run against the Slack emulator
+# under a seccomp filter with the unit's RestrictAddressFamilies= (tests/restrict_af.c).
+add_executable(restrict_af restrict_af.c)
+if(PYTHON3_DEPLOY)
+  set(DEPLOY_TEST_ARGS ${CMAKE_SOURCE_DIR} $<TARGET_FILE:incidentd>)
+  if(TARGET slackemu)
+    list(APPEND DEPLOY_TEST_ARGS $<TARGET_FILE:restrict_af> $<TARGET_FILE:slackemu>)
+  endif()
+  add_test(NAME deploy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/deploy_test.sh ${DEPLOY_TEST_ARGS})
+  set_tests_properties(deploy PROPERTIES TIMEOUT 120)
+endif()
