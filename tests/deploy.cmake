@@ -6,14 +6,15 @@ if(PYTHON3_DEPLOY)
   # (tests/manifest_test.py has the method -> scope table and its sources).
   add_test(NAME manifest COMMAND ${PYTHON3_DEPLOY} ${CMAKE_CURRENT_SOURCE_DIR}/manifest_test.py
                                  ${CMAKE_SOURCE_DIR})
-  set_tests_properties(manifest PROPERTIES TIMEOUT 60 LABELS unit)
+  # Label deploy, not unit: the unit tests also run under valgrind, and this is Python.
+  set_tests_properties(manifest PROPERTIES TIMEOUT 60 LABELS deploy)
 endif()
 
 # `incidentd backup` against a running daemon, its errors, and the restore procedure.
 if(PYTHON3_DEPLOY)
   add_test(NAME backup_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/backup_cli_test.sh
                                    $<TARGET_FILE:incidentd>)
-  set_tests_properties(backup_cli PROPERTIES TIMEOUT 120)
+  set_tests_properties(backup_cli PROPERTIES TIMEOUT 120 LABELS deploy)
 endif()
 
 # The systemd units (systemd-analyze verify and security, or a parse check), the env
@@ -26,5 +27,5 @@ if(PYTHON3_DEPLOY)
     list(APPEND DEPLOY_TEST_ARGS $<TARGET_FILE:restrict_af> $<TARGET_FILE:slackemu>)
   endif()
   add_test(NAME deploy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/deploy_test.sh ${DEPLOY_TEST_ARGS})
-  set_tests_properties(deploy PROPERTIES TIMEOUT 120)
+  set_tests_properties(deploy PROPERTIES TIMEOUT 120 LABELS deploy)
 endif()
