@@ -85,27 +85,46 @@ static enum bot_rc check_dest(const char *src_path, const char *dest_path, struc
                                "backup destination %s is a directory; name the file to write",
                                dest_path);
         if (stat(src_path, &ss) == 0 && ss.st_dev == ds.st_dev && ss.st_ino == ds.st_ino)
-            return bot_err_set(err, BOT_EINVAL,
-                               "backup destination %s is the database itself", dest_path);
+            return bot_err_set(err, BOT_EINVAL, "backup destination %s is the database itself",
+                               dest_path);
         if (!S_ISREG(ds.st_mode))
             return bot_err_set(err, BOT_EINVAL, "backup destination %s is not a regular file",
                                dest_path);
     }
     dir = dir_of(dest_path);
-    if (stat(dir, &ds) != 0)
+    /*
+     * By name too: DEST may not exist yet and still be the database's -wal
+     * file. Same directory (by device and inode) and the same file name.
+     */
+    char *src_dir = dir_of(src_path);
+    struct stat sd, dd;
+    if (stat(src_dir, &sd) == 0 && stat(dir, &dd) == 0 && sd.st_dev == dd.st_dev &&
+        sd.st_ino == dd.st_ino) {
+        static const char *const own[] = {"", "-wal", "-shm", "-journal"};
+        const char *sb = strrchr(src_path, '/'), *db = strrchr(dest_path, '/');
+        sb = sb ? sb + 1 : src_path;
+        db = db ? db + 1 : dest_path;
+        size_t sn = strlen(sb);
+        for (size_t i = 0; rc == BOT_OK && i < sizeof(own) / sizeof(own[0]); i++)
+            if (strncmp(db, sb, sn) == 0 && strcmp(db + sn, own[i]) == 0)
+                rc = bot_err_set(err, BOT_EINVAL, "backup destination %s is the database%s%s",
+                                 dest_path, own[i][0] ? "'s " : " itself", own[i]);
+    }
+    free(src_dir);
+    if (rc == BOT_OK && stat(dir, &ds) != 0)
         rc = bot_err_set(err, BOT_EIO, "cannot write backup %s: directory %s: %s", dest_path, dir,
                          strerror(errno));
-    else if (!S_ISDIR(ds.st_mode))
+    else if (rc == BOT_OK && !S_ISDIR(ds.st_mode))
         rc = bot_err_set(err, BOT_EIO, "cannot write backup %s: %s is not a directory", dest_path,
                          dir);
-    else if (access(dir, W_OK | X_OK) != 0)
+    else if (rc == BOT_OK && access(dir, W_OK | X_OK) != 0)
         rc = bot_err_set(err, BOT_EIO, "cannot write backup %s: directory %s is not writable: %s",
                          dest_path, dir, strerror(errno));
     free(dir);
     return rc;
 }
 
-/* Opens the source read-only and checks that it is incidentd's. */
+/* Opens the source (only to read it) and checks that it is incidentd's. */
 static enum bot_rc open_source(const char *path, sqlite3 **db, struct bot_err *err)
 {
     struct stat st;
@@ -148,8 +167,7 @@ static enum bot_rc open_source(const char *path, sqlite3 **db, struct bot_err *e
 }
 
 /* Copies every page of src into dst in one step (see the top of the file). */
-static enum bot_rc copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path,
-                              struct bot_err *err)
+static enum bot_rc copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path, struct bot_err *err)
 {
     sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
     if (b == NULL)
@@ -173,8 +191,8 @@ static enum bot_rc copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path,
     int fin = sqlite3_backup_finish(b);
     int prim = step & 0xff;
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-        return bot_err_set(err, BOT_EBUSY, "cannot back up %s: still locked after %d ms",
-                           src_path, STORE_BACKUP_BUSY_MS);
+        return bot_err_set(err, BOT_EBUSY, "cannot back up %s: still locked after %d ms", src_path,
+                           STORE_BACKUP_BUSY_MS);
     if (step != SQLITE_DONE)
         return bot_err_set(err, (prim == SQLITE_FULL || prim == SQLITE_IOERR) ? BOT_EIO : BOT_EDB,
                            "cannot back up %s: %s", src_path, sqlite3_errstr(step));
@@ -184,8 +202,8 @@ static enum bot_rc copy_pages(sqlite3 *src, sqlite3 *dst, const char *src_path,
 }
 
 /* Makes the copy self-contained, checks it and describes it. */
-static enum bot_rc finish_copy(sqlite3 *dst, const char *dest_path,
-                               struct store_backup_info *info, struct bot_err *err)
+static enum bot_rc finish_copy(sqlite3 *dst, const char *dest_path, struct store_backup_info *info,
+                               struct bot_err *err)
 {
     sqlite3_stmt *st = NULL;
     enum bot_rc rc = BOT_OK;
@@ -212,8 +230,7 @@ static enum bot_rc finish_copy(sqlite3 *dst, const char *dest_path,
         rc = bot_err_set(err, BOT_EDB, "backup %s: integrity check failed to run: %s", dest_path,
                          sqlite3_errmsg(dst));
     else if (strcmp(verdict, "ok") != 0)
-        rc = bot_err_set(err, BOT_EDB, "backup %s: integrity check failed: %s", dest_path,
-                         verdict);
+        rc = bot_err_set(err, BOT_EDB, "backup %s: integrity check failed: %s", dest_path, verdict);
     sqlite3_finalize(st);
     if (rc)
         return rc;

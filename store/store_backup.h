@@ -29,13 +29,14 @@ struct store_backup_info {
  * 0600, as the temporary file was; an existing file is replaced atomically).
  * src_path is only read: its migrations are left to `incidentd run` (when
  * nobody else has it open, SQLite folds its WAL into the file at close, as
- * the daemon does when it stops, and removes the -wal and -shm files). Errors, each naming the file, with dest_path left as
- * it was and no temporary file behind:
+ * the daemon does when it stops, and removes the -wal and -shm files). Errors, each naming the
+ * file, with dest_path left as it was and no temporary file behind:
  * - src_path is missing, unreadable, not an SQLite database or not one of
  *   incidentd's (application_id): BOT_EIO / BOT_EDB;
  * - the caller is root and src_path belongs to another user: BOT_EPERM
  *   (SQLite's -wal/-shm files would become root's; run as the owner);
- * - dest_path is empty, a directory, the source itself, or its directory is
+ * - dest_path is empty, a directory, the source itself or its -wal, -shm or
+ *   -journal file, or its directory is
  *   missing or not writable: BOT_EINVAL / BOT_EIO;
  * - the source stayed locked for STORE_BACKUP_BUSY_MS: BOT_EBUSY;
  * - the copy fails its integrity check: BOT_EDB;

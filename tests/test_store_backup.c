@@ -241,8 +241,7 @@ static void test_backup_while_writing(void)
     pthread_join(t, NULL);
     CHECK_MSG(!w.failed, "writer: %s", w.msg);
     /* The backups ran beside the writer, not after it: some saw different row counts. */
-    CHECK_MSG(distinct >= 2 || last < WRITES, "every copy saw the same %lld rows",
-              (long long)last);
+    CHECK_MSG(distinct >= 2 || last < WRITES, "every copy saw the same %lld rows", (long long)last);
     /* After the writer: a copy holds all of them. */
     char *dst = new_path("final");
     CHECK_MSG(store_backup(src, dst, NULL, &err) == BOT_OK, "%s", err.msg);
@@ -331,6 +330,16 @@ static void test_bad_source_and_destination(void)
     /* The destination is the database itself, also by another name. */
     CHECK_INT(store_backup(src, src, NULL, &err), BOT_EINVAL);
     CHECK_CONTAINS(err.msg, "the database itself");
+    /* Or one of its files, existing or not, also through another path to the directory. */
+    char *wal = xasprintf("%s-wal", src),
+         *journal = xasprintf("%s/./%s-journal", tmpdir, strrchr(src, '/') + 1);
+    CHECK_INT(store_backup(src, wal, NULL, &err), BOT_EINVAL);
+    CHECK_CONTAINS(err.msg, "the database's -wal");
+    CHECK_INT(store_backup(src, journal, NULL, &err), BOT_EINVAL);
+    CHECK_CONTAINS(err.msg, "-journal");
+    CHECK(access(wal, F_OK) != 0 && access(journal, F_OK) != 0);
+    free(wal);
+    free(journal);
     char *link = new_path("link");
     CHECK(symlink(src, link) == 0);
     CHECK_INT(store_backup(src, link, NULL, &err), BOT_EINVAL);
