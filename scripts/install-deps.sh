@@ -2,7 +2,7 @@
 # Installs, with apt-get, everything incidentd needs to build and test on
 # Debian 12, and skips what is already installed, so running it twice is
 # cheap. Use --runtime for the libraries a running incidentd needs only
-# (the Dockerfile's final stage).
+# (the Dockerfile's final stage), --bench for the benchmarks' wrk and nginx.
 set -euo pipefail
 
 build_pkgs=(
@@ -10,15 +10,20 @@ build_pkgs=(
   libwebsockets-dev libcjson-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
   ca-certificates
 )
-test_pkgs=(valgrind curl python3 sqlite3 openssl clang libclang-rt-14-dev)
+# chromium: tests/e2e/browser_e2e.py loads the status page in it (headless)
+test_pkgs=(valgrind curl python3 sqlite3 openssl clang libclang-rt-14-dev chromium)
+# Only for tests/bench/page_bench.py (not the test suite): the load generator and the
+# static-file server it compares against.
+bench_pkgs=(wrk nginx-light)
 # tzdata: [incident] timezone is looked up in /usr/share/zoneinfo (slim images lack it)
 runtime_pkgs=(libwebsockets17 libcjson1 libcurl4 libsqlite3-0 libssl3 ca-certificates tzdata)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_pkgs[@]}") ;;
   --build) wanted=("${build_pkgs[@]}") ;;
+  --bench) wanted=("${bench_pkgs[@]}") ;;
   ""|--all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [--all|--build|--runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--all|--build|--runtime|--bench]" >&2; exit 2 ;;
 esac
 
 missing=()
