@@ -265,6 +265,35 @@ def main():
               "resolved: indicator none, new ETag")
         check(json.loads(body)["incidents"] == [], "resolved: no unresolved incidents")
 
+        # A page larger than several write chunks (HTTP_WRITE_CHUNK, 64 KiB, one send() each)
+        # arrives whole, also to a reader that takes it 1 KiB at a time with pauses.
+        with sqlite3.connect(db, timeout=10) as c:
+            now = int(time.time() * 1000)
+            c.executemany("INSERT INTO incidents (id, title, severity, status, declared_at,"
+                          " published, published_at, updated_at) VALUES (?, ?, 'minor',"
+                          " 'resolved', ?, 1, ?, ?)",
+                          [(2000 + k, "Bulk incident %d %s" % (k, "x" * 300), now - k * 60000,
+                            now - k * 60000, now) for k in range(450)])
+        time.sleep(1.2)
+        st, h, big = request(port, "GET", "/")
+        check(st == 200 and len(big) > 2 * 65536 and big.endswith(b"</html>\n") and
+              int(h.get("content-length", -1)) == len(big) and big.count(b"Bulk incident") == 450,
+              "a large page whole: %d bytes" % len(big))
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        slow.settimeout(20)
+        while True:
+            part = slow.recv(1024)
+            if not part:
+                break
+            got += part
+            if len(got) % 65536 < 1024:
+                time.sleep(0.05)
+        slow.close()
+        check(got.endswith(big), "a slow reader gets the same large page (%d bytes)" % len(got))
+
         # A burst is served from the cache and the bot keeps serving.
         t0 = time.time()
         for _ in range(300):
