@@ -183,8 +183,26 @@ def wrk(args, url):
     return r
 
 
-def acks_during(base, rate, seconds, work):
-    """Floods slash_commands at rate for seconds while work() runs; (work's result, ack stats)."""
+def backlog(db):
+    """Envelopes and effects the bot has not finished (inbox pending/processing, outbox
+    pending/sending)."""
+    c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        return c.execute("SELECT (SELECT count(*) FROM inbox WHERE state IN ('pending',"
+                         " 'processing')) + (SELECT count(*) FROM outbox WHERE state IN"
+                         " ('pending', 'sending'))").fetchone()[0]
+    finally:
+        c.close()
+
+
+def acks_during(base, rate, seconds, work, db):
+    """Floods slash_commands at rate for seconds while work() runs; (work's result, ack stats).
+    Waits first (up to 120 s) for the previous flood's backlog to drain, so runs do not
+    measure each other's leftovers; the backlog left at the start is reported."""
+    end = time.time() + 120
+    while backlog(db) > 0 and time.time() < end:
+        time.sleep(0.5)
+    left = backlog(db)
     since = call(base, "/_emu/acks?since=0")["total"]
     n = int(rate * seconds)
     call(base, "/_emu/flood", {"count": n, "rate": rate, "type": "slash_commands"})
@@ -199,7 +217,7 @@ def acks_during(base, rate, seconds, work):
     lat = sorted(a["latency_us"] for a in acks)
     pick = lambda q: lat[min(len(lat) - 1, int(len(lat) * q))] if lat else -1
     return result, {"sent": n, "acked": len(lat), "p50": pick(0.5), "p99": pick(0.99),
-                    "max": lat[-1] if lat else -1}
+                    "max": lat[-1] if lat else -1, "backlog": left}
 
 
 def main():
@@ -252,7 +270,7 @@ def main():
                 sys.exit("page_bench: %s answered %d" % (path, st))
             docs[path] = body
         summary = json.loads(docs["/api/v2/summary.json"])
-        print("seeded %d incidents in %.1f s; summary.json %d bytes (%d open incidents), "
+        print("seeded %d incidents in %.2f s; summary.json %d bytes (%d open incidents), "
               "/ %d bytes (%d incident links)" % (
                   args.incidents, took, len(docs["/api/v2/summary.json"]),
                   len(summary["incidents"]), len(docs["/"]),
@@ -266,9 +284,10 @@ def main():
               "acks: slash_commands at %d/s during the incidentd runs" % (
                   open("/proc/loadavg").read().split()[0], args.threads, args.connections,
                   args.seconds, args.nginx_workers, args.ack_rate))
-        _, idle_acks = acks_during(base, args.ack_rate, args.seconds, None)
+        db = os.path.join(tmp, "b.db")
+        _, idle_acks = acks_during(base, args.ack_rate, args.seconds, None, db)
         print("acks without HTTP load: sent %(sent)d acked %(acked)d p50 %(p50)d µs p99 "
-              "%(p99)d µs max %(max)d µs" % idle_acks)
+              "%(p99)d µs max %(max)d µs (backlog before: %(backlog)d)" % idle_acks)
         print()
         print("| path | server | Slack envelopes during the run | req/s | p50 | p99 | non-2xx "
               "| incidentd / nginx | acks p50 / p99 / max µs (acked/sent) |")
@@ -279,7 +298,7 @@ def main():
                 for name, url in (("nginx", ng), ("incidentd", http)):
                     if flood:
                         r, a = acks_during(base, args.ack_rate, args.seconds,
-                                           lambda: wrk(args, url + path))
+                                           lambda: wrk(args, url + path), db)
                     else:
                         r, a = wrk(args, url + path), None
                     res[name] = r
@@ -289,8 +308,10 @@ def main():
                         (" (socket: %s)" % r["socket_errors"]) if r["socket_errors"] else "",
                         "%.0f %%" % (100 * r["rps"] / res["nginx"]["rps"])
                         if name == "incidentd" else "",
-                        "%d / %d / %d (%d/%d)" % (a["p50"], a["p99"], a["max"], a["acked"],
-                                                  a["sent"]) if a else ""), flush=True)
+                        "%d / %d / %d (%d/%d%s)" % (
+                            a["p50"], a["p99"], a["max"], a["acked"], a["sent"],
+                            ", backlog before %d" % a["backlog"] if a["backlog"] else "")
+                        if a else ""), flush=True)
         print("\nload after: %s; bot peak RSS %s" % (
             open("/proc/loadavg").read().split()[0],
             [l.split(None, 1)[1].strip() for l in open("/proc/%d/status" % bot.pid)
