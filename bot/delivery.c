@@ -18,6 +18,7 @@
 
 #include "inc_view.h"
 #include "log.h"
+#include "plan.h"
 #include "render.h"
 #include "slack_api.h"
 #include "slack_backoff.h"
@@ -970,15 +971,6 @@ static const char *sp_component_id(const struct config *cfg, const char *name)
     return NULL;
 }
 
-/* The component status an open incident of this impact (our severity) gives its components. */
-static const char *sp_component_status(const char *impact)
-{
-    if (impact != NULL && strcmp(impact, "critical") == 0)
-        return "major_outage";
-    if (impact != NULL && strcmp(impact, "major") == 0)
-        return "partial_outage";
-    return "degraded_performance";
-}
 
 /* Our impact (severity) as a Statuspage impact_override; NULL: not sent. */
 static const char *sp_impact(const char *impact)
@@ -1066,7 +1058,7 @@ static enum delivery_outcome sp_create(struct delivery *d, const struct store_ou
                                 DELIVERY_STATUSPAGE_MAX_COMPONENTS);
         cJSON *b = sp_api_incident_body(name, status, sp_impact(impact), body, ids, n,
                                         strcmp(status, "resolved") == 0
-                                            ? "operational" : sp_component_status(impact),
+                                            ? "operational" : plan_component_status(impact),
                                         tag);
         rc = sp_api_incident_create(d->sp, b, &res, err);
         cJSON_Delete(b);
@@ -1109,7 +1101,7 @@ static enum bot_rc sp_restored_status(struct delivery *d, int64_t incident_id, c
             rc = BOT_OK;
         } else if (rc == BOT_OK && other.published) {
             snprintf(status, size, "%s",
-                     h[i].impact ? h[i].impact : sp_component_status(other.severity));
+                     h[i].impact ? h[i].impact : plan_component_status(other.severity));
             store_incident_clear(&other);
             break;
         }
@@ -1140,7 +1132,7 @@ static cJSON *sp_components_of(struct delivery *d, int64_t incident_id, bool res
             *rc = sp_restored_status(d, incident_id, links[i].component, st, sizeof(st), err);
         else
             snprintf(st, sizeof(st), "%s",
-                     links[i].impact ? links[i].impact : sp_component_status(impact));
+                     links[i].impact ? links[i].impact : plan_component_status(impact));
         if (*rc != BOT_OK)
             break;
         if (map == NULL)

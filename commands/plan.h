@@ -266,6 +266,16 @@ enum bot_rc plan_public_update_remind(struct plan *p, const struct store_inciden
 
 #define PLAN_MAX_PUBLIC_MESSAGE 2000 /* characters of a public message */
 
+/* The component status an open incident of this severity gives its components. */
+const char *plan_component_status(const char *severity);
+/*
+ * Sets the status of each component of inc on the built-in page: the worst
+ * status the published, unresolved incidents holding it give it (their
+ * impact for it, else one from their severity), operational when none.
+ * Called for every public change (plan_mirror) and severity change.
+ */
+enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *inc,
+                                 struct bot_err *err) BOT_MUST_CHECK;
 /*
  * Enqueues a status-page effect of inc (lane "statuspage") when the mirror is
  * configured and inc is published; otherwise only frees payload. Effects:

@@ -867,6 +867,8 @@ enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum s
     free(w);
     if (rc == BOT_OK)
         rc = plan_record(p, inc, actor, "severity", text, err);
+    if (rc == BOT_OK && inc->published) /* the built-in page's components follow at once */
+        rc = plan_sync_components(p, inc, err);
     if (rc == BOT_OK && !is_potential(inc)) {
         rc = plan_say(p, inc, text, err);
         if (rc == BOT_OK)

@@ -21,9 +21,72 @@
 
 #define PUBLISH_DRAFT_ATTR "publish_draft"
 
+const char *plan_component_status(const char *severity)
+{
+    if (severity != NULL && strcmp(severity, "critical") == 0)
+        return "major_outage";
+    if (severity != NULL && strcmp(severity, "major") == 0)
+        return "partial_outage";
+    return "degraded_performance";
+}
+
+/* Statuspage's component statuses by how bad they are; unknown ones count as operational. */
+static int component_rank(const char *status)
+{
+    static const char *const order[] = {"operational", "under_maintenance",
+                                        "degraded_performance", "partial_outage", "major_outage"};
+    for (int i = (int)(sizeof(order) / sizeof(order[0])) - 1; i > 0; i--)
+        if (strcmp(status, order[i]) == 0)
+            return i;
+    return 0;
+}
+
+enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *inc,
+                                 struct bot_err *err)
+{
+    struct store_component_link *links = NULL;
+    size_t nl = 0;
+    enum bot_rc rc = store_incident_component_list(p->store, inc->id, &links, &nl, err);
+    for (size_t i = 0; rc == BOT_OK && i < nl; i++) {
+        struct store_component_link *h = NULL;
+        size_t nh = 0;
+        const char *status = "operational";
+        char worst[32] = "operational";
+        rc = store_component_holders(p->store, links[i].component, &h, &nh, err);
+        for (size_t k = 0; rc == BOT_OK && k < nh; k++) {
+            struct store_incident other;
+            store_incident_init(&other);
+            rc = store_incident_get(p->store, h[k].incident_id, &other, err);
+            if (rc == BOT_ENOTFOUND) {
+                rc = BOT_OK;
+            } else if (rc == BOT_OK && other.published) {
+                const char *st = h[k].impact ? h[k].impact : plan_component_status(other.severity);
+                if (component_rank(st) > component_rank(worst))
+                    snprintf(worst, sizeof(worst), "%s", st);
+            }
+            store_incident_clear(&other);
+        }
+        store_component_links_free(h, nh);
+        status = worst;
+        if (rc == BOT_OK)
+            rc = store_component_set_status(p->store, links[i].component, status, p->now_ms,
+                                            NULL, err);
+    }
+    store_component_links_free(links, nl);
+    return rc;
+}
+
 enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, const char *kind,
                         cJSON *payload, struct bot_err *err)
 {
+    /* Our own page first: its components follow every public change. */
+    if (inc->published) {
+        enum bot_rc rc = plan_sync_components(p, inc, err);
+        if (rc != BOT_OK) {
+            cJSON_Delete(payload);
+            return rc;
+        }
+    }
     if (!p->cfg->mirror || !inc->published) {
         cJSON_Delete(payload);
         return BOT_OK;

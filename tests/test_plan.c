@@ -748,6 +748,64 @@ static void test_no_mirror_no_statuspage_effects(void)
     fx_cfg = saved;
 }
 
+/* The built-in page's component statuses follow its published incidents, with or without the
+ * Atlassian mirror: the worst an unresolved published incident gives, operational after. */
+static void publish_click(int id, const char *env)
+{
+    char click[300];
+    snprintf(click, sizeof(click),
+             "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0ALICE0001\"},\"response_url\":"
+             "\"https://h/a\",\"actions\":[{\"action_id\":\"inc_publish_confirm\",\"value\":"
+             "\"%d\"}]}",
+             id);
+    CHECK_INT(fx_decide("interactive", click, env), BOT_OK);
+}
+
+static const char *component_status(void)
+{
+    return fx_str("SELECT status FROM components WHERE name = 'payments'");
+}
+
+static void test_page_components_follow_incidents(void)
+{
+    struct plan_config saved = fx_cfg;
+    fx_cfg.mirror = false;
+    fx_cfg.irm_group = "";
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout fails --sev major --component payments"),
+              BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_STR(component_status(), "operational"); /* not public: the page does not change */
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "publish"), BOT_OK);
+    publish_click(1, "env-pub1");
+    CHECK_STR(component_status(), "partial_outage");
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "severity critical Everyone is affected"), BOT_OK);
+    CHECK_STR(component_status(), "major_outage");
+    /* A second, minor incident on the same component does not soften it ... */
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Slow receipts --sev minor --component payments"),
+              BOT_OK);
+    fx_channel_created(2, "C0INC000002");
+    CHECK_INT(fx_slash(ALICE, "C0INC000002", "publish"), BOT_OK);
+    publish_click(2, "env-pub2");
+    CHECK_STR(component_status(), "major_outage");
+    /* ... and holds it once the first is resolved; the last resolve restores it. */
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status identified Found it"), BOT_OK);
+    CHECK_STR(component_status(), "major_outage"); /* still open */
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status monitoring Fix deployed"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0INC000001", "status resolved Fixed"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "resolved");
+    CHECK_STR(component_status(), "degraded_performance");
+    CHECK_INT(fx_slash(ALICE, "C0INC000002", "role irm me"), BOT_OK); /* an IRM may skip ahead */
+    CHECK_INT(fx_slash(ALICE, "C0INC000002", "status resolved Fixed too"), BOT_OK);
+    CHECK_STR(component_status(), "operational");
+    /* Every change is in the history the uptime bars are drawn from. */
+    CHECK_INT(fx_int("SELECT count(*) FROM component_status_log h JOIN components c ON c.id = "
+                     "h.component_id WHERE c.name = 'payments'"),
+              4);
+    fx_close();
+    fx_cfg = saved;
+}
+
 static void test_pure_helpers(void)
 {
     char id[32], why[300], url[200];
@@ -915,6 +973,7 @@ int main(void)
     RUN(test_irm_unclaimed_reminds_until_taken);
     RUN(test_public_update_reminder);
     RUN(test_publish_preview_then_confirm);
+    RUN(test_page_components_follow_incidents);
     RUN(test_no_mirror_no_statuspage_effects);
     RUN(test_in_business_hours_pages_irms);
     RUN(test_out_of_hours_minor_waits_critical_pages);
