@@ -223,6 +223,15 @@ const char *const store_migrations[] = {
     "  directory TEXT PRIMARY KEY CHECK (length(directory) > 0),"
     "  synced_at INTEGER NOT NULL"
     ") STRICT;",
+
+    /*
+     * 6: a delivery lane claims its next effect by walking its own pending rows in id order,
+     * and finds its next due time in next_attempt_at order, instead of sorting every lane's
+     * due rows per claim under the write lock (O(backlog) per effect; see docs/benchmarks.md).
+     */
+    "CREATE INDEX outbox_pending_target ON outbox(target, id) WHERE state = 'pending';"
+    "CREATE INDEX outbox_pending_target_due ON outbox(target, next_attempt_at)"
+    "  WHERE state = 'pending';",
 };
 
 const int store_migration_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -272,6 +281,10 @@ const char *const store_migration_seeds[] = {
     "INSERT INTO directory_group_members (group_id, user_id) VALUES ('S0SEED', 'U0IRM');"
     "INSERT INTO directory_syncs (directory, synced_at) VALUES"
     "  ('users', 1700000130000), ('S0SEED', 1700000140000);",
+
+    "INSERT INTO outbox (incident_id, kind, target, payload, idem_key, next_attempt_at,"
+    "  created_at) VALUES (1, 'statuspage.update', 'statuspage', '{\"seed\":6}', 'seed-6',"
+    "  1700000150000, 1700000150000);",
 };
 /* clang-format on */
 
