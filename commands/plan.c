@@ -396,7 +396,8 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
             if (rc == BOT_OK && follow) { /* mirrored now, not only with the next update */
                 cJSON *pl = cJSON_CreateObject();
                 cJSON_AddStringToObject(pl, "impact", plan_severity_name(sev));
-                rc = plan_mirror(p, &inc, "statuspage.update", pl, err);
+                rc = plan_mirror(p, &inc, HOOK_SEVERITY_CHANGED, "statuspage.update", pl,
+                                 err);
             }
             if (rc == BOT_OK)
                 rc = plan_respond(p, url, follow ? "Noted: the status page's impact follows the "

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "declare.h"
+#include "hook.h"
 #include "hours.h"
 #include "err.h"
 #include "store.h"
@@ -44,6 +45,12 @@
 #define PLAN_LIAISON_REMIND_MIN 15 /* minutes after the IRM is named before reminding again */
 #define PLAN_MAX_CALL_URL 1000   /* bytes of a video call link */
 #define PLAN_MAX_LIST 50         /* incidents shown by /incident list */
+
+/* An outgoing webhook as the plan sees it: its outbox lane and the events it wants. */
+struct plan_webhook {
+    const char *lane;  /* HOOK_LANE_PREFIX + its name */
+    unsigned events;   /* bit (1u << enum hook_event) set: subscribed */
+};
 
 /* The configuration the plan reads; strings borrowed, "" for an unset one. */
 struct plan_config {
@@ -65,6 +72,9 @@ struct plan_config {
     int64_t irm_unclaimed_minutes; /* remind while nobody took the IRM role; 0: never */
     int64_t public_update_minutes; /* remind when a public incident had no public update; 0: never */
     bool mirror;                   /* the Atlassian Statuspage mirror is configured */
+    const struct plan_webhook *webhooks; /* [[webhooks]]; may be NULL when there are none */
+    size_t n_webhooks;
+    const char *statuspage_url;    /* "" or NULL, or the status page's base URL ending in '/' */
     /* Business hours and on call (PLAN.md "Business hours and the simplified plan") */
     struct hours hours;            /* disabled: always business hours */
     bool escalate[SEV_COUNT];      /* severities that page the IRMs out of hours */
@@ -277,13 +287,18 @@ const char *plan_component_status(const char *severity);
 enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *inc,
                                  struct bot_err *err) BOT_MUST_CHECK;
 /*
- * Enqueues a status-page effect of inc (lane "statuspage") when the mirror is
- * configured and inc is published; otherwise only frees payload. Effects:
+ * A public change of inc, event ev. Nothing when inc is not published
+ * (payload only freed). Otherwise: the built-in page's components follow
+ * (plan_sync_components), a "statuspage" effect of kind with
+ * payload (consumed) when the Atlassian mirror is configured, and one
+ * HOOK_KIND effect in the lane of every webhook subscribed to ev, whose
+ * body (hook_payload) is built now from payload's "status", "body" and
+ * "impact" and the incident as stored. Statuspage kinds:
  * "statuspage.create" {name, status, impact, body, components: [names]},
  * "statuspage.update" {status, body, impact}, "statuspage.postmortem" {body}.
  */
-enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, const char *kind,
-                        cJSON *payload, struct bot_err *err) BOT_MUST_CHECK;
+enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, enum hook_event ev,
+                        const char *kind, cJSON *payload, struct bot_err *err) BOT_MUST_CHECK;
 /*
  * `/incident publish [message]` or the control message's button: a preview of
  * the public text (the given message, or a default for the status) with

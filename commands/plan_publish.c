@@ -4,7 +4,8 @@
  * status-page effects that mirror every public change. The built-in status
  * page reads published incidents straight from the store; the hosted
  * Atlassian page is fed through the outbox's "statuspage" lane, only when
- * that mirror is configured (plan_config.mirror).
+ * that mirror is configured (plan_config.mirror), and each outgoing webhook
+ * subscribed to the change through a lane of its own (plan_config.webhooks).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "hook.h"
 #include "plan.h"
 #include "render.h"
 #include "slack_text.h"
@@ -76,22 +78,91 @@ enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *in
     return rc;
 }
 
-enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, const char *kind,
-                        cJSON *payload, struct bot_err *err)
+/*
+ * The webhook body of event ev of inc, built from the public data only: the
+ * mirror's payload gives this change's status, message and impact; the
+ * rest is the incident as stored. One event id for every webhook, made of
+ * the decision's id so a decision made twice makes the same one.
+ */
+static enum bot_rc webhook_effects(struct plan *p, const struct store_incident *inc,
+                                   enum hook_event ev, const cJSON *payload, struct bot_err *err)
 {
-    /* Our own page first: its components follow every public change. */
-    if (inc->published) {
-        enum bot_rc rc = plan_sync_components(p, inc, err);
-        if (rc != BOT_OK) {
-            cJSON_Delete(payload);
-            return rc;
-        }
+    const struct plan_config *c = p->cfg;
+    bool any = false;
+    for (size_t i = 0; i < c->n_webhooks && !any; i++)
+        any = (c->webhooks[i].events & (1u << ev)) != 0;
+    if (!any)
+        return BOT_OK;
+    struct store_component_link *links = NULL;
+    size_t nl = 0;
+    enum bot_rc rc = store_incident_component_list(p->store, inc->id, &links, &nl, err);
+    if (rc)
+        return rc;
+    const char **names = nl ? xcalloc(nl, sizeof(*names)) : NULL;
+    for (size_t i = 0; i < nl; i++)
+        names[i] = links[i].component;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(payload, "status");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(payload, "body");
+    const cJSON *impact = cJSON_GetObjectItemCaseSensitive(payload, "impact");
+    char *url = NULL;
+    if (c->statuspage_url && c->statuspage_url[0]) {
+        if (inc->slug && inc->slug[0])
+            url = xasprintf("%sincidents/%s", c->statuspage_url, inc->slug);
+        else
+            url = xasprintf("%sincidents/INC-%lld", c->statuspage_url, (long long)inc->id);
     }
-    if (!p->cfg->mirror || !inc->published) {
+    const char *status = cJSON_IsString(st) ? st->valuestring : inc->status;
+    struct hook_incident hi = {
+        .id = inc->id,
+        .name = inc->public_title ? inc->public_title : inc->title,
+        .status = status,
+        .impact = cJSON_IsString(impact) ? impact->valuestring : inc->severity,
+        .message = cJSON_IsString(body) ? body->valuestring : NULL,
+        .components = names,
+        .n_components = nl,
+        .created_at = inc->published_at > 0 ? inc->published_at : p->now_ms,
+        .updated_at = p->now_ms,
+        .resolved_at = strcmp(status, "investigating") == 0 || strcmp(status, "identified") == 0 ||
+                               strcmp(status, "monitoring") == 0
+                           ? 0
+                           : (inc->resolved_at > 0 ? inc->resolved_at : p->now_ms),
+        .url = url,
+    };
+    char *event_id = xasprintf("%s/%u", p->event_id, p->seq);
+    cJSON *doc = hook_payload(event_id, ev, p->now_ms, &hi);
+    for (size_t i = 0; rc == BOT_OK && i < c->n_webhooks; i++) {
+        if ((c->webhooks[i].events & (1u << ev)) == 0)
+            continue;
+        cJSON *pl = cJSON_CreateObject();
+        cJSON_AddStringToObject(pl, "event", hook_event_name(ev));
+        cJSON_AddStringToObject(pl, "id", event_id);
+        cJSON_AddItemToObject(pl, "body", cJSON_Duplicate(doc, true));
+        rc = plan_effect(p, inc->id, c->webhooks[i].lane, HOOK_KIND, pl, err);
+    }
+    cJSON_Delete(doc);
+    free(event_id);
+    free(url);
+    free(names);
+    store_component_links_free(links, nl);
+    return rc;
+}
+
+enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, enum hook_event ev,
+                        const char *kind, cJSON *payload, struct bot_err *err)
+{
+    enum bot_rc rc = BOT_OK;
+    if (!inc->published) {
         cJSON_Delete(payload);
         return BOT_OK;
     }
-    return plan_effect(p, inc->id, "statuspage", kind, payload, err);
+    /* Our own page first: its components follow every public change. */
+    rc = plan_sync_components(p, inc, err);
+    if (rc == BOT_OK)
+        rc = webhook_effects(p, inc, ev, payload, err);
+    if (rc == BOT_OK && p->cfg->mirror)
+        return plan_effect(p, inc->id, "statuspage", kind, payload, err);
+    cJSON_Delete(payload);
+    return rc;
 }
 
 /* The public message proposed when none is given. */
@@ -262,7 +333,7 @@ enum bot_rc plan_publish(struct plan *p, const struct plan_actor *a, struct stor
             cJSON_AddItemToArray(comps, cJSON_CreateString(links[i].component));
         store_component_links_free(links, nl);
         if (rc == BOT_OK)
-            rc = plan_mirror(p, inc, "statuspage.create", pl, err);
+            rc = plan_mirror(p, inc, HOOK_PUBLISHED, "statuspage.create", pl, err);
         else
             cJSON_Delete(pl);
     }
@@ -309,7 +380,7 @@ enum bot_rc plan_public_update(struct plan *p, const struct plan_actor *a,
         cJSON_AddStringToObject(pl, "status", inc->status);
         cJSON_AddStringToObject(pl, "body", message);
         cJSON_AddStringToObject(pl, "impact", inc->severity);
-        rc = plan_mirror(p, inc, "statuspage.update", pl, err);
+        rc = plan_mirror(p, inc, HOOK_UPDATED, "statuspage.update", pl, err);
     }
     if (rc == BOT_OK) {
         struct buf b;

@@ -458,7 +458,8 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
         cJSON_AddStringToObject(pl, "status", plan_status_name(to));
         cJSON_AddStringToObject(pl, "body", message);
         cJSON_AddStringToObject(pl, "impact", inc->severity);
-        rc = plan_mirror(p, inc, "statuspage.update", pl, err);
+        rc = plan_mirror(p, inc, to == ST_RESOLVED ? HOOK_RESOLVED : HOOK_STATUS_CHANGED,
+                         "statuspage.update", pl, err);
         if (rc == BOT_OK)
             rc = plan_public_update_schedule(p, inc, err);
     }

@@ -905,7 +905,7 @@ static enum bot_rc postmortem_submit(struct plan *p, const cJSON *payload, const
     if (rc == BOT_OK && inc.published) {
         cJSON *pl = cJSON_CreateObject();
         cJSON_AddStringToObject(pl, "body", body);
-        rc = plan_mirror(p, &inc, "statuspage.postmortem", pl, err);
+        rc = plan_mirror(p, &inc, HOOK_POSTMORTEM_PUBLISHED, "statuspage.postmortem", pl, err);
     }
     if (rc == BOT_OK)
         rc = plan_say(p, &inc, text, err);
