@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "chan_name.h"
+#include "hook.h"
 #include "hours.h"
 #include "incident.h"
 #include "render_status.h"
@@ -326,6 +327,7 @@ static bool is_string_type(enum cfg_type t)
 }
 
 static void components_free(struct cfg_component *v, size_t n);
+static void webhooks_free(struct cfg_webhook *v, size_t n);
 
 static void strlist_free(char **v, size_t n)
 {
@@ -437,6 +439,7 @@ void cfg_free(struct config *c)
     free(c->slack_app_token);
     free(c->statuspage_api_key);
     components_free(c->statuspage_components, c->n_statuspage_components);
+    webhooks_free(c->webhooks, c->n_webhooks);
     free(c);
 }
 
@@ -1151,6 +1154,258 @@ static void load_components(struct config *c, const char *name, int line,
     }
 }
 
+/* ---- [[webhooks]] ---- */
+
+static void webhooks_free(struct cfg_webhook *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].url);
+        free(v[i].secret_env);
+        free(v[i].lane);
+        free(v[i].secret);
+    }
+    free(v);
+}
+
+/* A string key of one [[webhooks]] entry; NULL (and *bad when reported) when absent or wrong. */
+static const char *webhook_str(const struct toml_value *e, const char *key, size_t max,
+                               const char *name, int line, size_t idx, bool *bad,
+                               struct cfg_diag *d)
+{
+    const struct toml_value *v = toml_table_get(e, key, strlen(key));
+    size_t len;
+    if (v == NULL)
+        return NULL;
+    if (toml_type(v) != TOML_STRING) {
+        diag_add(d, "%s:%d: [[webhooks]] #%zu: \"%s\" must be a string, got %s", name,
+                 toml_line(v) > 0 ? toml_line(v) : line, idx + 1, key,
+                 toml_type_name(toml_type(v)));
+        *bad = true;
+        return NULL;
+    }
+    const char *s = toml_string(v, &len);
+    if (len == 0 || len > max || has_nul(s, len)) {
+        diag_add(d, "%s:%d: [[webhooks]] #%zu: \"%s\" must be 1 to %zu bytes without NUL", name,
+                 toml_line(v) > 0 ? toml_line(v) : line, idx + 1, key, max);
+        *bad = true;
+        return NULL;
+    }
+    return s;
+}
+
+static bool name_chars_ok(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_'))
+            return false;
+    return true;
+}
+
+static bool env_name_ok(const char *s)
+{
+    if (!((*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+/* Whether url is http(s)://host... with a host and no spaces or control characters. */
+static bool webhook_url_ok(const char *url)
+{
+    const char *h;
+    if (strncmp(url, "http://", 7) == 0)
+        h = url + 7;
+    else if (strncmp(url, "https://", 8) == 0)
+        h = url + 8;
+    else
+        return false;
+    if (*h == '\0' || *h == '/' || *h == ':' || *h == '?' || *h == '#')
+        return false;
+    for (const char *c = url; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return false;
+    return true;
+}
+
+/* The events list of entry idx into *events; false (reported) when wrong. */
+static bool webhook_events(const struct toml_value *e, const char *name, int line, size_t idx,
+                           unsigned *events, struct cfg_diag *d)
+{
+    const struct toml_value *v = toml_table_get(e, "events", 6);
+    if (v == NULL) {
+        *events = HOOK_ALL_EVENTS;
+        return true;
+    }
+    int vline = toml_line(v) > 0 ? toml_line(v) : line;
+    if (toml_type(v) != TOML_ARRAY || toml_array_len(v) == 0) {
+        diag_add(d, "%s:%d: [[webhooks]] #%zu: \"events\" must be a non-empty list of event "
+                 "names (leave it out for all of them), got %s", name, vline, idx + 1,
+                 toml_type(v) == TOML_ARRAY ? "[]" : toml_type_name(toml_type(v)));
+        return false;
+    }
+    bool ok = true;
+    *events = 0;
+    for (size_t i = 0; i < toml_array_len(v); i++) {
+        const struct toml_value *ev = toml_array_get(v, i);
+        size_t len = 0;
+        const char *s = toml_type(ev) == TOML_STRING ? toml_string(ev, &len) : NULL;
+        enum hook_event h;
+        if (s != NULL && !has_nul(s, len) && hook_event_parse(s, &h)) {
+            *events |= 1u << h;
+            continue;
+        }
+        char *shown = s ? show_key(s, len > 80 ? 80 : len) : NULL;
+        diag_add(d, "%s:%d: [[webhooks]] #%zu: events[%zu]: expected one of incident.published, "
+                 "incident.updated, incident.status_changed, incident.severity_changed, "
+                 "incident.resolved, incident.postmortem_published; got %s%s%s", name, vline,
+                 idx + 1, i, shown ? "\"" : "", shown ? shown : toml_type_name(toml_type(ev)),
+                 shown ? "\"" : "");
+        free(shown);
+        ok = false;
+    }
+    return ok;
+}
+
+/* FNV-1a of s: the default name of a webhook, stable while its URL is. */
+static uint32_t fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/*
+ * [[webhooks]]: an array of tables of url (required), secret_env (required),
+ * events, name and timeout_seconds. Not rows of cfg_keys, like
+ * [[statuspage.components]]: a list of tables has no single type and default.
+ */
+static void load_webhooks(struct config *c, const char *name, int line,
+                          const struct toml_value *v, struct cfg_diag *d)
+{
+    static const char *const known[] = {"url", "events", "secret_env", "name", "timeout_seconds"};
+    size_t n = toml_type(v) == TOML_ARRAY ? toml_array_len(v) : 0;
+    if (toml_type(v) != TOML_ARRAY) {
+        diag_add(d, "%s:%d: \"webhooks\" must be an array of tables ([[webhooks]]), got %s", name,
+                 line, toml_type_name(toml_type(v)));
+        return;
+    }
+    if (n > CFG_MAX_WEBHOOKS) {
+        diag_add(d, "%s:%d: [[webhooks]]: %zu entries, at most %d", name, line, n,
+                 CFG_MAX_WEBHOOKS);
+        return;
+    }
+    webhooks_free(c->webhooks, c->n_webhooks);
+    c->webhooks = n ? xcalloc(n, sizeof(*c->webhooks)) : NULL;
+    c->n_webhooks = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct toml_value *e = toml_array_get(v, i);
+        int eline = toml_line(e) > 0 ? toml_line(e) : line;
+        bool bad = false;
+        if (toml_type(e) != TOML_TABLE) {
+            diag_add(d, "%s:%d: [[webhooks]] #%zu must be a table, got %s", name, eline, i + 1,
+                     toml_type_name(toml_type(e)));
+            continue;
+        }
+        for (size_t k = 0; k < toml_table_len(e); k++) {
+            size_t klen;
+            const char *key = toml_table_key(e, k, &klen);
+            bool ok = false;
+            for (size_t j = 0; j < sizeof(known) / sizeof(known[0]) && !ok; j++)
+                ok = strlen(known[j]) == klen && memcmp(known[j], key, klen) == 0;
+            if (!ok) {
+                char *shown = show_key(key, klen);
+                diag_add(d, "%s:%d: [[webhooks]] unknown key \"%s\" (url, events, secret_env, "
+                         "name, timeout_seconds)", name, toml_table_key_line(e, k), shown);
+                free(shown);
+                bad = true;
+            }
+        }
+        const char *url = webhook_str(e, "url", CFG_MAX_WEBHOOK_URL, name, eline, i, &bad, d);
+        const char *env = webhook_str(e, "secret_env", CFG_MAX_SECRET_ENV, name, eline, i, &bad,
+                                      d);
+        const char *nm = webhook_str(e, "name", CFG_MAX_WEBHOOK_NAME, name, eline, i, &bad, d);
+        const struct toml_value *tv = toml_table_get(e, "timeout_seconds", 15);
+        int64_t timeout = CFG_WEBHOOK_TIMEOUT_DEFAULT;
+        unsigned events = 0;
+        if (url == NULL && !bad)
+            diag_add(d, "%s:%d: [[webhooks]] #%zu: \"url\" is required (the endpoint, http:// "
+                     "or https://)", name, eline, i + 1);
+        else if (url != NULL && !webhook_url_ok(url))
+            diag_add(d, "%s:%d: [[webhooks]] #%zu: url: expected a URL starting with http:// or "
+                     "https:// with a host and no spaces, got \"%.200s\"", name, eline, i + 1,
+                     url);
+        bad |= url == NULL || !webhook_url_ok(url);
+        if (env == NULL && toml_table_get(e, "secret_env", 10) == NULL) {
+            diag_add(d, "%s:%d: [[webhooks]] #%zu: \"secret_env\" is required: the name of the "
+                     "environment variable holding the signing secret (the secret itself is "
+                     "never written in this file)", name, eline, i + 1);
+            bad = true;
+        } else if (env != NULL && !env_name_ok(env)) {
+            diag_add(d, "%s:%d: [[webhooks]] #%zu: secret_env: expected the name of an "
+                     "environment variable (A-Z, 0-9 and _, not starting with a digit), got "
+                     "\"%.100s\"", name, eline, i + 1, env);
+            bad = true;
+        }
+        if (nm != NULL && !name_chars_ok(nm)) {
+            diag_add(d, "%s:%d: [[webhooks]] #%zu: name: expected letters, digits, - and _, got "
+                     "\"%s\"", name, eline, i + 1, nm);
+            bad = true;
+        }
+        if (tv != NULL) {
+            int tl = toml_line(tv) > 0 ? toml_line(tv) : eline;
+            if (toml_type(tv) != TOML_INTEGER) {
+                diag_add(d, "%s:%d: [[webhooks]] #%zu: timeout_seconds: expected an integer, got "
+                         "%s", name, tl, i + 1, toml_type_name(toml_type(tv)));
+                bad = true;
+            } else if ((timeout = toml_int(tv)) < 1 || timeout > CFG_WEBHOOK_TIMEOUT_MAX) {
+                diag_add(d, "%s:%d: [[webhooks]] #%zu: timeout_seconds: expected 1 to %d, got "
+                         "%lld", name, tl, i + 1, CFG_WEBHOOK_TIMEOUT_MAX, (long long)timeout);
+                bad = true;
+            }
+        }
+        if (!webhook_events(e, name, eline, i, &events, d))
+            bad = true;
+        if (bad)
+            continue;
+        char *final = nm ? xstrdup(nm) : xasprintf("url-%08x", (unsigned)fnv1a(url));
+        bool dup = false;
+        for (size_t j = 0; j < c->n_webhooks && !dup; j++)
+            dup = strcmp(c->webhooks[j].name, final) == 0;
+        if (dup) {
+            if (nm)
+                diag_add(d, "%s:%d: [[webhooks]] #%zu: name \"%s\" is given twice", name, eline,
+                         i + 1, final);
+            else
+                diag_add(d, "%s:%d: [[webhooks]] #%zu: the same url as an earlier webhook: give "
+                         "each a distinct \"name\"", name, eline, i + 1);
+            free(final);
+            continue;
+        }
+        struct cfg_webhook *w = &c->webhooks[c->n_webhooks++];
+        w->name = final;
+        w->url = xstrdup(url);
+        w->secret_env = xstrdup(env);
+        w->events = events;
+        w->timeout_seconds = timeout;
+        w->lane = xasprintf("%s%s", HOOK_LANE_PREFIX, final);
+    }
+}
+
+const struct cfg_webhook *cfg_webhook_by_lane(const struct config *cfg, const char *lane)
+{
+    for (size_t i = 0; i < cfg->n_webhooks; i++)
+        if (strcmp(cfg->webhooks[i].lane, lane) == 0)
+            return &cfg->webhooks[i];
+    return NULL;
+}
+
 static void load_table(struct config *c, const char *name, const char *tname,
                        const struct toml_value *tbl, struct cfg_seen *seen, struct cfg_diag *d)
 {
@@ -1282,6 +1537,10 @@ enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct c
         const char *key = toml_table_key(root, i, &klen);
         const struct toml_value *v = toml_table_value(root, i);
         int line = toml_table_key_line(root, i);
+        if (klen == 8 && memcmp(key, "webhooks", 8) == 0) {
+            load_webhooks(c, name, line, v, diag);
+            continue;
+        }
         char *shown = show_key(key, klen);
         bool known = false;
         for (size_t j = 0; j < NKEYS && !known; j++)
@@ -1411,6 +1670,21 @@ enum bot_rc cfg_load_secrets(struct config *cfg, const char *(*getenv_fn)(const 
         else
             cfg->statuspage_api_key = xstrdup(sp);
     }
+    for (size_t i = 0; i < cfg->n_webhooks; i++) {
+        struct cfg_webhook *w = &cfg->webhooks[i];
+        const char *v = getenv_fn(w->secret_env);
+        if (v == NULL || *v == '\0') {
+            diag_add(diag, "%s is not set: export the signing secret of [[webhooks]] \"%s\" "
+                     "(its secret_env) in the environment", w->secret_env, w->name);
+        } else if (strlen(v) < CFG_WEBHOOK_SECRET_MIN || strlen(v) > CFG_WEBHOOK_SECRET_MAX) {
+            diag_add(diag, "%s: the signing secret of [[webhooks]] \"%s\" must be %d to %d "
+                     "bytes long (e.g. `openssl rand -hex 32`)", w->secret_env, w->name,
+                     CFG_WEBHOOK_SECRET_MIN, CFG_WEBHOOK_SECRET_MAX);
+        } else {
+            free(w->secret);
+            w->secret = xstrdup(v);
+        }
+    }
     return diag && diag->n > before ? BOT_ECONFIG : BOT_OK;
 }
 
@@ -1447,6 +1721,21 @@ void cfg_print_reference(FILE *f)
                "# name (required, unique), description and group (shown together).\n"
                "# [[statuspage.components]]\n# name = \"API\"\n# description = \"\"\n"
                "# group = \"\"\n", CFG_MAX_COMPONENTS);
+    fprintf(f, "\n# Outgoing webhooks (at most %d): the public changes of published incidents,\n"
+               "# POSTed as JSON signed with HMAC-SHA256 (README, \"Webhooks\").\n"
+               "# url (required): http:// or https:// endpoint.\n"
+               "# secret_env (required): the environment variable holding the signing secret\n"
+               "#   (%d to %d bytes); the bot refuses to start when it is unset.\n"
+               "# events: any of incident.published, incident.updated, incident.status_changed,\n"
+               "#   incident.severity_changed, incident.resolved, incident.postmortem_published;\n"
+               "#   all when left out.\n"
+               "# name: letters, digits, - and _ (at most %d); default url-<hash of the url>.\n"
+               "# timeout_seconds: one request, 1 to %d.\n"
+               "# [[webhooks]]\n# url = \"https://hooks.example.com/incidentd\"\n"
+               "# secret_env = \"INCIDENTD_WEBHOOK_SECRET\"\n# events = [\"incident.published\", "
+               "\"incident.resolved\"]\n# name = \"social\"\n# timeout_seconds = %d\n",
+            CFG_MAX_WEBHOOKS, CFG_WEBHOOK_SECRET_MIN, CFG_WEBHOOK_SECRET_MAX, CFG_MAX_WEBHOOK_NAME,
+            CFG_WEBHOOK_TIMEOUT_MAX, CFG_WEBHOOK_TIMEOUT_DEFAULT);
 }
 
 size_t cfg_key_count(void)

@@ -28,6 +28,14 @@ struct slack_api_local;
 #define CFG_MAX_INT_LIST 10     /* most entries in a list of integers */
 #define CFG_MAX_COMPONENTS 100  /* most [[statuspage.components]] */
 #define CFG_MAX_COMPONENT_NAME 200 /* longest component or group name, in bytes */
+#define CFG_MAX_WEBHOOKS 10     /* most [[webhooks]] */
+#define CFG_MAX_WEBHOOK_NAME 23 /* longest webhook name: its outbox lane is "webhook:<name>" */
+#define CFG_MAX_WEBHOOK_URL 2000 /* longest webhook URL, in bytes */
+#define CFG_MAX_SECRET_ENV 100  /* longest name of a webhook's secret variable */
+#define CFG_WEBHOOK_SECRET_MIN 16   /* shortest signing secret accepted, in bytes */
+#define CFG_WEBHOOK_SECRET_MAX 1024 /* longest signing secret accepted, in bytes */
+#define CFG_WEBHOOK_TIMEOUT_DEFAULT 10 /* [[webhooks]] timeout_seconds when not given */
+#define CFG_WEBHOOK_TIMEOUT_MAX 120
 #define CFG_ZONEINFO_DIR "/usr/share/zoneinfo" /* where [incident] timezone must exist */
 
 /* One [[statuspage.components]] entry: a component shown on the status page. */
@@ -35,6 +43,21 @@ struct cfg_component {
     char *name;        /* unique, 1..CFG_MAX_COMPONENT_NAME bytes */
     char *description; /* "" when not given */
     char *group;       /* "" when not in a group */
+};
+
+/*
+ * One [[webhooks]] entry: an endpoint that receives the public changes of
+ * published incidents as signed JSON (bot/webhook.h).
+ */
+struct cfg_webhook {
+    char *name;       /* unique, [A-Za-z0-9_-], 1..CFG_MAX_WEBHOOK_NAME bytes; when not
+                         given "url-" and 8 hex digits of a hash of url */
+    char *url;        /* http:// or https://, as written */
+    unsigned events;  /* bit (1u << enum hook_event): subscribed; all when not given */
+    char *secret_env; /* the environment variable holding the signing secret */
+    int64_t timeout_seconds; /* one request, 1..CFG_WEBHOOK_TIMEOUT_MAX */
+    char *lane;       /* its outbox target: HOOK_LANE_PREFIX + name */
+    char *secret;     /* the secret, set by cfg_load_secrets; NULL before. Never log it. */
 };
 
 struct config {
@@ -127,6 +150,10 @@ struct config {
     char **atlassian_components;  /* "name=id": our component name, their component id */
     size_t n_atlassian_components;
 
+    /* [[webhooks]], in file order */
+    struct cfg_webhook *webhooks;
+    size_t n_webhooks;
+
     /* Secrets: from the environment only; NULL when not set. Never log them. */
     char *slack_bot_token;        /* SLACK_BOT_TOKEN, xoxb-... */
     char *slack_app_token;        /* SLACK_APP_TOKEN, xapp-... */
@@ -166,9 +193,9 @@ enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct c
                          struct cfg_diag *diag) BOT_MUST_CHECK;
 
 /*
- * Reads SLACK_BOT_TOKEN, SLACK_APP_TOKEN and STATUSPAGE_API_KEY through
- * getenv_fn (getenv in the product; a table in tests) into cfg, checking
- * each one's shape. Missing required tokens and malformed ones are
+ * Reads SLACK_BOT_TOKEN, SLACK_APP_TOKEN, STATUSPAGE_API_KEY and each
+ * webhook's secret_env through getenv_fn (getenv in the product; a table in
+ * tests) into cfg, checking each one's shape; a webhook's secret is required. Missing required tokens and malformed ones are
  * appended to diag (naming the variable, never its value) and make it
  * return BOT_ECONFIG.
  */
@@ -179,6 +206,9 @@ void cfg_free(struct config *cfg);
 
 /* Noon UTC of a YYYY-MM-DD date (the same date in every zone), in Unix ms; -1 when not a date. */
 int64_t cfg_date_ms(const char *s);
+
+/* The [[webhooks]] entry whose outbox lane is lane, or NULL. */
+const struct cfg_webhook *cfg_webhook_by_lane(const struct config *cfg, const char *lane);
 
 /* The schema, for tests and tools: number of keys, and the i-th key's table and name. */
 size_t cfg_key_count(void);
