@@ -319,7 +319,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     rc = delivery_start_lane(cfg, b->rl, &b->write_lock, DELIVERY_LANE_FAST, &b->fast, err);
     if (rc)
         goto fail;
-    struct delivery *lanes[3] = {b->delivery, b->fast, NULL};
+    struct delivery *lanes[WORKER_MAX_DELIVERIES] = {b->delivery, b->fast};
     size_t n_lanes = 2;
     if (delivery_statuspage_configured(cfg)) {
         /* The Atlassian mirror: only when configured, so no lane waits on a page that is not. */
@@ -328,6 +328,18 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
         if (rc)
             goto fail;
         lanes[n_lanes++] = b->statuspage;
+    }
+    /*
+     * A lane per webhook: an endpoint that is down (each attempt waiting for its
+     * timeout, then backing off) holds up only its own events.
+     */
+    for (size_t i = 0; i < cfg->n_webhooks && i < CFG_MAX_WEBHOOKS; i++) {
+        rc = delivery_start_lane(cfg, b->rl, &b->write_lock, cfg->webhooks[i].lane,
+                                 &b->webhooks[i], err);
+        if (rc)
+            goto fail;
+        b->n_webhooks++;
+        lanes[n_lanes++] = b->webhooks[i];
     }
     rc = worker_start(cfg, &b->write_lock, lanes, n_lanes, &b->worker, err);
     if (rc)
@@ -409,6 +421,8 @@ void bot_close(struct bot *b)
     delivery_stop(b->delivery);
     delivery_stop(b->fast);
     delivery_stop(b->statuspage);
+    for (size_t i = 0; i < b->n_webhooks; i++)
+        delivery_stop(b->webhooks[i]);
     if (b->lws) {
         lws_sul_cancel(&b->tick);
         lws_context_destroy(b->lws);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "bot.h"
+#include "config.h"
 #include "buf.h"
 
 struct store;
@@ -38,6 +39,8 @@ struct bot {
                                      behind the slack lane (the two are the only callers of Slack) */
     struct delivery *statuspage;  /* drains the "statuspage" lane (the Atlassian mirror); NULL
                                      when the mirror is not configured */
+    struct delivery *webhooks[CFG_MAX_WEBHOOKS]; /* one lane per [[webhooks]] entry */
+    size_t n_webhooks;
     pthread_mutex_t write_lock;   /* serialises the database writers (loop and worker) */
     bool batch_open;              /* a group commit of envelopes is open (write_lock held) */
     unsigned batch_n;             /* envelopes in it */

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hook.h"
 #include "inc_view.h"
 #include "log.h"
 #include "plan.h"
@@ -30,6 +31,7 @@
 #include "store_directory.h"
 #include "store_incident.h"
 #include "store_outbox.h"
+#include "webhook.h"
 #include "xmalloc.h"
 
 /* A users.list walk in progress, kept across the effects it let go first. */
@@ -63,6 +65,9 @@ struct delivery {
     /* The "statuspage" lane's Statuspage client and its pacing (CLOCK_MONOTONIC ms). */
     struct sp_api *sp;
     int64_t sp_next_at;
+    /* A webhook's lane: its entry in cfg (NULL in other lanes) and its HTTP client. */
+    const struct cfg_webhook *hook;
+    struct webhook *wh;
 };
 
 static const char *str_field(const cJSON *obj, const char *name)
@@ -1557,6 +1562,104 @@ static void mirror_changed(struct delivery *d, const struct store_outbox_row *ro
         log_error("cannot show the mirror's state", "outbox_id", key, "error", err.msg);
 }
 
+/* ---- outgoing webhooks (a "webhook:<name>" lane each) ---- */
+
+/*
+ * HOOK_KIND: POSTs the body the plan built, signed now (the timestamp is
+ * this attempt's, the event id the same on every attempt, so receivers can
+ * drop a retry of what they already have).
+ */
+static enum delivery_outcome perform_webhook(struct delivery *d,
+                                             const struct store_outbox_row *row, int64_t now,
+                                             char **result, int64_t *retry_after_ms,
+                                             struct bot_err *err)
+{
+    enum delivery_outcome o = DELIVERY_FAIL;
+    cJSON *p = cJSON_Parse(row->payload);
+    char *body = NULL;
+    const char *event = str_field(p, "event"), *id = str_field(p, "id");
+    const cJSON *doc = cJSON_GetObjectItemCaseSensitive(p, "body");
+    if (d->hook == NULL || d->wh == NULL) {
+        bot_err_set(err, BOT_ESTATE, "%s: not a webhook's lane (%s)", row->kind, d->lane);
+        goto out;
+    }
+    if (event == NULL || id == NULL || !cJSON_IsObject(doc)) {
+        bot_err_set(err, BOT_EINVAL, "%s: payload lacks event, id or body", row->kind);
+        goto out;
+    }
+    body = cJSON_PrintUnformatted(doc);
+    struct webhook_req req = {
+        .name = d->hook->name,
+        .url = d->hook->url,
+        .secret = d->hook->secret,
+        .event = event,
+        .delivery_id = id,
+        .body = body,
+        .timestamp = clock_or(now) / 1000,
+        .timeout_ms = (long)d->hook->timeout_seconds * 1000,
+        .ca_file = d->cfg->slack_ca_file[0] ? d->cfg->slack_ca_file : NULL,
+    };
+    struct webhook_result res;
+    enum bot_rc rc = webhook_post(d->wh, &req, &res, err);
+    if (rc == BOT_OK) {
+        *result = xasprintf("{\"http_status\":%ld}", res.http_status);
+        o = DELIVERY_DONE;
+    } else {
+        *retry_after_ms = res.retry_after_ms;
+        o = webhook_permanent(rc, &res) ? DELIVERY_FAIL : DELIVERY_RETRY;
+    }
+out:
+    free(body);
+    cJSON_Delete(p);
+    return o;
+}
+
+/*
+ * A webhook effect was given up: the endpoint missed a public change, so
+ * the incident's channel is told which and why (like a given-up mirror
+ * effect). Called with the write lock held; the message goes to the slack
+ * lane, which polls.
+ */
+static void webhook_gave_up(struct delivery *d, const struct store_outbox_row *row,
+                            const char *why)
+{
+    struct bot_err err;
+    char key[96];
+    cJSON *p = cJSON_Parse(row->payload);
+    const char *event = str_field(p, "event");
+    struct buf text;
+    buf_init(&text, 2048);
+    (void)!buf_addf(&text, ":warning: Webhook *%s* gave up on ", d->hook ? d->hook->name : "?");
+    (void)!slack_text_escape(&text, event ? event : row->kind,
+                             strlen(event ? event : row->kind));
+    (void)!buf_addstr(&text, ": ");
+    (void)!slack_text_escape(&text, why, strlen(why) > 500 ? 500 : strlen(why));
+    (void)!buf_addstr(&text, ". Its receiver missed this public change; fix the cause, and the "
+                             "next change is sent as usual.");
+    cJSON *pl = cJSON_CreateObject(), *args;
+    cJSON_AddStringToObject(pl, "method", "chat.postMessage");
+    args = cJSON_AddObjectToObject(pl, "args");
+    cJSON_AddStringToObject(args, "channel", "{{incident.channel_id}}");
+    cJSON_AddStringToObject(args, "text", buf_str(&text));
+    cJSON_AddFalseToObject(args, "unfurl_links");
+    char *json = cJSON_PrintUnformatted(pl);
+    snprintf(key, sizeof(key), "webhook/%lld/report", (long long)row->id);
+    struct store_effect e = {
+        .incident_id = row->incident_id,
+        .kind = "slack.call",
+        .target = DELIVERY_LANE_SLACK,
+        .payload = json,
+        .idem_key = key,
+    };
+    enum bot_rc rc = store_outbox_enqueue(d->store, &e, store_now_ms(), NULL, &err);
+    if (rc != BOT_OK && rc != BOT_EEXISTS)
+        log_error("cannot report a given-up webhook", "outbox_id", key, "error", err.msg);
+    free(json);
+    cJSON_Delete(pl);
+    cJSON_Delete(p);
+    buf_free(&text);
+}
+
 static void finish(struct delivery *d, const struct store_outbox_row *row, int64_t now)
 {
     struct bot_err err = {{0}}, err2 = {{0}};
@@ -1575,6 +1678,8 @@ static void finish(struct delivery *d, const struct store_outbox_row *row, int64
         o = perform_view(d, row, now, &result, &retry_after, &err);
     } else if (is_statuspage_kind(row->kind)) {
         o = perform_statuspage(d, row, now, &result, &retry_after, &err);
+    } else if (strcmp(row->kind, HOOK_KIND) == 0) {
+        o = perform_webhook(d, row, now, &result, &retry_after, &err);
     } else {
         if (row->incident_id != 0) {
             rc = store_incident_get(d->store, row->incident_id, &inc, &err);
@@ -1631,6 +1736,9 @@ record:
     }
     if (rc == BOT_OK && is_statuspage_kind(row->kind) && row->incident_id != 0)
         mirror_changed(d, row, o, err.msg);
+    if (rc == BOT_OK && o == DELIVERY_FAIL && strcmp(row->kind, HOOK_KIND) == 0 &&
+        row->incident_id != 0)
+        webhook_gave_up(d, row, err.msg);
     pthread_mutex_unlock(d->write_lock);
     if (rc)
         log_error("cannot record an effect's outcome", "outbox_id", id, "error", err2.msg);
@@ -1716,13 +1824,16 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
                            DELIVERY_MAX_LANE - 1);
     fast = strcmp(lane, DELIVERY_LANE_FAST) == 0;
     bool sp = strcmp(lane, DELIVERY_LANE_STATUSPAGE) == 0;
+    const struct cfg_webhook *hook = cfg_webhook_by_lane(cfg, lane);
     d = xcalloc(1, sizeof(*d));
+    d->hook = hook;
     d->directory = strcmp(lane, DELIVERY_LANE_SLACK) == 0; /* synced at once (due_at 0) */
     d->cfg = cfg;
     d->write_lock = write_lock;
     snprintf(d->lane, sizeof d->lane, "%s", lane);
     d->max_attempts = fast ? DELIVERY_FAST_MAX_ATTEMPTS
-                      : sp ? DELIVERY_STATUSPAGE_MAX_ATTEMPTS : DELIVERY_MAX_ATTEMPTS;
+                      : sp ? DELIVERY_STATUSPAGE_MAX_ATTEMPTS
+                      : hook ? DELIVERY_WEBHOOK_MAX_ATTEMPTS : DELIVERY_MAX_ATTEMPTS;
     d->rng = (uint64_t)store_now_ms() | 1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
@@ -1779,6 +1890,8 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
         if (rc)
             goto fail;
     }
+    if (hook)
+        d->wh = webhook_new();
     *out = d;
     return BOT_OK;
 fail:
@@ -1838,10 +1951,12 @@ void delivery_stop(struct delivery *d)
         pthread_mutex_unlock(&d->lock);
         slack_api_abort(d->api);
         sp_api_abort(d->sp);
+        webhook_abort(d->wh);
         pthread_join(d->thread, NULL);
     }
     slack_api_free(d->api);
     sp_api_free(d->sp);
+    webhook_free(d->wh);
     store_close(d->store);
     walk_free(&d->walk);
     pthread_mutex_destroy(&d->lock);

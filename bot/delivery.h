@@ -20,6 +20,12 @@
  *           below), at most one request per DELIVERY_STATUSPAGE_INTERVAL_MS,
  *           DELIVERY_STATUSPAGE_MAX_ATTEMPTS attempts; started only when
  *           delivery_statuspage_configured().
+ *   "webhook:<name>" one per [[webhooks]] entry (cfg_webhook_by_lane), the
+ *           HOOK_KIND effects {"event", "id", "body"}: body POSTed as JSON,
+ *           signed (bot/webhook.h); 2xx done; 429, 5xx, 408 and network
+ *           errors retried honouring Retry-After, DELIVERY_WEBHOOK_MAX_ATTEMPTS
+ *           attempts; other answers given up at once, and a given-up event
+ *           is said in the incident's channel.
  * Effects of one incident in one target run in order (store_outbox.h); the
  * lanes are not ordered against each other.
  *
@@ -123,6 +129,9 @@
 #define DELIVERY_STATUSPAGE_INTERVAL_MS 1050     /* Statuspage: 1 request/s per key, + margin */
 #define DELIVERY_STATUSPAGE_TIMEOUT_MS 30000     /* longest single Statuspage request */
 #define DELIVERY_STATUSPAGE_MAX_COMPONENTS 100   /* components of one incident mirrored */
+
+#define DELIVERY_WEBHOOK_MAX_ATTEMPTS 30 /* a webhook's receiver may be down for a while, like
+                                            the mirror: with the 5 min backoff cap, ~2 h */
 
 struct delivery;
 struct slack_rl;

@@ -24,6 +24,7 @@
 struct worker {
     const struct config *cfg;
     struct plan_config pc;
+    struct plan_webhook webhooks[CFG_MAX_WEBHOOKS]; /* pc.webhooks points here */
     pthread_mutex_t *write_lock;  /* shared with the loop and delivery; see worker.h */
     struct delivery *deliveries[WORKER_MAX_DELIVERIES];
     size_t n_deliveries;
@@ -35,8 +36,9 @@ struct worker {
     bool stop, kicked;
 };
 
-/* The plan's view of the configuration; strings borrowed from cfg. */
-static void plan_config_from(const struct config *cfg, struct plan_config *pc)
+/* The plan's view of the configuration; strings borrowed from cfg, webhooks[] filled. */
+static void plan_config_from(const struct config *cfg, struct plan_config *pc,
+                             struct plan_webhook webhooks[CFG_MAX_WEBHOOKS])
 {
     memset(pc, 0, sizeof(*pc));
     pc->min_duration_minutes = cfg->incident_min_duration_minutes;
@@ -63,6 +65,14 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc)
     pc->public_update_minutes = cfg->reminders_public_update_minutes;
     /* Status-page effects only when a lane will drain them (see plan_mirror()). */
     pc->mirror = delivery_statuspage_configured(cfg);
+    /* Each webhook has a lane of its own, started for every configured one (bot.c). */
+    for (size_t i = 0; i < cfg->n_webhooks && i < CFG_MAX_WEBHOOKS; i++) {
+        webhooks[i].lane = cfg->webhooks[i].lane;
+        webhooks[i].events = cfg->webhooks[i].events;
+        pc->n_webhooks++;
+    }
+    pc->webhooks = webhooks;
+    pc->statuspage_url = cfg->statuspage_url;
     pc->reassess_after_minutes = cfg->incident_reassess_after_minutes;
     pc->status_templates[0] = cfg->status_identified_template;
     pc->status_templates[1] = cfg->status_monitoring_template;
@@ -377,7 +387,7 @@ enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
     *out = NULL;
     w->cfg = cfg;
     w->write_lock = write_lock;
-    plan_config_from(cfg, &w->pc);
+    plan_config_from(cfg, &w->pc, w->webhooks);
     for (size_t i = 0; i < n_deliveries && i < WORKER_MAX_DELIVERIES; i++)
         w->deliveries[w->n_deliveries++] = deliveries[i];
     pthread_mutex_init(&w->lock, NULL);

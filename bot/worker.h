@@ -21,7 +21,8 @@
 #define WORKER_MAX_ATTEMPTS 3 /* claims of one envelope before it is failed for good */
 #define WORKER_POLL_MS 1000   /* the worker looks at the inbox at least this often */
 #define WORKER_CHECKPOINT_EVERY 500 /* envelopes between WAL checkpoints under load */
-#define WORKER_MAX_DELIVERIES 4 /* delivery lanes woken when effects were recorded */
+#define WORKER_MAX_DELIVERIES (3 + CFG_MAX_WEBHOOKS) /* lanes woken when effects were recorded:
+                                                      fast, slack, statuspage, webhooks */
 #define WORKER_BATCH 64       /* envelopes claimed, and recorded, per transaction */
 
 struct worker;
