@@ -53,9 +53,9 @@ enum bot_rc webhook_sign(const char *secret, size_t secret_len, const char *time
 {
     struct buf b;
     size_t tl = strlen(timestamp);
-    if (body_len > WEBHOOK_MAX_BODY || tl > 32)
+    if (body_len > WEBHOOK_MAX_BODY || tl > WEBHOOK_MAX_HEADER_VALUE)
         return BOT_ETOOBIG;
-    buf_init(&b, WEBHOOK_MAX_BODY + 64);
+    buf_init(&b, WEBHOOK_MAX_BODY + WEBHOOK_MAX_HEADER_VALUE + 1);
     enum bot_rc rc = buf_add(&b, timestamp, tl);
     if (rc == BOT_OK)
         rc = buf_add(&b, ".", 1);

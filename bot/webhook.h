@@ -28,7 +28,7 @@
 #define WEBHOOK_SIG_HEX 64                /* hex digits of a SHA-256 HMAC */
 #define WEBHOOK_SIG_PREFIX "sha256="      /* before the hex in X-Incidentd-Signature */
 #define WEBHOOK_MAX_BODY (1024 * 1024)    /* largest body signed and sent */
-#define WEBHOOK_MAX_HEADER_VALUE 200      /* event name and delivery id */
+#define WEBHOOK_MAX_HEADER_VALUE 200      /* event name, delivery id and timestamp */
 #define WEBHOOK_KEEP_RESPONSE 200         /* bytes of a refusal's answer kept for the error */
 #define WEBHOOK_CONNECT_TIMEOUT_MS 5000
 
@@ -43,7 +43,8 @@ void webhook_hmac_hex(const void *key, size_t key_len, const void *data, size_t 
 /*
  * The signature of body sent at timestamp (decimal Unix seconds): the
  * lowercase hex HMAC-SHA256 under secret of "<timestamp>.<body>", into out
- * (WEBHOOK_SIG_HEX + 1 bytes). BOT_ETOOBIG past WEBHOOK_MAX_BODY. Pure.
+ * (WEBHOOK_SIG_HEX + 1 bytes). BOT_ETOOBIG past WEBHOOK_MAX_BODY, or a timestamp
+ * longer than WEBHOOK_MAX_HEADER_VALUE. Pure.
  */
 enum bot_rc webhook_sign(const char *secret, size_t secret_len, const char *timestamp,
                          const char *body, size_t body_len,

@@ -23,6 +23,8 @@ incidentd_unit_test(test_worker SOURCES test_worker.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan SOURCES test_plan.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan_steps SOURCES test_plan_steps.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan_status SOURCES test_plan_status.c LIBS incidentd_bot)
+# Outgoing webhooks: signature (RFC 4231), event bodies, the plan's webhook effects.
+incidentd_unit_test(test_webhook SOURCES test_webhook.c LIBS incidentd_bot)
 incidentd_unit_test(test_hours SOURCES test_hours.c LIBS incidentd_bot)
 # The console's in-process workspace through the real Web API client (issue 8).
 incidentd_unit_test(test_console_slack SOURCES test_console_slack.c LIBS incidentd_bot)

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "hook.h"
 #include "log.h"
 #include "toml.h"
 
@@ -750,6 +751,142 @@ static void test_secrets_malformed(void)
     cfg_free(c);
 }
 
+/* [[webhooks]]: every key applied, defaults for the optional ones, lanes from names. */
+static void test_webhooks_applied(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c = load("[[webhooks]]\nurl = \"https://hooks.example.com/in\"\n"
+                            "secret_env = \"SOCIAL_SECRET\"\nname = \"social\"\n"
+                            "events = [\"incident.published\", \"incident.resolved\"]\n"
+                            "timeout_seconds = 30\n"
+                            "[[webhooks]]\nurl = \"http://127.0.0.1:9/x\"\n"
+                            "secret_env = \"OTHER_SECRET\"\n", &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    CHECK_INT(c->n_webhooks, 2);
+    CHECK_STR(c->webhooks[0].name, "social");
+    CHECK_STR(c->webhooks[0].lane, "webhook:social");
+    CHECK_STR(c->webhooks[0].url, "https://hooks.example.com/in");
+    CHECK_STR(c->webhooks[0].secret_env, "SOCIAL_SECRET");
+    CHECK_INT(c->webhooks[0].events, (1u << HOOK_PUBLISHED) | (1u << HOOK_RESOLVED));
+    CHECK_INT(c->webhooks[0].timeout_seconds, 30);
+    CHECK(c->webhooks[0].secret == NULL);
+    /* Defaults: every event, 10 s, a name from the URL (stable while the URL is). */
+    CHECK_INT(c->webhooks[1].events, HOOK_ALL_EVENTS);
+    CHECK_INT(c->webhooks[1].timeout_seconds, CFG_WEBHOOK_TIMEOUT_DEFAULT);
+    CHECK(strncmp(c->webhooks[1].name, "url-", 4) == 0 && strlen(c->webhooks[1].name) == 12);
+    char lane[64];
+    snprintf(lane, sizeof(lane), "webhook:%s", c->webhooks[1].name);
+    CHECK(cfg_webhook_by_lane(c, lane) == &c->webhooks[1]);
+    CHECK(cfg_webhook_by_lane(c, "webhook:nope") == NULL);
+    CHECK(cfg_webhook_by_lane(c, "statuspage") == NULL);
+    cfg_free(c);
+    c = cfg_defaults();
+    CHECK_INT(c->n_webhooks, 0);
+    cfg_free(c);
+}
+
+/* Each mistake named with its line and what was expected; nothing is loaded. */
+static void test_webhooks_errors(void)
+{
+    struct cfg_diag d = {0};
+    CHECK(load("[[webhooks]]\n"                                       /* 1 */
+               "url = \"ftp://x/\"\n"                                  /* 2 */
+               "secret_env = \"lower-case\"\n"                         /* 3 */
+               "events = [\"incident.published\", \"incident.closed\"]\n" /* 4 */
+               "timeout_seconds = 0\n"                                 /* 5 */
+               "colour = \"red\"\n"                                    /* 6 */
+               "[[webhooks]]\n"                                        /* 7 */
+               "name = \"has space\"\n"                                /* 8 */
+               "events = []\n"                                         /* 9 */
+               "timeout_seconds = \"5\"\n",                            /* 10 */
+               &d) == NULL);
+    CHECK_INT(d.n, 10);
+    CHECK_STR(d.lines[0], "t.toml:6: [[webhooks]] unknown key \"colour\" (url, events, "
+                          "secret_env, name, timeout_seconds)");
+    CHECK_CONTAINS(d.lines[1], "t.toml:2: [[webhooks]] #1: url: expected a URL starting with "
+                               "http:// or https://");
+    CHECK_CONTAINS(d.lines[2], "t.toml:3: [[webhooks]] #1: secret_env: expected the name of an "
+                               "environment variable");
+    CHECK_CONTAINS(d.lines[3], "t.toml:5: [[webhooks]] #1: timeout_seconds: expected 1 to 120, "
+                               "got 0");
+    CHECK_CONTAINS(d.lines[4], "t.toml:4: [[webhooks]] #1: events[1]: expected one of "
+                               "incident.published");
+    CHECK_CONTAINS(d.lines[4], "got \"incident.closed\"");
+    CHECK_CONTAINS(d.lines[5], "t.toml:7: [[webhooks]] #2: \"url\" is required");
+    CHECK_CONTAINS(d.lines[6], "t.toml:7: [[webhooks]] #2: \"secret_env\" is required");
+    CHECK_CONTAINS(d.lines[7], "t.toml:8: [[webhooks]] #2: name: expected letters, digits, - and _, got "
+                               "\"has space\"");
+    CHECK_CONTAINS(d.lines[8], "t.toml:10: [[webhooks]] #2: timeout_seconds: expected an "
+                               "integer, got string");
+    CHECK_CONTAINS(d.lines[9], "t.toml:9: [[webhooks]] #2: \"events\" must be a non-empty list");
+    cfg_diag_free(&d);
+
+    /* Names are unique (two unnamed webhooks to the same URL would share a lane). */
+    CHECK(load("[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"A\"\n"
+               "[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"B\"\n"
+               "[[webhooks]]\nurl = \"http://b/\"\nsecret_env = \"C\"\nname = \"x\"\n"
+               "[[webhooks]]\nurl = \"http://c/\"\nsecret_env = \"D\"\nname = \"x\"\n", &d) ==
+          NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_CONTAINS(d.lines[0], "t.toml:5: [[webhooks]] #2: the same url as an earlier webhook");
+    CHECK_STR(d.lines[1], "t.toml:14: [[webhooks]] #4: name \"x\" is given twice");
+    cfg_diag_free(&d);
+
+    /* Not an array of tables; a URL without a host; a name too long for a lane. */
+    CHECK(load("webhooks = \"http://a/\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:1: \"webhooks\" must be an array of tables ([[webhooks]]), "
+                          "got string");
+    cfg_diag_free(&d);
+    CHECK(load("[[webhooks]]\nurl = \"https:///x\"\nsecret_env = \"S\"\n"
+               "name = \"abcdefghijklmnopqrstuvwxyz\"\n", &d) == NULL);
+    CHECK_INT(d.n, 2);
+    CHECK_CONTAINS(d.lines[0], "t.toml:4: [[webhooks]] #1: \"name\" must be 1 to 23 bytes");
+    CHECK_CONTAINS(d.lines[1], "t.toml:2: [[webhooks]] #1: url: expected a URL starting with "
+                               "http:// or https:// with a host");
+    cfg_diag_free(&d);
+}
+
+/* A fake environment for webhook secrets. */
+static const char *env_hook;
+
+static const char *hook_getenv(const char *name)
+{
+    if (strcmp(name, "HOOK_SECRET") == 0)
+        return env_hook;
+    if (strcmp(name, "SLACK_BOT_TOKEN") == 0)
+        return "xoxb-1234-5678-abcdefABCDEF";
+    if (strcmp(name, "SLACK_APP_TOKEN") == 0)
+        return "xapp-1-A111-222-abcdef0123";
+    return NULL;
+}
+
+static void test_webhook_secret_from_environment(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c = load("[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"HOOK_SECRET\"\n"
+                            "name = \"social\"\n", &d);
+    CHECK(c != NULL);
+    env_hook = NULL;
+    CHECK_INT(cfg_load_secrets(c, hook_getenv, &d), BOT_ECONFIG);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "HOOK_SECRET is not set: export the signing secret of [[webhooks]] "
+                          "\"social\" (its secret_env) in the environment");
+    cfg_diag_free(&d);
+    env_hook = "short-secret";
+    CHECK_INT(cfg_load_secrets(c, hook_getenv, &d), BOT_ECONFIG);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "HOOK_SECRET: the signing secret of [[webhooks]] \"social\" must "
+                               "be 16 to 1024 bytes long");
+    CHECK(strstr(d.lines[0], "short-secret") == NULL); /* never the value */
+    CHECK(c->webhooks[0].secret == NULL);
+    cfg_diag_free(&d);
+    env_hook = "0123456789abcdef0123456789abcdef";
+    CHECK_INT(cfg_load_secrets(c, hook_getenv, &d), BOT_OK);
+    CHECK_STR(c->webhooks[0].secret, env_hook);
+    cfg_free(c);
+}
+
 static void test_log_redacts_tokens(void)
 {
     char out[256];
@@ -834,6 +971,9 @@ int main(int argc, char **argv)
     RUN(test_secrets_good);
     RUN(test_secrets_missing_and_wrong_kind);
     RUN(test_secrets_malformed);
+    RUN(test_webhooks_applied);
+    RUN(test_webhooks_errors);
+    RUN(test_webhook_secret_from_environment);
     RUN(test_log_redacts_tokens);
     RUN(test_log_line_is_logfmt);
     RUN(test_long_log_line_is_cut_and_marked);
