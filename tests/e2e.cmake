@@ -61,6 +61,13 @@ if(TARGET slackemu AND PYTHON3)
                      $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu> --chromium ${CHROMIUM_BIN})
     set_tests_properties(browser_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
   endif()
+  # Outgoing webhooks against a receiver in the script: signed, once and in order through a
+  # whole public life, 503 then 200 retried once, the receiver down then back, 400 given up
+  # and said in the channel, nothing for an incident never published.
+  add_test(NAME webhook_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/webhook_e2e.py
+                   $<TARGET_FILE:incidentd> $<TARGET_FILE:slackemu>)
+  set_tests_properties(webhook_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
   find_program(OPENSSL_BIN openssl)
   if(OPENSSL_BIN) # makes the test CA and certificate
     add_test(NAME tls_e2e
