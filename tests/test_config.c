@@ -847,6 +847,38 @@ static void test_webhooks_errors(void)
     cfg_diag_free(&d);
 }
 
+/* The commented [[webhooks]] example of config.example.toml loads once uncommented. */
+static void test_webhook_example_loads(void)
+{
+    FILE *f = fopen(example_path, "rb");
+    CHECK(f != NULL);
+    char line[512], text[4096] = "";
+    size_t used = 0;
+    bool in = false;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strcmp(line, "# [[webhooks]]\n") == 0)
+            in = true;
+        if (in && strncmp(line, "# ", 2) != 0)
+            break;
+        if (in) {
+            size_t n = strlen(line + 2);
+            if (used + n < sizeof(text)) {
+                memcpy(text + used, line + 2, n + 1);
+                used += n;
+            }
+        }
+    }
+    fclose(f);
+    CHECK_MSG(used > 0, "no [[webhooks]] example in %s", example_path);
+    struct cfg_diag d = {0};
+    struct config *c = load(text, &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    CHECK_INT(c->n_webhooks, 1);
+    CHECK_STR(c->webhooks[0].lane, "webhook:social");
+    CHECK_INT(c->webhooks[0].events, (1u << HOOK_PUBLISHED) | (1u << HOOK_RESOLVED));
+    cfg_free(c);
+}
+
 /* A fake environment for webhook secrets. */
 static const char *env_hook;
 
@@ -974,6 +1006,7 @@ int main(int argc, char **argv)
     RUN(test_webhooks_applied);
     RUN(test_webhooks_errors);
     RUN(test_webhook_secret_from_environment);
+    RUN(test_webhook_example_loads);
     RUN(test_log_redacts_tokens);
     RUN(test_log_line_is_logfmt);
     RUN(test_long_log_line_is_cut_and_marked);
