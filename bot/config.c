@@ -1170,13 +1170,16 @@ static void webhooks_free(struct cfg_webhook *v, size_t n)
 
 /* A string key of one [[webhooks]] entry; NULL (and *bad when reported) when absent or wrong. */
 static const char *webhook_str(const struct toml_value *e, const char *key, size_t max,
-                               const char *name, int line, size_t idx, bool *bad,
+                               const char *name, int line, size_t idx, bool *bad, int *vline,
                                struct cfg_diag *d)
 {
     const struct toml_value *v = toml_table_get(e, key, strlen(key));
     size_t len;
+    *vline = line;
     if (v == NULL)
         return NULL;
+    if (toml_line(v) > 0)
+        *vline = toml_line(v);
     if (toml_type(v) != TOML_STRING) {
         diag_add(d, "%s:%d: [[webhooks]] #%zu: \"%s\" must be a string, got %s", name,
                  toml_line(v) > 0 ? toml_line(v) : line, idx + 1, key,
@@ -1327,10 +1330,13 @@ static void load_webhooks(struct config *c, const char *name, int line,
                 bad = true;
             }
         }
-        const char *url = webhook_str(e, "url", CFG_MAX_WEBHOOK_URL, name, eline, i, &bad, d);
-        const char *env = webhook_str(e, "secret_env", CFG_MAX_SECRET_ENV, name, eline, i, &bad,
+        int uline, sline, nline;
+        const char *url = webhook_str(e, "url", CFG_MAX_WEBHOOK_URL, name, eline, i, &bad, &uline,
                                       d);
-        const char *nm = webhook_str(e, "name", CFG_MAX_WEBHOOK_NAME, name, eline, i, &bad, d);
+        const char *env = webhook_str(e, "secret_env", CFG_MAX_SECRET_ENV, name, eline, i, &bad,
+                                      &sline, d);
+        const char *nm = webhook_str(e, "name", CFG_MAX_WEBHOOK_NAME, name, eline, i, &bad,
+                                     &nline, d);
         const struct toml_value *tv = toml_table_get(e, "timeout_seconds", 15);
         int64_t timeout = CFG_WEBHOOK_TIMEOUT_DEFAULT;
         unsigned events = 0;
@@ -1339,7 +1345,7 @@ static void load_webhooks(struct config *c, const char *name, int line,
                      "or https://)", name, eline, i + 1);
         else if (url != NULL && !webhook_url_ok(url))
             diag_add(d, "%s:%d: [[webhooks]] #%zu: url: expected a URL starting with http:// or "
-                     "https:// with a host and no spaces, got \"%.200s\"", name, eline, i + 1,
+                     "https:// with a host and no spaces, got \"%.200s\"", name, uline, i + 1,
                      url);
         bad |= url == NULL || !webhook_url_ok(url);
         if (env == NULL && toml_table_get(e, "secret_env", 10) == NULL) {
@@ -1350,12 +1356,12 @@ static void load_webhooks(struct config *c, const char *name, int line,
         } else if (env != NULL && !env_name_ok(env)) {
             diag_add(d, "%s:%d: [[webhooks]] #%zu: secret_env: expected the name of an "
                      "environment variable (A-Z, 0-9 and _, not starting with a digit), got "
-                     "\"%.100s\"", name, eline, i + 1, env);
+                     "\"%.100s\"", name, sline, i + 1, env);
             bad = true;
         }
         if (nm != NULL && !name_chars_ok(nm)) {
             diag_add(d, "%s:%d: [[webhooks]] #%zu: name: expected letters, digits, - and _, got "
-                     "\"%s\"", name, eline, i + 1, nm);
+                     "\"%s\"", name, nline, i + 1, nm);
             bad = true;
         }
         if (tv != NULL) {
@@ -1380,11 +1386,11 @@ static void load_webhooks(struct config *c, const char *name, int line,
             dup = strcmp(c->webhooks[j].name, final) == 0;
         if (dup) {
             if (nm)
-                diag_add(d, "%s:%d: [[webhooks]] #%zu: name \"%s\" is given twice", name, eline,
+                diag_add(d, "%s:%d: [[webhooks]] #%zu: name \"%s\" is given twice", name, nline,
                          i + 1, final);
             else
                 diag_add(d, "%s:%d: [[webhooks]] #%zu: the same url as an earlier webhook: give "
-                         "each a distinct \"name\"", name, eline, i + 1);
+                         "each a distinct \"name\"", name, uline, i + 1);
             free(final);
             continue;
         }
