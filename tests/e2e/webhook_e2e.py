@@ -281,7 +281,13 @@ def main():
         check(len(recv.accepted("/recv", 1)) == 4 and len(recv.accepted("/recv", 3)) == 4,
               "no duplicates")
         check(all(signature_ok(r) for r in recv.all()), "all signatures valid")
+        bot.terminate()
+        rc = bot.wait(timeout=60)
+        bot = None
         logtext = open(os.path.join(tmp, "bot.log")).read()
+        check(rc == 0, "clean stop: exit status %r" % rc)
+        check("Sanitizer" not in logtext and "runtime error" not in logtext,
+              "no sanitizer reports (leaks, UB) in the bot's log")
         check(SECRET not in logtext, "the secret is never logged")
         print("webhook e2e: %s" % ("ok" if not failures else "%d failures" % len(failures)))
         ok = not failures
