@@ -15,6 +15,7 @@
 #include "check.h"
 #include "hook.h"
 #include "plan_fixture.h"
+#include "render_steps.h"
 #include "webhook.h"
 
 #define ALICE "U0ALICE0001"
@@ -157,6 +158,32 @@ static const struct plan_webhook hooks[] = {
     {"webhook:social", (1u << HOOK_PUBLISHED) | (1u << HOOK_RESOLVED)},
 };
 
+/* A public postmortem submitted by ALICE for incident 1 (the modal's view_submission). */
+static char *pm_submission(void)
+{
+    const char *parts[RENDER_PM_PARTS] = {"Checkout failed for an hour.", "A bad deploy.",
+                                          "We rolled it back.", "A canary stage."};
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "type", "view_submission");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "user"), "id", ALICE);
+    cJSON *view = cJSON_AddObjectToObject(p, "view");
+    cJSON_AddStringToObject(view, "callback_id", RENDER_POSTMORTEM_CALLBACK);
+    cJSON_AddStringToObject(view, "private_metadata",
+                            "{\"incident\":1,\"response_url\":\"https://h/pm\"}");
+    cJSON *values = cJSON_AddObjectToObject(cJSON_AddObjectToObject(view, "state"), "values");
+    for (int i = 0; i < RENDER_PM_PARTS; i++) {
+        char action[48];
+        snprintf(action, sizeof(action), "%s_input", render_pm_block((enum render_pm_part)i));
+        cJSON *e = cJSON_AddObjectToObject(
+            cJSON_AddObjectToObject(values, render_pm_block((enum render_pm_part)i)), action);
+        cJSON_AddStringToObject(e, "type", "plain_text_input");
+        cJSON_AddStringToObject(e, "value", parts[i]);
+    }
+    char *s = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+    return s;
+}
+
 /* A member of the body of the webhook:all event ev (NULL when null or missing). */
 static const char *field(const char *member, const char *ev)
 {
@@ -182,14 +209,23 @@ static void test_plan_emits_events_in_order(void)
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE target LIKE 'webhook:%%'"), 0);
     CHECK_INT(fx_click(ALICE, "inc_publish_confirm", "1"), BOT_OK);
     CHECK_INT(fx_slash(ALICE, CHAN, "update Card payments fail for some"), BOT_OK);
+    /* A raise asks whether the public impact follows; only "yes" is a public change. */
+    CHECK_INT(fx_slash(ALICE, CHAN, "severity critical all cards fail"), BOT_OK);
+    CHECK_INT(hook_effects("webhook:all"), 2);
+    CHECK_INT(fx_click(ALICE, "inc_sp_impact_yes", "1:yes:critical"), BOT_OK);
     CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring A fix is out"), BOT_OK);
     CHECK_INT(fx_slash(ALICE, CHAN, "status resolved All good"), BOT_OK);
+    char *pm = pm_submission();
+    CHECK_INT(fx_decide("interactive", pm, "env-pm"), BOT_OK);
+    free(pm);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "postmortem");
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE target LIKE 'statuspage%%'"), 0);
-    CHECK_INT(hook_effects("webhook:all"), 4);
+    CHECK_INT(hook_effects("webhook:all"), 6);
     CHECK_INT(hook_effects("webhook:social"), 2);
     CHECK_STR(fx_str("SELECT group_concat(json_extract(payload, '$.event'), ' ') FROM (SELECT "
                      "payload FROM outbox WHERE target = 'webhook:all' ORDER BY id)"),
-              "incident.published incident.updated incident.status_changed incident.resolved");
+              "incident.published incident.updated incident.severity_changed "
+              "incident.status_changed incident.resolved incident.postmortem_published");
     CHECK_STR(fx_str("SELECT group_concat(json_extract(payload, '$.event'), ' ') FROM (SELECT "
                      "payload FROM outbox WHERE target = 'webhook:social' ORDER BY id)"),
               "incident.published incident.resolved");
@@ -197,10 +233,10 @@ static void test_plan_emits_events_in_order(void)
      * the same in both lanes, as in the body. */
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE kind = 'webhook.post' AND "
                      "incident_id = 1"),
-              6);
+              8);
     CHECK_INT(fx_int("SELECT count(DISTINCT json_extract(payload, '$.id')) FROM outbox WHERE "
                      "kind = 'webhook.post'"),
-              4);
+              6);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE kind = 'webhook.post' AND "
                      "json_extract(payload, '$.id') != json_extract(payload, '$.body.id') OR "
                      "json_extract(payload, '$.event') != json_extract(payload, '$.body.event')"),
@@ -216,6 +252,15 @@ static void test_plan_emits_events_in_order(void)
     CHECK_STR(field("status", "incident.resolved"), "resolved");
     CHECK_STR(field("message", "incident.resolved"), "All good");
     CHECK_STR(field("resolved_at", "incident.resolved"), "2026-11-23T10:00:00.000Z");
+    CHECK_STR(field("impact", "incident.severity_changed"), "critical");
+    CHECK_STR(fx_str("SELECT json_type(payload, '$.body.incident.message') FROM outbox WHERE "
+                     "target = 'webhook:all' AND json_extract(payload, '$.event') = "
+                     "'incident.severity_changed'"),
+              "null");
+    CHECK_STR(field("impact", "incident.resolved"), "critical");
+    CHECK_STR(field("status", "incident.postmortem_published"), "postmortem");
+    CHECK_CONTAINS(field("message", "incident.postmortem_published"),
+                   "## What happened\n\nA bad deploy.");
     CHECK_STR(fx_str("SELECT json_type(payload, '$.body.incident.resolved_at') FROM outbox WHERE "
                      "target = 'webhook:all' AND json_extract(payload, '$.event') = "
                      "'incident.status_changed'"),
