@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "delivery.h"
+#include "hook.h"
 #include "http.h"
 #include "incident.h"
 #include "log.h"
@@ -275,6 +276,31 @@ static void on_note(void *ud, enum slack_ws_note note, unsigned link, const char
             msg ? msg : "", NULL);
 }
 
+/*
+ * Webhook events waiting in a lane that no configured webhook drains: its
+ * [[webhooks]] entry was removed or renamed (or, unnamed, its URL changed).
+ * They are kept, not dropped, and said at start so that an operator can
+ * restore the name; nothing else would ever show them.
+ */
+static void warn_orphan_lanes(struct bot *b)
+{
+    char **targets = NULL;
+    size_t n = 0;
+    struct bot_err err;
+    if (store_outbox_waiting_targets(b->store, &targets, &n, &err) != BOT_OK) {
+        log_warn("cannot list the outbox's lanes", "error", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(targets[i], HOOK_LANE_PREFIX, strlen(HOOK_LANE_PREFIX)) == 0 &&
+            cfg_webhook_by_lane(b->cfg, targets[i]) == NULL)
+            log_warn("webhook events wait for a webhook that is not configured; give a "
+                     "[[webhooks]] entry that name to send them",
+                     "lane", targets[i]);
+    }
+    store_outbox_targets_free(targets, n);
+}
+
 enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err *err)
 {
     enum bot_rc rc;
@@ -341,6 +367,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
         b->n_webhooks++;
         lanes[n_lanes++] = b->webhooks[i];
     }
+    warn_orphan_lanes(b);
     rc = worker_start(cfg, &b->write_lock, lanes, n_lanes, &b->worker, err);
     if (rc)
         goto fail;

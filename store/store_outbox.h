@@ -141,6 +141,14 @@ enum bot_rc store_outbox_list_incident(struct store *s, int64_t incident_id,
 /* Rows per state; pending + sending is the outbox depth. */
 enum bot_rc store_outbox_counts(struct store *s, struct store_outbox_counts *counts,
                                 struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * The targets (lanes) that have effects pending or in flight, sorted, each
+ * once; *targets (caller frees with store_outbox_targets_free) is NULL when
+ * there are none. For start-up: effects in a lane nobody drains wait forever.
+ */
+enum bot_rc store_outbox_waiting_targets(struct store *s, char ***targets, size_t *n,
+                                         struct bot_err *err) BOT_MUST_CHECK;
+void store_outbox_targets_free(char **targets, size_t n);
 /* Deletes done effects finished before `before` (their keys can then be reused). */
 enum bot_rc store_outbox_prune(struct store *s, int64_t before, int64_t *deleted,
                                struct bot_err *err) BOT_MUST_CHECK;

@@ -773,6 +773,45 @@ out:
     return rc;
 }
 
+enum bot_rc store_outbox_waiting_targets(struct store *s, char ***targets, size_t *n,
+                                         struct bot_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum bot_rc rc = BOT_OK;
+    int src;
+
+    *targets = NULL;
+    *n = 0;
+    /* Not a cached statement: it runs once at start. */
+    src = sqlite3_prepare_v2(s->db, "SELECT DISTINCT target FROM outbox WHERE state IN "
+                             "('pending', 'sending') ORDER BY target", -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        rc = store_sqlerr(s, src, "outbox targets", err);
+        goto out;
+    }
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        *targets = xreallocarray(*targets, *n + 1, sizeof(**targets));
+        (*targets)[(*n)++] = xstrdup(t ? t : "");
+    }
+    if (src != SQLITE_DONE) {
+        rc = store_sqlerr(s, src, "outbox targets", err);
+        store_outbox_targets_free(*targets, *n);
+        *targets = NULL;
+        *n = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void store_outbox_targets_free(char **targets, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(targets[i]);
+    free(targets);
+}
+
 enum bot_rc store_outbox_prune(struct store *s, int64_t before, int64_t *deleted,
                                struct bot_err *err)
 {

@@ -16,6 +16,7 @@
 #include "hook.h"
 #include "plan_fixture.h"
 #include "render_steps.h"
+#include "store_outbox.h"
 #include "webhook.h"
 
 #define ALICE "U0ALICE0001"
@@ -298,6 +299,35 @@ static void test_plan_with_mirror_and_unsubscribed(void)
     fx_cfg = saved;
 }
 
+/* The lanes with effects waiting, for the start-up warning about unconfigured webhooks. */
+static void test_waiting_targets(void)
+{
+    struct bot_err err;
+    char **t = NULL;
+    size_t n = 9;
+    fx_open();
+    CHECK_INT(store_outbox_waiting_targets(fx_store, &t, &n, &err), BOT_OK);
+    CHECK(t == NULL && n == 0);
+    const char *targets[] = {"webhook:old", "slack", "webhook:old", "webhook:done"};
+    for (int i = 0; i < 4; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "k%d", i);
+        struct store_effect e = {.kind = "webhook.post", .target = targets[i], .payload = "{}",
+                                 .idem_key = key};
+        CHECK_INT(store_outbox_enqueue(fx_store, &e, fx_now, NULL, &err), BOT_OK);
+    }
+    struct store_outbox_row row;
+    CHECK_INT(store_outbox_claim_target(fx_store, fx_now, "webhook:done", &row, &err), BOT_OK);
+    CHECK_INT(store_outbox_done(fx_store, row.id, "{}", fx_now, &err), BOT_OK);
+    store_outbox_row_clear(&row);
+    CHECK_INT(store_outbox_waiting_targets(fx_store, &t, &n, &err), BOT_OK);
+    CHECK_INT(n, 2);
+    CHECK_STR(t[0], "slack");
+    CHECK_STR(t[1], "webhook:old");
+    store_outbox_targets_free(t, n);
+    fx_close();
+}
+
 int main(void)
 {
     RUN(test_hmac_rfc4231);
@@ -307,5 +337,6 @@ int main(void)
     RUN(test_payload);
     RUN(test_plan_emits_events_in_order);
     RUN(test_plan_with_mirror_and_unsubscribed);
+    RUN(test_waiting_targets);
     return CHECK_DONE();
 }

@@ -11,6 +11,7 @@ received by a small HTTP receiver on loopback in this script.
 3. The receiver answers 503 (Retry-After: 1) once: the event is retried and accepted once.
 4. The receiver down for a while, then back: every event of the incident arrives, once and in
    order.
+5. Events waiting in the lane of a webhook no longer configured are kept and said at start.
 
 usage: webhook_e2e.py path/to/incidentd path/to/slackemu
 """
@@ -126,6 +127,12 @@ def db_attempts(db, event, incident):
 def incident_status(db, cid):
     with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
         r = c.execute("SELECT status FROM incidents WHERE channel_id = ?", (cid,)).fetchone()
+    return r[0] if r else None
+
+
+def outbox_state(db, key):
+    with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
+        r = c.execute("SELECT state FROM outbox WHERE idem_key = ?", (key,)).fetchone()
     return r[0] if r else None
 
 
@@ -289,6 +296,20 @@ def main():
         check("Sanitizer" not in logtext and "runtime error" not in logtext,
               "no sanitizer reports (leaks, UB) in the bot's log")
         check(SECRET not in logtext, "the secret is never logged")
+
+        # 5. Events left in the lane of a webhook since renamed: kept, and said at start.
+        now = int(time.time() * 1000)
+        with sqlite3.connect(db, timeout=10) as c:
+            c.execute("INSERT INTO outbox (incident_id, kind, target, payload, idem_key,"
+                      " next_attempt_at, created_at) VALUES (1, 'webhook.post', 'webhook:old',"
+                      " '{}', 'e2e-orphan', ?, ?)", (now, now))
+        bot, _ = start_incidentd(INCIDENTD, tmp, base, "restart.log", "", extra)
+        check(wait_for(lambda: "lane=webhook:old" in open(os.path.join(tmp, "restart.log")).read(),
+                       20), "a lane nobody drains is said at start")
+        bot.terminate()
+        check(bot.wait(timeout=60) == 0, "clean stop after the restart")
+        bot = None
+        check(outbox_state(db, "e2e-orphan") == "pending", "its events are kept")
         print("webhook e2e: %s" % ("ok" if not failures else "%d failures" % len(failures)))
         ok = not failures
     finally:
@@ -302,7 +323,7 @@ def main():
         emu.terminate()
         emu.wait(timeout=10)
         if not ok:
-            for name in ("bot.log", "emu.log", "refused.log"):
+            for name in ("bot.log", "emu.log", "refused.log", "restart.log"):
                 p = os.path.join(tmp, name)
                 if os.path.exists(p):
                     print("---- %s (tail)" % name, file=sys.stderr)
