@@ -150,8 +150,8 @@ bool webhook_permanent(enum bot_rc rc, const struct webhook_result *res)
     return s >= 300 && s < 500 && s != 408 && s != 429;
 }
 
-enum bot_rc webhook_post(struct webhook *c, const struct webhook_req *r,
-                         struct webhook_result *res, struct bot_err *err)
+enum bot_rc webhook_post(struct webhook *c, const struct webhook_req *r, struct webhook_result *res,
+                         struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
     struct reply rep = {0};
@@ -163,8 +163,10 @@ enum bot_rc webhook_post(struct webhook *c, const struct webhook_req *r,
     if (r->secret == NULL || r->secret[0] == '\0')
         return bot_err_set(err, BOT_EINVAL, "webhook %s: no signing secret", name);
     if (!header_value_ok(r->event) || !header_value_ok(r->delivery_id))
-        return bot_err_set(err, BOT_EINVAL, "webhook %s: event or delivery id not fit for a "
-                           "header", name);
+        return bot_err_set(err, BOT_EINVAL,
+                           "webhook %s: event or delivery id not fit for a "
+                           "header",
+                           name);
     snprintf(ts, sizeof(ts), "%lld", (long long)r->timestamp);
     size_t blen = strlen(r->body);
     rc = webhook_sign(r->secret, strlen(r->secret), ts, r->body, blen, sig);
@@ -218,8 +220,8 @@ enum bot_rc webhook_post(struct webhook *c, const struct webhook_req *r,
         goto out;
     if (s == 429 || s >= 500)
         res->retry_after_ms = rep.retry_after_ms;
-    rc = bot_err_set(err, s == 429 ? BOT_ERATELIMIT : BOT_EREMOTE, "webhook %s: HTTP %ld%s%s",
-                     name, s, rep.n_kept ? ": " : "", rep.kept);
+    rc = bot_err_set(err, s == 429 ? BOT_ERATELIMIT : BOT_EREMOTE, "webhook %s: HTTP %ld%s%s", name,
+                     s, rep.n_kept ? ": " : "", rep.kept);
 out:
     curl_slist_free_all(hdr);
     return rc;

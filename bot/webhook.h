@@ -25,11 +25,11 @@
 
 #include "err.h"
 
-#define WEBHOOK_SIG_HEX 64                /* hex digits of a SHA-256 HMAC */
-#define WEBHOOK_SIG_PREFIX "sha256="      /* before the hex in X-Incidentd-Signature */
-#define WEBHOOK_MAX_BODY (1024 * 1024)    /* largest body signed and sent */
-#define WEBHOOK_MAX_HEADER_VALUE 200      /* event name, delivery id and timestamp */
-#define WEBHOOK_KEEP_RESPONSE 200         /* bytes of a refusal's answer kept for the error */
+#define WEBHOOK_SIG_HEX            64            /* hex digits of a SHA-256 HMAC */
+#define WEBHOOK_SIG_PREFIX         "sha256="     /* before the hex in X-Incidentd-Signature */
+#define WEBHOOK_MAX_BODY           (1024 * 1024) /* largest body signed and sent */
+#define WEBHOOK_MAX_HEADER_VALUE   200           /* event name, delivery id and timestamp */
+#define WEBHOOK_KEEP_RESPONSE      200 /* bytes of a refusal's answer kept for the error */
 #define WEBHOOK_CONNECT_TIMEOUT_MS 5000
 
 struct webhook;
@@ -52,7 +52,7 @@ enum bot_rc webhook_sign(const char *secret, size_t secret_len, const char *time
 
 /* One request to send. Strings borrowed. */
 struct webhook_req {
-    const char *name;        /* the webhook's name, for errors */
+    const char *name; /* the webhook's name, for errors */
     const char *url;
     const char *secret;
     const char *event;       /* X-Incidentd-Event */
@@ -85,10 +85,10 @@ void webhook_abort(struct webhook *c);
  *   BOT_ETOOBIG    a body over WEBHOOK_MAX_BODY.
  * Redirects are not followed (a 3xx is an answer: the URL should be the final one).
  */
-enum bot_rc webhook_post(struct webhook *c, const struct webhook_req *r,
-                         struct webhook_result *res, struct bot_err *err) BOT_MUST_CHECK;
+enum bot_rc webhook_post(struct webhook *c, const struct webhook_req *r, struct webhook_result *res,
+                         struct bot_err *err) BOT_MUST_CHECK;
 
-/* True when rc/res can never succeed as it is: a 3xx or 4xx other than 408 and 429, a bad request. */
+/* True when rc/res can never succeed as is: a 3xx or 4xx but 408 and 429, a bad request. */
 bool webhook_permanent(enum bot_rc rc, const struct webhook_result *res);
 
 #endif

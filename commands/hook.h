@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#define HOOK_LANE_PREFIX "webhook:" /* outbox target of a webhook: prefix + its name */
-#define HOOK_KIND "webhook.post"    /* outbox kind: {"event", "id", "body": {...}} */
-#define HOOK_ALL_EVENTS ((1u << HOOK_N_EVENTS) - 1)
+#define HOOK_LANE_PREFIX "webhook:"     /* outbox target of a webhook: prefix + its name */
+#define HOOK_KIND        "webhook.post" /* outbox kind: {"event", "id", "body": {...}} */
+#define HOOK_ALL_EVENTS  ((1u << HOOK_N_EVENTS) - 1)
 
 /* The public changes, in the order of an incident's life. */
 enum hook_event {
@@ -37,18 +37,18 @@ bool hook_event_parse(const char *name, enum hook_event *out);
 
 /* The public state of an incident at one change; strings borrowed, NULL when unknown. */
 struct hook_incident {
-    int64_t id;                   /* N of INC-N */
-    const char *name;             /* the public title */
-    const char *status;           /* investigating | identified | monitoring | resolved | ... */
-    const char *impact;           /* critical | major | minor */
-    const char *message;          /* the public text of this change (the postmortem's
-                                     Markdown for HOOK_POSTMORTEM_PUBLISHED); NULL: none */
+    int64_t id;                    /* N of INC-N */
+    const char *name;              /* the public title */
+    const char *status;            /* investigating | identified | monitoring | resolved | ... */
+    const char *impact;            /* critical | major | minor */
+    const char *message;           /* the public text of this change (the postmortem's
+                                      Markdown for HOOK_POSTMORTEM_PUBLISHED); NULL: none */
     const char *const *components; /* our component names */
     size_t n_components;
-    int64_t created_at;           /* when it was published, Unix ms */
-    int64_t updated_at;           /* this change */
-    int64_t resolved_at;          /* 0: not resolved */
-    const char *url;              /* its page on the status page; NULL: none */
+    int64_t created_at;  /* when it was published, Unix ms */
+    int64_t updated_at;  /* this change */
+    int64_t resolved_at; /* 0: not resolved */
+    const char *url;     /* its page on the status page; NULL: none */
 };
 
 /*

@@ -20,7 +20,7 @@
 #include "webhook.h"
 
 #define ALICE "U0ALICE0001"
-#define CHAN "C0INC000001"
+#define CHAN  "C0INC000001"
 
 static void test_hmac_rfc4231(void)
 {
@@ -61,14 +61,14 @@ static void test_sign_is_hmac_of_timestamp_dot_body(void)
     CHECK_STR(out, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
     /* What a receiver computes (python3: hmac.new(secret, b"1700000000." + body, sha256)). */
     const char *body = "{\"id\":\"e/1\"}";
-    CHECK_INT(webhook_sign("0123456789abcdef0123456789abcdef", 32, "1700000000", body,
-                           strlen(body), out),
-              BOT_OK);
+    CHECK_INT(
+        webhook_sign("0123456789abcdef0123456789abcdef", 32, "1700000000", body, strlen(body), out),
+        BOT_OK);
     CHECK_STR(out, "cbae8de1a3b8dee52d4fb74592e899feaa4611cdf000d707bf8630bfccb8bf05");
     /* Another timestamp, another signature: a replayed body with a new time does not verify. */
-    CHECK_INT(webhook_sign("0123456789abcdef0123456789abcdef", 32, "1700000001", body,
-                           strlen(body), out),
-              BOT_OK);
+    CHECK_INT(
+        webhook_sign("0123456789abcdef0123456789abcdef", 32, "1700000001", body, strlen(body), out),
+        BOT_OK);
     CHECK(strcmp(out, "cbae8de1a3b8dee52d4fb74592e899feaa4611cdf000d707bf8630bfccb8bf05") != 0);
     CHECK_INT(webhook_sign("k", 1, "1", body, WEBHOOK_MAX_BODY + 1, out), BOT_ETOOBIG);
 }
@@ -135,7 +135,10 @@ static void test_payload(void)
                  "\"url\":\"https://status.example.com/incidents/INC-42\"}}");
     free(s);
     /* Unknown parts are null, never missing: receivers can rely on the keys. */
-    struct hook_incident bare = {.id = 1, .name = "x", .status = "resolved", .impact = "minor",
+    struct hook_incident bare = {.id = 1,
+                                 .name = "x",
+                                 .status = "resolved",
+                                 .impact = "minor",
                                  .resolved_at = 1795428000000LL};
     p = hook_payload("e", HOOK_RESOLVED, 1795428000000LL, &bare);
     cJSON *inc = cJSON_GetObjectItemCaseSensitive(p, "incident");
@@ -189,7 +192,8 @@ static char *pm_submission(void)
 static const char *field(const char *member, const char *ev)
 {
     return fx_str("SELECT json_extract(payload, '$.body.incident.%s') FROM outbox WHERE target = "
-                  "'webhook:all' AND json_extract(payload, '$.event') = '%s'", member, ev);
+                  "'webhook:all' AND json_extract(payload, '$.event') = '%s'",
+                  member, ev);
 }
 
 /* The whole public life, without the Atlassian mirror: webhooks do not depend on it. */
@@ -201,8 +205,7 @@ static void test_plan_emits_events_in_order(void)
     fx_cfg.n_webhooks = 2;
     fx_cfg.statuspage_url = "https://status.example.com/";
     fx_open();
-    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout <b>fails</b> --component payments"),
-              BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout <b>fails</b> --component payments"), BOT_OK);
     fx_channel_created(1, CHAN);
     /* Internal changes of an incident never published: nothing goes out. */
     CHECK_INT(fx_slash(ALICE, CHAN, "status identified found it"), BOT_OK);
@@ -312,8 +315,8 @@ static void test_waiting_targets(void)
     for (int i = 0; i < 4; i++) {
         char key[16];
         snprintf(key, sizeof(key), "k%d", i);
-        struct store_effect e = {.kind = "webhook.post", .target = targets[i], .payload = "{}",
-                                 .idem_key = key};
+        struct store_effect e = {
+            .kind = "webhook.post", .target = targets[i], .payload = "{}", .idem_key = key};
         CHECK_INT(store_outbox_enqueue(fx_store, &e, fx_now, NULL, &err), BOT_OK);
     }
     struct store_outbox_row row;
