@@ -360,12 +360,16 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
      * timeout, then backing off) holds up only its own events.
      */
     for (size_t i = 0; i < cfg->n_webhooks && i < CFG_MAX_WEBHOOKS; i++) {
+        if (cfg->webhooks[i].secret == NULL) {
+            /* Console mode reads no secrets: its webhooks are off, like the mirror (worker.c). */
+            log_info("webhook off: no secret loaded", "webhook", cfg->webhooks[i].name);
+            continue;
+        }
         rc = delivery_start_lane(cfg, b->rl, &b->write_lock, cfg->webhooks[i].lane,
-                                 &b->webhooks[i], err);
+                                 &b->webhooks[b->n_webhooks], err);
         if (rc)
             goto fail;
-        b->n_webhooks++;
-        lanes[n_lanes++] = b->webhooks[i];
+        lanes[n_lanes++] = b->webhooks[b->n_webhooks++];
     }
     warn_orphan_lanes(b);
     rc = worker_start(cfg, &b->write_lock, lanes, n_lanes, &b->worker, err);

@@ -65,10 +65,12 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc,
     pc->public_update_minutes = cfg->reminders_public_update_minutes;
     /* Status-page effects only when a lane will drain them (see plan_mirror()). */
     pc->mirror = delivery_statuspage_configured(cfg);
-    /* Each webhook has a lane of its own, started for every configured one (bot.c). */
+    /* Each webhook has a lane of its own, started for every one with its secret (bot.c). */
     for (size_t i = 0; i < cfg->n_webhooks && i < CFG_MAX_WEBHOOKS; i++) {
-        webhooks[i].lane = cfg->webhooks[i].lane;
-        webhooks[i].events = cfg->webhooks[i].events;
+        if (cfg->webhooks[i].secret == NULL)
+            continue; /* not started (console mode reads no secrets): nothing for it */
+        webhooks[pc->n_webhooks].lane = cfg->webhooks[i].lane;
+        webhooks[pc->n_webhooks].events = cfg->webhooks[i].events;
         pc->n_webhooks++;
     }
     pc->webhooks = webhooks;
