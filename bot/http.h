@@ -15,7 +15,7 @@
 #define HTTP_MAX_REQUEST_BODY 65536 /* larger request bodies: the connection is closed */
 #define HTTP_MAX_KEY 128           /* longest incident id or slug in /incidents/<key> */
 #define HTTP_MAX_BODY (1u << 20)   /* largest response body produced */
-#define HTTP_WRITE_CHUNK 65536     /* bytes written per writable callback, in one send() */
+#define HTTP_WRITE_CHUNK 262144    /* bytes written per writable callback, in one send() */
 #define HTTP_PAGE_TTL_MS 1000      /* a rendered page is reused this long before re-reading */
 #define HTTP_CACHE_SLOTS 32        /* rendered documents kept */
 #define HTTP_CACHE_CONTROL "public, max-age=10"

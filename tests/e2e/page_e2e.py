@@ -265,18 +265,18 @@ def main():
               "resolved: indicator none, new ETag")
         check(json.loads(body)["incidents"] == [], "resolved: no unresolved incidents")
 
-        # A page larger than several write chunks (HTTP_WRITE_CHUNK, 64 KiB, one send() each)
+        # A page larger than two write chunks (HTTP_WRITE_CHUNK, 256 KiB, one send() each)
         # arrives whole, also to a reader that takes it 1 KiB at a time with pauses.
         with sqlite3.connect(db, timeout=10) as c:
             now = int(time.time() * 1000)
             c.executemany("INSERT INTO incidents (id, title, severity, status, declared_at,"
                           " published, published_at, updated_at) VALUES (?, ?, 'minor',"
                           " 'resolved', ?, 1, ?, ?)",
-                          [(2000 + k, "Bulk incident %d %s" % (k, "x" * 300), now - k * 60000,
+                          [(2000 + k, "Bulk incident %d %s" % (k, "x" * 1300), now - k * 60000,
                             now - k * 60000, now) for k in range(450)])
         time.sleep(1.2)
         st, h, big = request(port, "GET", "/")
-        check(st == 200 and len(big) > 2 * 65536 and big.endswith(b"</html>\n") and
+        check(st == 200 and len(big) > 2 * 262144 and big.endswith(b"</html>\n") and
               int(h.get("content-length", -1)) == len(big) and big.count(b"Bulk incident") == 450,
               "a large page whole: %d bytes" % len(big))
         slow = socket.create_connection(("127.0.0.1", port))
