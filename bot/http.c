@@ -83,7 +83,7 @@ struct http_snapshot {
 
 struct http_entry {
     char *path; /* NULL: free slot */
-    char *body;
+    struct http_body *body; /* shared with the connections sending it */
     size_t len;
     const char *ctype;
     char etag[24];
@@ -98,8 +98,41 @@ struct http_cache {
     size_t next; /* slot replaced next when all are taken */
 };
 
+/*
+ * A response body after LWS_PRE bytes of room for lws, counted: a cached document is sent
+ * from the cache's own copy by every connection that asks for it, instead of a copy each
+ * (loop thread only, so a plain count).
+ */
+struct http_body {
+    unsigned refs;
+    size_t len;
+    char data[]; /* LWS_PRE bytes of room, len bytes, NUL */
+};
+
+static struct http_body *body_new(const char *p, size_t len)
+{
+    struct http_body *b = xmalloc(sizeof(*b) + LWS_PRE + len + 1);
+    b->refs = 1;
+    b->len = len;
+    memcpy(b->data + LWS_PRE, p, len);
+    b->data[LWS_PRE + len] = '\0';
+    return b;
+}
+
+static struct http_body *body_ref(struct http_body *b)
+{
+    b->refs++;
+    return b;
+}
+
+static void body_unref(struct http_body *b)
+{
+    if (b != NULL && --b->refs == 0)
+        free(b);
+}
+
 struct http_session {
-    char *body; /* owned, LWS_PRE bytes of room for lws first; freed when the connection closes */
+    struct http_body *body; /* the response being sent; NULL when none */
     size_t len, sent;
     int close_after; /* close instead of keeping alive (after a 405) */
     int pending;     /* a 405 waits for the request body to be read */
@@ -390,7 +423,7 @@ static void cache_clear(struct http_cache *c)
 {
     for (size_t i = 0; i < HTTP_CACHE_SLOTS; i++) {
         free(c->e[i].path);
-        free(c->e[i].body);
+        body_unref(c->e[i].body);
         memset(&c->e[i], 0, sizeof(c->e[i]));
     }
     snapshot_free(c->snap);
@@ -482,13 +515,14 @@ static const struct http_entry *page_doc(struct bot *b, struct http_cache *c,
         e = &c->e[c->next];
         c->next = (c->next + 1) % HTTP_CACHE_SLOTS;
         free(e->path);
-        free(e->body);
+        body_unref(e->body);
     }
     e->path = xstrdup(uri);
     e->len = out.len;
-    e->body = buf_take(&out);
+    e->body = body_new(out.data ? out.data : "", out.len);
+    buf_free(&out);
     e->ctype = r->ctype;
-    etag_of(e->body, e->len, e->etag);
+    etag_of(e->body->data + LWS_PRE, e->len, e->etag);
     e->modified = page_updated(&c->snap->page);
     if (e->modified <= 0)
         e->modified = c->loaded_at;
@@ -515,13 +549,11 @@ static int add_header(struct lws *wsi, const char *name, const char *value, uint
                                        (const unsigned char *)value, (int)strlen(value), p, end);
 }
 
-/* Sets s to a copy of body after LWS_PRE bytes lws may write into; the session owns it. */
+/* Sets s to a copy of body (an answer of its own, not a cached document). */
 static void session_set(struct http_session *s, const char *body, size_t len)
 {
-    free(s->body);
-    s->body = xmalloc(LWS_PRE + len + 1);
-    memcpy(s->body + LWS_PRE, body, len);
-    s->body[LWS_PRE + len] = '\0';
+    body_unref(s->body);
+    s->body = body_new(body, len);
     s->len = len;
     s->sent = 0;
 }
@@ -574,7 +606,7 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
     char uri[HTTP_MAX_URI];
     int status = 200, body = 1;
 
-    free(s->body);
+    body_unref(s->body);
     s->body = NULL;
     s->len = s->sent = 0;
     if (!get && !head) {
@@ -620,7 +652,9 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
             status = 304;
             body = 0;
         } else {
-            session_set(s, e->body, e->len);
+            s->body = body_ref(e->body);
+            s->len = e->len;
+            s->sent = 0;
         }
     } else if (err_text) {
         session_set(s, err_text, strlen(err_text));
@@ -654,7 +688,7 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return 1;
     if (!body || s->len == 0) {
-        free(s->body);
+        body_unref(s->body);
         s->body = NULL;
         if (s->close_after)
             return -1;
@@ -719,10 +753,19 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
         size_t chunk = s->len - s->sent;
         if (chunk > HTTP_WRITE_CHUNK)
             chunk = HTTP_WRITE_CHUNK;
-        /* Written in place: the LWS_PRE bytes before it are the session's room or bytes
-           already sent, which lws may overwrite. */
+        /*
+         * Written in place: lws may overwrite the LWS_PRE bytes before what it sends. For the
+         * first chunk they are the body's room; for a later one they are bytes already sent,
+         * which is fine for a body of this connection's own but not for one it shares with
+         * the cache: that one is copied first (only pages over HTTP_WRITE_CHUNK come here).
+         */
+        if (s->sent > 0 && s->body->refs > 1) {
+            struct http_body *own = body_new(s->body->data + LWS_PRE, s->len);
+            body_unref(s->body);
+            s->body = own;
+        }
         bool last = s->sent + chunk == s->len;
-        int n = lws_write(wsi, (unsigned char *)s->body + LWS_PRE + s->sent, chunk,
+        int n = lws_write(wsi, (unsigned char *)s->body->data + LWS_PRE + s->sent, chunk,
                           last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
         if (n < (int)chunk)
             return -1;
@@ -731,7 +774,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
             lws_callback_on_writable(wsi);
             return 0;
         }
-        free(s->body);
+        body_unref(s->body);
         s->body = NULL;
         if (s->close_after || lws_http_transaction_completed(wsi))
             return -1;
@@ -740,7 +783,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (s) {
-            free(s->body);
+            body_unref(s->body);
             s->body = NULL;
         }
         break;

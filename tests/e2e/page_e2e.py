@@ -20,6 +20,7 @@ import socket
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import xml.dom.minidom
 
@@ -293,6 +294,34 @@ def main():
                 time.sleep(0.05)
         slow.close()
         check(got.endswith(big), "a slow reader gets the same large page (%d bytes)" % len(got))
+        # Connections share the cached page's bytes: many at once, one of them slow, each
+        # gets it whole and unchanged (nothing written into the shared copy).
+        results = []
+
+        def fetch():
+            try:
+                results.append(request(port, "GET", "/")[2])
+            except OSError as e:
+                results.append(repr(e).encode())
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        threads = [threading.Thread(target=fetch) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        got = b""
+        slow.settimeout(20)
+        while True:
+            part = slow.recv(65536)
+            if not part:
+                break
+            got += part
+        slow.close()
+        check(len(results) == 12 and all(r == big for r in results) and got.endswith(big),
+              "12 parallel readers and a slow one get the same page: %r" %
+              sorted(set(len(r) for r in results)))
 
         # A burst is served from the cache and the bot keeps serving.
         t0 = time.time()
