@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "retry_after.h"
 #include "slack_backoff.h"
 #include "xmalloc.h"
 
@@ -262,27 +263,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct slack_api *c = ud;
     size_t len = size * n;
-    static const char name[] = "retry-after:";
-    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
         c->retry_after_ms = -1; /* a new response (after 100 Continue, say) */
-        return len;
-    }
-    if (len <= sizeof(name) - 1 || strncasecmp(p, name, sizeof(name) - 1) != 0)
-        return len;
-    char val[32];
-    size_t i = sizeof(name) - 1, j = 0;
-    while (i < len && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    while (i < len && j < sizeof(val) - 1 && isdigit((unsigned char)p[i]))
-        val[j++] = p[i++];
-    val[j] = '\0';
-    if (j == 0)
-        return len;
-    errno = 0;
-    char *end;
-    long long secs = strtoll(val, &end, 10);
-    if (errno == 0 && *end == '\0' && secs >= 0 && secs <= 86400)
-        c->retry_after_ms = (int64_t)secs * 1000;
+    else
+        (void)retry_after_header(p, len, &c->retry_after_ms);
     return len;
 }
 

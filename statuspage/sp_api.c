@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "retry_after.h"
 #include "xmalloc.h"
 
 struct sp_api {
@@ -111,19 +112,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     struct reply *r = ud;
     size_t len = size * n;
-    static const char name[] = "retry-after:";
-    if (len > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-        char v[32];
-        size_t vl = len - (sizeof(name) - 1);
-        if (vl >= sizeof(v))
-            vl = sizeof(v) - 1;
-        memcpy(v, data + sizeof(name) - 1, vl);
-        v[vl] = '\0';
-        char *end;
-        long long s = strtoll(v, &end, 10);
-        if (end != v && s >= 0 && s < 86400)
-            r->retry_after_ms = s * 1000;
-    }
+    (void)retry_after_header(data, len, &r->retry_after_ms);
     return len;
 }
 

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "check.h"
 #include "err.h"
+#include "retry_after.h"
 #include "xmalloc.h"
 
 static void test_buf_grows_and_keeps_nul(void)
@@ -75,6 +76,37 @@ static void test_xasprintf_and_memdup(void)
     free(d);
 }
 
+static bool ra(const char *line, int64_t *ms)
+{
+    *ms = -1;
+    return retry_after_header(line, strlen(line), ms);
+}
+
+static void test_retry_after_header(void)
+{
+    int64_t ms;
+    CHECK(ra("Retry-After: 2\r\n", &ms));
+    CHECK_INT(ms, 2000);
+    CHECK(ra("retry-after:0\r\n", &ms));
+    CHECK_INT(ms, 0);
+    CHECK(ra("RETRY-AFTER: \t 86400 \r\n", &ms));
+    CHECK_INT(ms, 86400000);
+    CHECK(!ra("Retry-After: 86401\r\n", &ms)); /* not believed */
+    CHECK(!ra("Retry-After: 99999999999999999999\r\n", &ms));
+    CHECK(!ra("Retry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\n", &ms)); /* an HTTP-date */
+    CHECK(!ra("Retry-After: 5s\r\n", &ms));
+    CHECK(!ra("Retry-After: -1\r\n", &ms));
+    CHECK(!ra("Retry-After:\r\n", &ms));
+    CHECK(!ra("Retry-After-Ms: 5\r\n", &ms));
+    CHECK(!ra("Content-Length: 5\r\n", &ms));
+    CHECK(!ra("Retry", &ms));
+    CHECK_INT(ms, -1); /* untouched when false */
+    /* not NUL-terminated: only len bytes are read */
+    const char cut[] = "Retry-After: 7\r\nXXXX";
+    CHECK(retry_after_header(cut, sizeof(cut) - 1 - 4, &ms));
+    CHECK_INT(ms, 7000);
+}
+
 int main(void)
 {
     RUN(test_buf_grows_and_keeps_nul);
@@ -82,5 +114,6 @@ int main(void)
     RUN(test_buf_take_hands_over);
     RUN(test_err_set_truncates);
     RUN(test_xasprintf_and_memdup);
+    RUN(test_retry_after_header);
     return CHECK_DONE();
 }
