@@ -750,14 +750,28 @@ static cJSON *m_ephemeral(struct cslack *cs, const cJSON *a)
     return r;
 }
 
+/*
+ * The message a call names by "channel" and ts_key ("ts" or "timestamp"): *c and *m, or
+ * Slack's error code for the one not found.
+ */
+static const char *named_msg(struct cslack *cs, const cJSON *a, const char *ts_key,
+                             struct cchan **c, struct cmsg **m)
+{
+    *m = NULL;
+    if ((*c = chan_by_id(cs, jstr(a, "channel"))) == NULL)
+        return "channel_not_found";
+    if ((*m = find_msg(*c, jstr(a, ts_key))) == NULL)
+        return "message_not_found";
+    return NULL;
+}
+
 static cJSON *m_update(struct cslack *cs, const cJSON *a)
 {
-    struct cchan *c = chan_by_id(cs, jstr(a, "channel"));
-    if (c == NULL)
-        return answer_err("channel_not_found");
-    struct cmsg *m = find_msg(c, jstr(a, "ts"));
-    if (m == NULL)
-        return answer_err("message_not_found");
+    struct cchan *c;
+    struct cmsg *m;
+    const char *error = named_msg(cs, a, "ts", &c, &m);
+    if (error != NULL)
+        return answer_err(error);
     if (strcmp(m->user, CONSOLE_BOT_USER) != 0)
         return answer_err("cant_update_message");
     if (!has_content(a))
@@ -773,12 +787,11 @@ static cJSON *m_update(struct cslack *cs, const cJSON *a)
 
 static cJSON *m_delete(struct cslack *cs, const cJSON *a)
 {
-    struct cchan *c = chan_by_id(cs, jstr(a, "channel"));
-    if (c == NULL)
-        return answer_err("channel_not_found");
-    struct cmsg *m = find_msg(c, jstr(a, "ts"));
-    if (m == NULL)
-        return answer_err("message_not_found");
+    struct cchan *c;
+    struct cmsg *m;
+    const char *error = named_msg(cs, a, "ts", &c, &m);
+    if (error != NULL)
+        return answer_err(error);
     show(cs, c, m, SHOW_DELETE);
     m->deleted = true;
     return answer_ok();
@@ -879,11 +892,11 @@ static cJSON *m_set(struct cslack *cs, const cJSON *a, bool topic)
 
 static cJSON *m_pin(struct cslack *cs, const cJSON *a)
 {
-    struct cchan *c = chan_by_id(cs, jstr(a, "channel"));
-    if (c == NULL)
-        return answer_err("channel_not_found");
-    if (find_msg(c, jstr(a, "timestamp")) == NULL)
-        return answer_err("message_not_found");
+    struct cchan *c;
+    struct cmsg *m;
+    const char *error = named_msg(cs, a, "timestamp", &c, &m);
+    if (error != NULL)
+        return answer_err(error);
     note(cs, "incidentd pinned a message in #%s", c->name);
     return answer_ok();
 }
@@ -908,11 +921,11 @@ static cJSON *m_bookmark(struct cslack *cs, const cJSON *a)
 
 static cJSON *m_reaction(struct cslack *cs, const cJSON *a)
 {
-    struct cchan *c = chan_by_id(cs, jstr(a, "channel"));
-    if (c == NULL)
-        return answer_err("channel_not_found");
-    if (find_msg(c, jstr(a, "timestamp")) == NULL)
-        return answer_err("message_not_found");
+    struct cchan *c;
+    struct cmsg *m;
+    const char *error = named_msg(cs, a, "timestamp", &c, &m);
+    if (error != NULL)
+        return answer_err(error);
     note(cs, "incidentd reacted :%s: in #%s", jstr(a, "name") ? jstr(a, "name") : "?", c->name);
     return answer_ok();
 }
