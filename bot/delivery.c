@@ -156,16 +156,39 @@ static enum bot_rc fill_string(cJSON *node, const struct store_incident *inc, st
     return rc;
 }
 
-enum bot_rc delivery_fill(cJSON *node, const struct store_incident *inc, struct bot_err *err)
+/*
+ * The arguments that name where a call goes: a whole value "{{incident.F}}"
+ * there is filled. They never hold what a user typed.
+ */
+static const char *const routing_args[] = {"channel", "channel_id", "thread_ts", "ts", "users"};
+
+static const cJSON *at_path(const cJSON *root, const char *path);
+
+enum bot_rc delivery_fill(cJSON *payload, const struct store_incident *inc, struct bot_err *err)
 {
-    if (cJSON_IsString(node) && node->valuestring != NULL)
-        return fill_string(node, inc, err);
-    for (cJSON *c = node->child; c != NULL; c = c->next) {
-        enum bot_rc rc = delivery_fill(c, inc, err);
-        if (rc)
-            return rc;
+    enum bot_rc rc = BOT_OK;
+    cJSON *args = cJSON_GetObjectItemCaseSensitive(payload, "args");
+    for (size_t i = 0; rc == BOT_OK && cJSON_IsObject(args) &&
+                       i < sizeof(routing_args) / sizeof(routing_args[0]); i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(args, routing_args[i]);
+        if (cJSON_IsString(v) && v->valuestring != NULL && strncmp(v->valuestring, "{{", 2) == 0)
+            rc = fill_string(v, inc, err);
     }
-    return BOT_OK;
+    /* Strings the plan wrote itself and named in "fill" (a bot message linking the channel). */
+    cJSON *fill = cJSON_DetachItemFromObjectCaseSensitive(payload, "fill");
+    const cJSON *path;
+    cJSON_ArrayForEach(path, fill) {
+        if (rc != BOT_OK)
+            break;
+        cJSON *v = cJSON_IsString(path) ? (cJSON *)at_path(payload, path->valuestring) : NULL;
+        if (!cJSON_IsString(v) || v->valuestring == NULL)
+            rc = bot_err_set(err, BOT_EINVAL, "\"fill\" names %s, which is not a string",
+                             cJSON_IsString(path) ? path->valuestring : "a non-string");
+        else
+            rc = fill_string(v, inc, err);
+    }
+    cJSON_Delete(fill);
+    return rc;
 }
 
 /* The member of root at a dotted path ("channel.id"), or NULL. */

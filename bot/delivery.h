@@ -225,13 +225,18 @@ enum delivery_outcome delivery_perform(struct slack_api *api, const char *kind,
                                        struct bot_err *err);
 
 /*
- * Replaces every "{{incident.FIELD}}" in the strings of node (recursively,
- * in place) with that field of inc. BOT_ESTATE when a field is still unset
+ * Fills placeholders "{{incident.FIELD}}" of an effect's payload with that
+ * field of inc, in two places only: an "args" member that names where a
+ * call goes (channel, channel_id, thread_ts, ts, users) when its whole value
+ * starts with "{{", and the strings at the dotted paths the plan listed in
+ * the payload's "fill" array (removed here), which it wrote itself. Nothing
+ * else is read as a template: what a user typed is never expanded, and a
+ * "{{" in it can make no effect fail. BOT_ESTATE when a field is still unset
  * (the effect that should have set it failed), BOT_EINVAL for an unknown
- * field or a placeholder without an incident (inc NULL), BOT_ETOOBIG past
- * DELIVERY_MAX_FILL.
+ * field, a placeholder without an incident (inc NULL) or a "fill" path that
+ * is not a string, BOT_ETOOBIG past DELIVERY_MAX_FILL.
  */
-enum bot_rc delivery_fill(struct cJSON *node, const struct store_incident *inc,
+enum bot_rc delivery_fill(struct cJSON *payload, const struct store_incident *inc,
                           struct bot_err *err) BOT_MUST_CHECK;
 
 /*

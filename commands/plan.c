@@ -57,6 +57,17 @@ enum bot_rc plan_call(struct plan *p, int64_t incident_id, const char *method, c
     return plan_effect(p, incident_id, "slack", "slack.call", pl, err);
 }
 
+enum bot_rc plan_call_linking(struct plan *p, int64_t incident_id, const char *method,
+                              cJSON *args, struct bot_err *err)
+{
+    cJSON *pl = cJSON_CreateObject();
+    cJSON_AddStringToObject(pl, "method", method);
+    cJSON_AddItemToObject(pl, "args", args);
+    cJSON *fill = cJSON_AddArrayToObject(pl, "fill");
+    cJSON_AddItemToArray(fill, cJSON_CreateString("args.text"));
+    return plan_effect(p, incident_id, "slack", "slack.call", pl, err);
+}
+
 enum bot_rc plan_say(struct plan *p, const struct store_incident *inc, const char *text,
                      struct bot_err *err)
 {

@@ -154,6 +154,14 @@ enum bot_rc plan_effect(struct plan *p, int64_t incident_id, const char *target,
 /* A Web API call in the incident's lane; args consumed. */
 enum bot_rc plan_call(struct plan *p, int64_t incident_id, const char *method, cJSON *args,
                       struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * plan_call() whose args "text" is the plan's own string holding
+ * "{{incident.FIELD}}" placeholders (a direct message linking the channel
+ * before it exists), filled when the call is made. Only for text with no
+ * user text in it: user text is never a template (see delivery_fill()).
+ */
+enum bot_rc plan_call_linking(struct plan *p, int64_t incident_id, const char *method,
+                              cJSON *args, struct bot_err *err) BOT_MUST_CHECK;
 /* A message (mrkdwn, the caller escaped user text) in the incident's channel. */
 enum bot_rc plan_say(struct plan *p, const struct store_incident *inc, const char *text,
                      struct bot_err *err) BOT_MUST_CHECK;

@@ -503,7 +503,7 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
             cJSON_AddStringToObject(args, "channel", who[i]);
             cJSON_AddStringToObject(args, "text", dm);
             free(dm);
-            rc = plan_call(p, inc->id, "chat.postMessage", args, err);
+            rc = plan_call_linking(p, inc->id, "chat.postMessage", args, err);
         }
         if (rc == BOT_OK && cfg->escalate[sev]) {
             char reason[120];

@@ -100,32 +100,49 @@ static void test_fill_placeholders(void)
     store_incident_init(&inc);
     inc.id = 42;
     inc.channel_id = "C0INC42";
-    cJSON *p = cJSON_Parse("{\"method\":\"conversations.invite\",\"args\":{\"channel\":"
-                           "\"{{incident.channel_id}}\",\"text\":\"see <#{{incident.channel_id}}> "
-                           "and {{incident.channel_id}}\",\"n\":[\"{{incident.channel_id}}\",3]}}");
+    /* Routing arguments and the paths the plan listed are filled; nothing else is. */
+    cJSON *p = cJSON_Parse("{\"method\":\"chat.postMessage\",\"args\":{\"channel\":"
+                           "\"{{incident.channel_id}}\",\"text\":\"see <#{{incident.channel_id}}>\","
+                           "\"n\":[\"{{incident.channel_id}}\",3]},\"fill\":[\"args.text\"]}");
     CHECK(p != NULL);
     enum bot_rc rc = delivery_fill(p, &inc, &err);
     char *out = cJSON_PrintUnformatted(p);
     cJSON_Delete(p);
     bool ok = rc == BOT_OK &&
-              strcmp(out, "{\"method\":\"conversations.invite\",\"args\":{\"channel\":\"C0INC42\","
-                          "\"text\":\"see <#C0INC42> and C0INC42\",\"n\":[\"C0INC42\",3]}}") == 0;
+              strcmp(out, "{\"method\":\"chat.postMessage\",\"args\":{\"channel\":\"C0INC42\","
+                          "\"text\":\"see <#C0INC42>\",\"n\":[\"{{incident.channel_id}}\",3]}}") == 0;
+    CHECK_MSG(ok, "placeholders filled where they should not be, or not where they should");
     free(out);
-    CHECK_MSG(ok, "placeholders not filled everywhere");
+
+    /* User text is data: placeholders in a note, broken or unknown ones, stay as typed. */
+    const char *note = "{\"method\":\"chat.postMessage\",\"args\":{\"channel\":"
+                       "\"{{incident.channel_id}}\",\"text\":\"leak: {{incident.channel_id}} "
+                       "{{incident.declarer}} {{incident.password}} {{incident.\"}}";
+    p = cJSON_Parse(note);
+    CHECK_INT(delivery_fill(p, &inc, &err), BOT_OK);
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "args"), "text")->valuestring,
+              "leak: {{incident.channel_id}} {{incident.declarer}} {{incident.password}} "
+              "{{incident.");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "args"), "channel")->valuestring,
+              "C0INC42");
+    cJSON_Delete(p);
 
     /* Unset field: the effect that should have set it failed. */
-    p = cJSON_Parse("{\"a\":\"{{incident.control_ts}}\"}");
+    p = cJSON_Parse("{\"args\":{\"thread_ts\":\"{{incident.control_ts}}\"}}");
     CHECK_INT(delivery_fill(p, &inc, &err), BOT_ESTATE);
     CHECK_STR(err.msg, "incident 42 has no control_ts yet (the effect that sets it failed)");
     cJSON_Delete(p);
-    p = cJSON_Parse("{\"a\":\"{{incident.password}}\"}");
+    p = cJSON_Parse("{\"args\":{\"channel\":\"{{incident.password}}\"}}");
     CHECK_INT(delivery_fill(p, &inc, &err), BOT_EINVAL);
     CHECK_STR(err.msg, "unknown placeholder {{incident.password}}");
     CHECK_INT(delivery_fill(p, NULL, &err), BOT_EINVAL);
     cJSON_Delete(p);
-    p = cJSON_Parse("{\"a\":\"{{incident.channel_id\"}");
+    p = cJSON_Parse("{\"a\":\"{{incident.channel_id\",\"fill\":[\"a\"]}");
     CHECK_INT(delivery_fill(p, &inc, &err), BOT_EINVAL);
     CHECK_CONTAINS(err.msg, "unterminated placeholder");
+    cJSON_Delete(p);
+    p = cJSON_Parse("{\"a\":3,\"fill\":[\"a\"]}");
+    CHECK_INT(delivery_fill(p, &inc, &err), BOT_EINVAL);
     cJSON_Delete(p);
     p = cJSON_Parse("{\"a\":\"no placeholder {{here}}\"}");
     CHECK_INT(delivery_fill(p, NULL, &err), BOT_OK);
