@@ -1,8 +1,9 @@
 /*
  * The daemon's life cycle (see bot.h): open the database, create the one
- * libwebsockets context that serves HTTP and carries the Slack Socket Mode
- * links, start the inbox worker, service the loop until a signal asks to
- * stop, then take everything down in order so nothing is half-written.
+ * libwebsockets context that serves HTTP (a public and an internal
+ * listener) and carries the Slack Socket Mode links, start the inbox
+ * worker, service the loop until a signal asks to stop, then take
+ * everything down in order so nothing is half-written.
  *
  * The loop thread's only database work is the inbox insert that must
  * precede each ack; everything else happens on the worker's thread.
@@ -376,26 +377,52 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     if (rc)
         goto fail;
 
+    /*
+     * One context, two listeners (vhosts): the public one serves the status page and
+     * carries the Slack links (client connections need a vhost with their protocol); the
+     * internal one serves /healthz and /metrics. http.c tells them apart by vhost name.
+     */
     b->protocols[0] = http_protocol;
     if (b->ws != NULL)
         b->protocols[1] = *slack_ws_protocol(b->ws); /* else the zero terminator */
+    b->internal_protocols[0] = http_protocol;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
+    info.user = b;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    b->lws = lws_create_context(&info);
+    if (b->lws == NULL) {
+        rc = bot_err_set(err, BOT_EIO, "cannot create the network context (libwebsockets)");
+        goto fail;
+    }
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.vhost_name = HTTP_VHOST_PUBLIC;
     info.port = cfg->http_port;
     info.iface = cfg->http_host;
     info.protocols = b->protocols;
-    info.user = b;
     info.client_ssl_ca_filepath = ca; /* the wss:// links; NULL: the system CAs */
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-    b->lws = lws_create_context(&info);
-    if (b->lws == NULL) {
+    b->vhost = lws_create_vhost(b->lws, &info);
+    if (b->vhost == NULL) {
         rc = bot_err_set(err, BOT_EIO, "[http] listen %s: cannot listen (address in use, or not "
                          "an address of this machine?)", cfg->http_listen);
         goto fail;
     }
-    b->vhost = lws_get_vhost_by_name(b->lws, "default");
-    b->http_port = b->vhost ? lws_get_vhost_listen_port(b->vhost) : cfg->http_port;
+    /* No TLS client here: without the global-init option lws makes no client context for it. */
+    info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.vhost_name = HTTP_VHOST_INTERNAL;
+    info.port = cfg->http_internal_port;
+    info.iface = cfg->http_internal_host;
+    info.protocols = b->internal_protocols;
+    info.client_ssl_ca_filepath = NULL;
+    b->internal_vhost = lws_create_vhost(b->lws, &info);
+    if (b->internal_vhost == NULL) {
+        rc = bot_err_set(err, BOT_EIO, "[http] internal_listen %s: cannot listen (address in "
+                         "use, or not an address of this machine?)", cfg->http_internal_listen);
+        goto fail;
+    }
+    b->http_port = lws_get_vhost_listen_port(b->vhost);
+    b->internal_port = lws_get_vhost_listen_port(b->internal_vhost);
     if (b->ws != NULL) {
         rc = slack_ws_start(b->ws, b->lws, b->vhost, err);
         if (rc)
@@ -438,6 +465,11 @@ enum bot_rc bot_run(struct bot *b, volatile sig_atomic_t *stop)
 int bot_http_port(const struct bot *b)
 {
     return b->http_port;
+}
+
+int bot_internal_port(const struct bot *b)
+{
+    return b->internal_port;
 }
 
 void bot_close(struct bot *b)

@@ -26,11 +26,14 @@ struct bot {
     const struct config *cfg;
     struct store *store;          /* the loop thread's connection: inbox inserts, /healthz */
     struct lws_context *lws;
-    struct lws_vhost *vhost;
+    struct lws_vhost *vhost;      /* the public listener; also carries the Slack links */
+    struct lws_vhost *internal_vhost; /* the internal listener: /healthz, /metrics */
     struct lws_protocols protocols[3]; /* http, Socket Mode, lws 4.1's zero terminator */
+    struct lws_protocols internal_protocols[2]; /* http, the zero terminator */
     lws_sorted_usec_list_t tick;  /* periodic wake-up to notice the stop flag */
     volatile sig_atomic_t *stop;
-    int http_port;
+    int http_port;                /* where the listeners listen (the configured 0: a free one) */
+    int internal_port;
     struct slack_ws *ws;          /* the Socket Mode links */
     struct slack_rl *rl;          /* Web API rate limiter shared by every client */
     struct worker *worker;        /* processes the inbox into outbox effects */

@@ -65,7 +65,8 @@ const struct slack_api_local *cslack_local(struct cslack *cs);
  * The workspace's channels and messages are kept in a JSON file between
  * runs (Slack keeps them; the bot's database refers to them): load before
  * the bot starts (a missing file is an empty start), save after changes
- * (written aside and renamed into place).
+ * (written aside and renamed into place, readable by its owner only, 0600,
+ * like the database).
  */
 enum bot_rc cslack_load(struct cslack *cs, const char *path, struct bot_err *err) BOT_MUST_CHECK;
 enum bot_rc cslack_save(struct cslack *cs, const char *path, struct bot_err *err) BOT_MUST_CHECK;

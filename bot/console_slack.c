@@ -10,16 +10,20 @@
 #include "console.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "slack_api.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define CS_MAX_MEMBERS   64           /* members of one channel */
@@ -1623,10 +1627,19 @@ enum bot_rc cslack_save(struct cslack *cs, const char *path, struct bot_err *err
     pthread_mutex_unlock(&cs->lock);
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    FILE *f = fopen(tmp, "w");
+    /*
+     * The owner's only, like the database it goes with: it holds private channels and
+     * their messages. fchmod: a file left by a crash keeps its mode through O_TRUNC.
+     */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, STORE_FILE_MODE);
+    FILE *f = NULL;
+    if (fd >= 0 && fchmod(fd, STORE_FILE_MODE) == 0)
+        f = fdopen(fd, "w");
     enum bot_rc rc = BOT_OK;
     if (f == NULL) {
         rc = bot_err_set(err, BOT_EIO, "%s: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
     } else {
         bool ok = fputs(text, f) >= 0;
         ok = fflush(f) == 0 && ok;

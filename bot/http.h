@@ -1,7 +1,11 @@
 /*
  * The built-in HTTP server's routes, served from the loop thread by the
- * same libwebsockets context as the Slack links: the status page (/, the
- * incident pages, the /api/v2 JSON documents, /history.atom, /history.rss) and /healthz.
+ * same libwebsockets context as the Slack links, on two listeners (two
+ * vhosts of that context): the public one ([http] listen) serves only what
+ * customers may see, the status page (/, the incident pages, the /api/v2
+ * JSON documents, /history.atom, /history.rss); the internal one ([http]
+ * internal_listen, loopback by default) serves /healthz and /metrics. Each
+ * route names the listeners it is served on; on any other it is a 404.
  * Handlers must be quick: they read cached renders of the store, never wait
  * on the network. GET and HEAD only.
  */
@@ -19,6 +23,16 @@
 #define HTTP_PAGE_TTL_MS 1000      /* a rendered page is reused this long before re-reading */
 #define HTTP_CACHE_SLOTS 32        /* rendered documents kept */
 #define HTTP_CACHE_CONTROL "public, max-age=10"
+
+/* The listeners, as bits: a route's set of listeners is an OR of them. */
+enum http_listener {
+    HTTP_PUBLIC = 1u << 0,   /* [http] listen: the status page, for everyone */
+    HTTP_INTERNAL = 1u << 1, /* [http] internal_listen: health and metrics, for operators */
+};
+
+/* The names of the listeners' vhosts: a request's vhost says which listener it came in on. */
+#define HTTP_VHOST_PUBLIC "public"
+#define HTTP_VHOST_INTERNAL "internal"
 
 struct bot;
 

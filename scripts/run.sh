@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds incidentd and
 # starts it in console mode on its embedded defaults: the terminal is the
-# Slack workspace (type /incident declare), the database is var/console.db
-# and the built-in status page is on http://127.0.0.1:8080/. Arguments go
+# Slack workspace (type /incident declare), the database is var/console.db,
+# the built-in status page is on http://127.0.0.1:8080/ and /healthz and
+# /metrics on the internal listener, http://127.0.0.1:8081/. Arguments go
 # to `incidentd console` (e.g. -c FILE for a configuration, -u bob).
 # To connect to Slack instead: ./build/bot/incidentd run -c FILE (README).
 set -euo pipefail

@@ -47,6 +47,7 @@ echo "== the README's run command (console mode on the embedded defaults, with t
 rm -f var/console.db var/console.db-wal var/console.db-shm var/console.db.workspace.json
 out=$(printf '/incident declare The run command works\n/page\n/quit\n' | ./scripts/run.sh 2>&1) && rc=0 || rc=$?
 for want in "console: the terminal is the Slack workspace" "status page: http://127.0.0.1:8080/" \
+            "health and metrics (internal): http://127.0.0.1:8081/healthz" \
             "INC-1: The run command works\* is declared" "incidentd created the public channel" \
             "-- bye"; do
   if ! printf '%s' "$out" | grep -q -- "$want"; then

@@ -9,6 +9,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +313,31 @@ out:
     return rc;
 }
 
+/*
+ * Creates the empty database file readable by its owner only, whatever the
+ * umask: it holds every internal incident. SQLite gives the -wal and -shm
+ * files it creates beside it the database file's mode, so they are 0600 too.
+ * The directory is left as the operator made it. A file that appeared
+ * meanwhile is kept as it is (EEXIST).
+ */
+static enum bot_rc create_private(const char *path, struct bot_err *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+    if (fd < 0)
+        return errno == EEXIST ? BOT_OK
+                               : bot_err_set(err, BOT_EIO, "cannot create database %s: %s", path,
+                                             strerror(errno));
+    /* open() applied the umask, which may only have taken bits away; make it exact. */
+    if (fchmod(fd, STORE_FILE_MODE) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return bot_err_set(err, BOT_EIO, "cannot create database %s: %s", path, strerror(e));
+    }
+    close(fd);
+    return BOT_OK;
+}
+
 static enum bot_rc pragma_int(struct store *s, const char *sql, int *value, struct bot_err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -361,6 +387,13 @@ static enum bot_rc open_conn(const char *path, const struct store_opts *opts, st
         if (rc)
             goto out;
         *created = stat(path, &st) != 0;
+        if (*created) {
+            rc = create_private(path, err);
+            if (rc) {
+                *created = 0; /* not ours to remove */
+                goto out;
+            }
+        }
     }
     s = xcalloc(1, sizeof(*s));
     s->path = xstrdup(path);

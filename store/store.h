@@ -45,6 +45,7 @@
 #define STORE_LIST_MAX                100000 /* most rows one list call returns; else BOT_ETOOBIG */
 #define STORE_KEY_MAX                 256    /* longest kv key */
 #define STORE_CACHE_KIB_STR           "512"  /* page cache per connection, KiB: memory stays flat */
+#define STORE_FILE_MODE               0600   /* a new database and its -wal, -shm: the owner's */
 
 struct store;
 
@@ -71,7 +72,9 @@ void store_opts_init(struct store_opts *opts);
 
 /*
  * Opens (creating when missing) the database at path and migrates it to
- * store_schema_latest(). path may be ":memory:" for a private in-memory
+ * store_schema_latest(). A database it creates is STORE_FILE_MODE (0600)
+ * whatever the umask, and so are its -wal and -shm files; an existing one
+ * keeps its mode. path may be ":memory:" for a private in-memory
  * database (tests of other modules). Errors, each naming the path, with
  * nothing created or changed:
  * - the directory does not exist, is not a directory or is not writable,

@@ -18,7 +18,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Two distinct free ports: the public listener's and the internal one's (/healthz).
+read -r PORT IPORT < <(python3 -c 'import socket
+a, b = socket.socket(), socket.socket(); a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
 mkdir -p "$T/var" "$T/backups"
 cat > "$T/c.toml" <<EOF
 [slack]
@@ -27,6 +30,7 @@ api_base_url = "http://127.0.0.1:9/api/"
 path = "$T/var/incidentd.db"
 [http]
 listen = "127.0.0.1:$PORT"
+internal_listen = "127.0.0.1:$IPORT"
 EOF
 export SLACK_BOT_TOKEN=xoxb-1-2-backuptest0 SLACK_APP_TOKEN=xapp-1-A1-2-backuptest0
 
@@ -34,7 +38,7 @@ start() {
   "$BIN" run -c "$T/c.toml" >>"$T/run.log" 2>&1 &
   DAEMON=$!
   for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+    curl -sf "http://127.0.0.1:$IPORT/healthz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   fail "the daemon did not answer /healthz"; cat "$T/run.log"; return 1
@@ -94,7 +98,7 @@ mv "$T/var/incidentd.db" "$T/var/incidentd.db.broken"
 rm -f "$T/var/incidentd.db-wal" "$T/var/incidentd.db-shm"
 cp "$T/backups/b.db" "$T/var/incidentd.db"
 start || exit 1
-curl -sf "http://127.0.0.1:$PORT/healthz" | grep -q '"database":"ok"' || fail "restored database not ok"
+curl -sf "http://127.0.0.1:$IPORT/healthz" | grep -q '"database":"ok"' || fail "restored database not ok"
 stop
 
 [ $fails -eq 0 ] && echo "backup cli: ok" && exit 0

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Drives the real incidentd binary: --help/--version, check-config on good
 # and bad files, `run` refusing bad secrets and unusable database paths
-# without creating anything, and a real run that serves /healthz on
-# loopback, never logs a token, and stops cleanly on SIGTERM.
+# without creating anything, and a real run that serves /healthz on its
+# internal loopback listener only (404 on the public one), never logs a
+# token, and stops cleanly on SIGTERM.
 # usage: cli_test.sh path/to/incidentd source-dir
 set -u
 bin=$1
@@ -53,14 +54,18 @@ expect 1 "bad.toml:2: \[slack\] unknown key \"conections\"" -- "$bin" console -c
 # check-config needs no secrets, even when the environment has bad ones.
 SLACK_BOT_TOKEN=nonsense expect 0 '^ok$' -- "$bin" check-config "$src/config.example.toml"
 
-# The Dockerfile rewrites two lines of the example; they must exist as written.
-for line in 'path = "var/incidentd.db"' 'listen = "127.0.0.1:8080"'; do
+# The Dockerfile rewrites three lines of the example; they must exist as written.
+for line in 'path = "var/incidentd.db"' 'listen = "127.0.0.1:8080"' \
+            'internal_listen = "127.0.0.1:8081"'; do
   grep -qxF "$line" "$src/config.example.toml" && ok || bad "config.example.toml lacks '$line' (Dockerfile sed)"
   grep -qF "s#^$line#" "$src/Dockerfile" && ok || bad "Dockerfile no longer rewrites '$line'"
 done
 
 # run: secrets are required and checked; nothing is created when they are wrong.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Two distinct free ports: the public listener's and the internal one's.
+read -r port iport < <(python3 -c 'import socket
+a, b = socket.socket(), socket.socket(); a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
 # Slack is never contacted by tests: the Web API points at a closed loopback port.
 cat > "$tmp/run.toml" <<EOT
 [slack]
@@ -69,6 +74,7 @@ api_base_url = "http://127.0.0.1:9/api/"
 path = "$tmp/data/incidentd.db"
 [http]
 listen = "127.0.0.1:$port"
+internal_listen = "127.0.0.1:$iport"
 EOT
 mkdir "$tmp/data"
 expect 1 'SLACK_BOT_TOKEN is not set' -- "$bin" run -c "$tmp/run.toml"
@@ -98,19 +104,38 @@ SLACK_BOT_TOKEN=$good_bot SLACK_APP_TOKEN=$good_app \
   expect 1 "9999" -- "$bin" run -c "$tmp/newer.toml"
 [ "$before" = "$(sha256sum "$tmp/data/newer.db")" ] && ok || bad "newer database was changed"
 
-# A real run: /healthz answers, SIGTERM stops it cleanly, tokens never logged.
+# internal_listen on listen's address is one clear line naming the key.
+sed "s#^internal_listen = .*#internal_listen = \"127.0.0.1:$port\"#" "$tmp/run.toml" > "$tmp/same.toml"
+expect 1 "same.toml:7: \[http\] internal_listen \(\"127.0.0.1:$port\"\) must be another address than listen" -- \
+  "$bin" check-config "$tmp/same.toml"
+
+# A real run: /healthz answers on the internal listener, SIGTERM stops it cleanly, tokens
+# never logged.
 SLACK_BOT_TOKEN=$good_bot SLACK_APP_TOKEN=$good_app \
   "$bin" run -c "$tmp/run.toml" 2> "$tmp/run.log" &
 pid=$!
 up=""
 for _ in $(seq 1 100); do
-  if body=$(curl -fsS "http://127.0.0.1:$port/healthz" 2>/dev/null); then up=1; break; fi
+  if body=$(curl -fsS "http://127.0.0.1:$iport/healthz" 2>/dev/null); then up=1; break; fi
   sleep 0.1
 done
 if [ -n "$up" ] && printf '%s' "$body" | grep -q '"database":"ok"'; then ok; else
   bad "healthz did not answer ok: ${body:-nothing}; log: $(cat "$tmp/run.log")"; fi
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope")
 [ "$code" = 404 ] && ok || bad "unknown path answered $code, wanted 404"
+for path in /healthz /metrics; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
+  [ "$code" = 404 ] && ok || bad "public $path answered $code, wanted 404"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$iport/metrics")
+[ "$code" = 200 ] && ok || bad "internal /metrics answered $code, wanted 200"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+[ "$code" = 200 ] && ok || bad "public / answered $code, wanted 200"
+# A second bot whose internal address is taken (by the first) says which key, and stops.
+sed -e "s#^listen = .*#listen = \"127.0.0.1:0\"#" -e "s#$tmp/data/#$tmp/data/second-#" \
+  "$tmp/run.toml" > "$tmp/taken.toml"
+SLACK_BOT_TOKEN=$good_bot SLACK_APP_TOKEN=$good_app \
+  expect 1 "\[http\] internal_listen 127.0.0.1:$iport: cannot listen" -- "$bin" run -c "$tmp/taken.toml"
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=""
@@ -121,6 +146,9 @@ v=$(sqlite3 "$tmp/data/incidentd.db" 'PRAGMA user_version;')
 [ "${v:-0}" -ge 1 ] && ok || bad "database not migrated (user_version=$v)"
 j=$(sqlite3 "$tmp/data/incidentd.db" 'PRAGMA journal_mode;')
 [ "$j" = wal ] && ok || bad "database not in WAL mode ($j)"
+# The database is its owner's only (the test runs under the caller's umask, usually 022).
+m=$(stat -c %a "$tmp/data/incidentd.db")
+[ "$m" = 600 ] && ok || bad "database created with mode $m, wanted 600"
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

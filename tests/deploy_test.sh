@@ -13,7 +13,8 @@
 #  - the Dockerfile's sed edits still match config.example.toml;
 #  - the binary runs with socket() limited to the unit's
 #    RestrictAddressFamilies= by a seccomp filter (restrict_af, given as $3):
-#    it listens, connects to the Slack emulator and answers /healthz; and
+#    it listens, connects to the Slack emulator and answers /healthz on its
+#    internal listener; and
 #    with AF_INET6 and AF_INET taken away too, it cannot (the check can fail).
 # Usage: deploy_test.sh SOURCE_DIR PATH/TO/incidentd [PATH/TO/restrict_af PATH/TO/slackemu]
 set -u
@@ -112,11 +113,14 @@ grep -qx 'path = "/var/lib/incidentd/incidentd.db"' "$T/config.toml" \
   || fail "config.example.toml has no 'path = \"var/incidentd.db\"' line to change"
 "$BIN" check-config "$T/config.toml" >/dev/null || fail "the README's service configuration fails check-config"
 # The Dockerfile's edits of the same file still apply.
-for pat in 's#^path = "var/incidentd.db"#' 's#^listen = "127.0.0.1:8080"#'; do
+for pat in 's#^path = "var/incidentd.db"#' 's#^listen = "127.0.0.1:8080"#' \
+           's#^internal_listen = "127.0.0.1:8081"#'; do
   grep -qF "$pat" "$SRC/Dockerfile" || fail "the Dockerfile no longer edits $pat"
 done
-grep -qx 'listen = "127.0.0.1:8080"' "$SRC/config.example.toml" \
-  || fail "config.example.toml has no 'listen = \"127.0.0.1:8080\"' line for the Dockerfile"
+for line in 'listen = "127.0.0.1:8080"' 'internal_listen = "127.0.0.1:8081"'; do
+  grep -qxF "$line" "$SRC/config.example.toml" \
+    || fail "config.example.toml has no '$line' line for the Dockerfile"
+done
 
 # 4. The env example: exactly the variables the code reads.
 vars=$(grep -oE '^#?[A-Z_]+=' "$SRC/deploy/incidentd.env.example" | tr -d '#=' | sort | tr '\n' ' ')
@@ -135,13 +139,15 @@ elif [ -n "$SHIM" ] && [ -n "$EMU" ]; then
   "$EMU" --port "$EPORT" --quiet > "$T/emu.log" 2>&1 & PIDS+=($!)
   mkdir -p "$T/var"
   for _ in $(seq 50); do curl -s "http://127.0.0.1:$EPORT/_emu/state" >/dev/null 2>&1 && break; sleep 0.1; done
-  # run_filtered FAMILIES: starts incidentd under the filter; prints /healthz once the Slack
-  # link is up (or what it said last after 10 s), then stops it.
+  # run_filtered FAMILIES: starts incidentd under the filter; prints /healthz (internal
+  # listener) once the Slack link is up (or what it said last after 10 s), then stops it.
   run_filtered() {
-    local hport health bot rc
-    hport=$(port)
-    printf '[slack]\napi_base_url = "http://127.0.0.1:%s/api/"\n[store]\npath = "%s/var/i.db"\n[http]\nlisten = "127.0.0.1:%s"\n' \
-      "$EPORT" "$T" "$hport" > "$T/af.toml"
+    local pport hport health bot rc
+    read -r pport hport < <(python3 -c 'import socket
+a, b = socket.socket(), socket.socket(); a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
+    printf '[slack]\napi_base_url = "http://127.0.0.1:%s/api/"\n[store]\npath = "%s/var/i.db"\n[http]\nlisten = "127.0.0.1:%s"\ninternal_listen = "127.0.0.1:%s"\n' \
+      "$EPORT" "$T" "$pport" "$hport" > "$T/af.toml"
     SLACK_BOT_TOKEN=xoxb-1-2-deploytest0 SLACK_APP_TOKEN=xapp-1-A1-2-deploytest0 \
       "$SHIM" "$1" "$BIN" run -c "$T/af.toml" > "$T/af.log" 2>&1 &
     bot=$!; PIDS+=($bot)

@@ -28,6 +28,9 @@ static void test_defaults(void)
     CHECK_STR(c->store_path, "var/incidentd.db");
     CHECK_STR(c->http_host, "127.0.0.1");
     CHECK_INT(c->http_port, 8080);
+    CHECK_STR(c->http_internal_listen, "127.0.0.1:8081");
+    CHECK_STR(c->http_internal_host, "127.0.0.1");
+    CHECK_INT(c->http_internal_port, 8081);
     CHECK_INT(c->slack_connections, 2);
     CHECK_INT(c->log_level, LOG_INFO);
     CHECK(c->slack_bot_token == NULL);
@@ -646,6 +649,84 @@ static void test_wrong_types_and_ranges_all_reported(void)
     cfg_diag_free(&d);
 }
 
+/* [http] internal_listen: its own address, checked like listen and never listen's. */
+static void test_internal_listen(void)
+{
+    struct cfg_diag d = {0};
+    struct config *c = load("[http]\nlisten = \"0.0.0.0:80\"\ninternal_listen = \"[::1]:9100\"\n",
+                            &d);
+    CHECK(c != NULL);
+    CHECK_STR(c->http_listen, "0.0.0.0:80");
+    CHECK_STR(c->http_host, "0.0.0.0");
+    CHECK_INT(c->http_port, 80);
+    CHECK_STR(c->http_internal_listen, "[::1]:9100");
+    CHECK_STR(c->http_internal_host, "::1");
+    CHECK_INT(c->http_internal_port, 9100);
+    cfg_free(c);
+
+    /* Port 0 picks a free port for each: both may say so (the tests do). */
+    c = load("[http]\nlisten = \"127.0.0.1:0\"\ninternal_listen = \"127.0.0.1:0\"\n", &d);
+    CHECK(c != NULL);
+    CHECK_INT(c->http_internal_port, 0);
+    cfg_free(c);
+    /* Another port of the same host, or the same port of another host, is fine. */
+    c = load("[http]\nlisten = \"10.0.0.1:8080\"\ninternal_listen = \"127.0.0.1:8080\"\n", &d);
+    CHECK(c != NULL);
+    cfg_free(c);
+    CHECK_INT(d.n, 0);
+
+    /* Malformed: the same messages as listen's, naming internal_listen and its line. */
+    CHECK(load("[http]\ninternal_listen = \"localhost\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:2: [http] internal_listen: expected host:port, e.g. "
+                          "\"127.0.0.1:8080\", got \"localhost\"");
+    cfg_diag_free(&d);
+    CHECK(load("[http]\n\ninternal_listen = \"127.0.0.1:99999\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:3: [http] internal_listen: the port must be a number");
+    cfg_diag_free(&d);
+    CHECK(load("[http]\ninternal_listen = 8081\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:2: [http] internal_listen: expected a \"host:port\" string, got "
+                          "an integer");
+    cfg_diag_free(&d);
+    CHECK(load("[http]\ninternal_listen = \":8081\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [http] internal_listen: the host is empty");
+    cfg_diag_free(&d);
+
+    /* The same address as listen: one error, on internal_listen's line. */
+    CHECK(load("[http]\nlisten = \"127.0.0.1:9000\"\n\ninternal_listen = \"127.0.0.1:9000\"\n",
+               &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_STR(d.lines[0], "t.toml:4: [http] internal_listen (\"127.0.0.1:9000\") must be another "
+                          "address than listen (\"127.0.0.1:9000\"): the internal listener "
+                          "serves /healthz and /metrics, which must not be public; give it a "
+                          "port of its own, e.g. \"127.0.0.1:9001\"");
+    cfg_diag_free(&d);
+    /* listen moved onto internal_listen's default: said on listen's line. */
+    CHECK(load("[http]\nlisten = \"127.0.0.1:8081\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [http] internal_listen (\"127.0.0.1:8081\", its "
+                               "default) must be another address than listen");
+    cfg_diag_free(&d);
+    /* A wildcard takes the port on every address, loopback included. */
+    CHECK(load("[http]\nlisten = \"0.0.0.0:8080\"\ninternal_listen = \"127.0.0.1:8080\"\n",
+               &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:3: [http] internal_listen (\"127.0.0.1:8080\") must be");
+    cfg_diag_free(&d);
+    CHECK(load("[http]\nlisten = \"[::1]:8080\"\ninternal_listen = \"[::]:8080\"\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    cfg_diag_free(&d);
+    /* A malformed listen is one message, not a second one about the pair. */
+    CHECK(load("[http]\nlisten = \"127.0.0.1\"\ninternal_listen = \"127.0.0.1:8080\"\n", &d) ==
+          NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [http] listen: expected host:port");
+    cfg_diag_free(&d);
+}
+
 static void test_bad_url_and_port(void)
 {
     struct cfg_diag d = {0};
@@ -996,6 +1077,7 @@ int main(int argc, char **argv)
     RUN(test_unknown_table_and_top_level_key);
     RUN(test_statuspage_atlassian);
     RUN(test_wrong_types_and_ranges_all_reported);
+    RUN(test_internal_listen);
     RUN(test_bad_url_and_port);
     RUN(test_slack_table_must_be_a_table);
     RUN(test_syntax_error_has_line_and_column);

@@ -4,11 +4,13 @@
  * errors, what it prints reads like Slack (mentions, links, edits,
  * ephemeral), numbered elements click into block_actions payloads and stop
  * working when their message is replaced, response_urls answer or replace,
- * forms wait for their user, and the workspace survives a save and a load.
+ * forms wait for their user, and the workspace survives a save (to a file
+ * only its owner reads) and a load.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -268,7 +270,21 @@ static void test_save_load(void)
     CHECK_INT(call("chat.postMessage", args, &r), BOT_OK);
     char ts[32];
     snprintf(ts, sizeof(ts), "%s", field(&r, "ts"));
-    CHECK_INT(cslack_save(cs, path, &err), BOT_OK);
+    /* Saved readable by its owner only, whatever the umask, even over a world-readable
+       file left by a crash under the temporary name. */
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *left = fopen(tmp, "w");
+    CHECK(left != NULL);
+    fclose(left);
+    CHECK(chmod(tmp, 0644) == 0);
+    free(tmp);
+    mode_t old_mask = umask(022);
+    enum bot_rc saved = cslack_save(cs, path, &err);
+    umask(old_mask);
+    CHECK_INT(saved, BOT_OK);
+    struct stat st;
+    CHECK(stat(path, &st) == 0);
+    CHECK_MSG((st.st_mode & 07777) == 0600, "workspace saved with mode %o", st.st_mode & 07777);
     teardown();
 
     setup();

@@ -54,7 +54,8 @@ def run(args, rate, api_ms, fsync):
     cfg = os.path.join(tmp, "b.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\n[store]\npath = "%s/b.db"\n'
-                'fsync_every_commit = %s\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "warn"\n'
+                'fsync_every_commit = %s\n[http]\nlisten = "127.0.0.1:%d"\n'
+                'internal_listen = "127.0.0.1:0"\n[log]\nlevel = "warn"\n'
                 % (base, tmp, fsync, free_port()))
     env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-1-2-benchmark00", SLACK_APP_TOKEN="xapp-1-A1-2-benchmark0")
     bot = subprocess.Popen([args.incidentd, "run", "-c", cfg], env=env,

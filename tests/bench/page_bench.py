@@ -246,7 +246,8 @@ def main():
     cfg = os.path.join(tmp, "b.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\n[store]\npath = "%s/b.db"\n'
-                '[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "warn"\n'
+                '[http]\nlisten = "127.0.0.1:%d"\ninternal_listen = "127.0.0.1:0"\n'
+                '[log]\nlevel = "warn"\n'
                 '[statuspage]\ntitle = "Bench Status"\n' % (base, tmp, port))
         for name in COMPONENTS:
             f.write('[[statuspage.components]]\nname = "%s"\n' % name)

@@ -1,11 +1,14 @@
 """Shared pieces of the end-to-end tests: HTTP calls to slackemu's control API and to the
-bot, waiting for a condition, free ports, and starting slackemu and incidentd."""
+bot, waiting for a condition, free ports, and starting slackemu and incidentd (each with a
+free port for its public listener, the status page, and one for its internal listener,
+/healthz and /metrics)."""
 import json
 import os
 import re
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 BOT_ENV = {"SLACK_BOT_TOKEN": "xoxb-1111-2222-e2eBoTtOkEn",
@@ -42,6 +45,18 @@ def free_port():
     return p
 
 
+def free_ports(n):
+    """n distinct free ports (held open together while they are picked)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def start_slackemu(slackemu, tmp, *extra):
     """Starts slackemu on a free port; (process, base URL)."""
     emu = subprocess.Popen([slackemu, "--port", "0", "--quiet"] + list(extra),
@@ -55,20 +70,49 @@ def start_slackemu(slackemu, tmp, *extra):
     return emu, m.group(1)
 
 
+class BotURL(str):
+    """The base URL of a bot's public listener ("http://127.0.0.1:PORT": the status page),
+    usable wherever a string is; .internal is the base URL of its internal listener, where
+    /healthz and /metrics are (they answer 404 on the public one)."""
+
+    def __new__(cls, public, internal):
+        u = super().__new__(cls, public)
+        u.internal = internal
+        return u
+
+
+def http_config(port, internal_port):
+    """The [http] table of a test's configuration: both listeners on loopback."""
+    return ('[http]\nlisten = "127.0.0.1:%d"\ninternal_listen = "127.0.0.1:%d"\n'
+            % (port, internal_port))
+
+
+def http_status(url, method="GET"):
+    """The HTTP status code of a request (an error status is returned, not raised)."""
+    req = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def start_incidentd(incidentd, tmp, emu_base, log_name, slack_config="", extra_config=""):
-    """Starts incidentd against slackemu with its database in tmp; (process, HTTP base URL).
-    slack_config: more lines for the [slack] table; extra_config: more tables at the end."""
-    port = free_port()
+    """Starts incidentd against slackemu with its database in tmp; (process, BotURL: the public
+    HTTP base URL, .internal the internal one). slack_config: more lines for the [slack]
+    table; extra_config: more tables at the end."""
+    port, internal_port = free_ports(2)
     cfg = os.path.join(tmp, "incidentd.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
                 'call_timeout_seconds = 2\n%s'
-                '[store]\npath = "%s"\n[http]\nlisten = "127.0.0.1:%d"\n[log]\nlevel = "debug"\n%s'
-                % (emu_base, slack_config, os.path.join(tmp, "incidentd.db"), port, extra_config))
+                '[store]\npath = "%s"\n%s[log]\nlevel = "debug"\n%s'
+                % (emu_base, slack_config, os.path.join(tmp, "incidentd.db"),
+                   http_config(port, internal_port), extra_config))
     log = open(os.path.join(tmp, log_name), "w")
     proc = subprocess.Popen([incidentd, "run", "-c", cfg], env=dict(os.environ, **BOT_ENV),
                             stdout=log, stderr=log)
-    return proc, "http://127.0.0.1:%d" % port
+    return proc, BotURL("http://127.0.0.1:%d" % port, "http://127.0.0.1:%d" % internal_port)
 
 
 # ---- additions for the scenario tests (declare_e2e.py) ----
