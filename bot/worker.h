@@ -55,7 +55,9 @@ int worker_tz_offset_min(int64_t now_ms);
  * Decides one inbox row (its type and payload JSON) with the plan p, inside
  * the caller's transaction. BOT_OK when the envelope is handled (possibly
  * with no effect); BOT_EPROTO when the payload lacks a field (the reason in
- * err); other codes are store failures. Exposed for tests.
+ * err); other codes are store failures. A "\u0000" in the payload reaches
+ * the plan as UTF8_NUL_MARK (utf8.h), which it refuses, not as a string cut
+ * short. Exposed for tests.
  */
 enum bot_rc worker_decide(struct plan *p, const char *type, const char *payload,
                           struct bot_err *err) BOT_MUST_CHECK;

@@ -1,7 +1,8 @@
 /*
  * Splitting, lookup and dispatch of /incident commands (see cmd.h). The
  * checks done here, before any handler runs, are the ones every command
- * shares: a known name and an acceptable number of words.
+ * shares: no character a user may not type (utf8_check_text: controls, NUL,
+ * bidirectional overrides), a known name and an acceptable number of words.
  */
 #include "cmd.h"
 
@@ -10,8 +11,8 @@
 #include <string.h>
 
 #include "slack_text.h"
-#include "xmalloc.h"
 #include "utf8.h"
+#include "xmalloc.h"
 
 void cmd_result_init(struct cmd_result *r)
 {
@@ -41,38 +42,49 @@ static bool at(const char *s, size_t i, size_t len, const char *lit)
     return i + l <= len && memcmp(s + i, lit, l) == 0;
 }
 
-/* True when lit occurs in text[from, len). */
-static bool closes(const char *text, size_t from, size_t len, const char *lit)
+/*
+ * True when a quote opened just before from is closed by lit (or, when
+ * straight_too, by a straight double quote) in text[from, len), skipping
+ * backslash escapes the way cmd_split reads the quoted part.
+ */
+static bool closes(const char *text, size_t from, size_t len, const char *lit, bool escapes,
+                   bool straight_too)
 {
-    for (size_t i = from; i < len; i++)
-        if (at(text, i, len, lit))
+    for (size_t i = from; i < len; i++) {
+        if (at(text, i, len, lit) || (straight_too && text[i] == '"'))
             return true;
+        if (escapes && text[i] == '\\')
+            i++;
+    }
     return false;
 }
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+_Static_assert(CMD_MAX_TEXT <= UINT16_MAX, "word offsets are 16 bits");
 
 enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct bot_err *err)
 {
     struct buf word;
+    struct utf8_bad bad;
+    char what[120];
     enum bot_rc rc = BOT_OK;
     size_t i = 0;
 
     out->argc = 0;
+    out->text = text;
     if (len > CMD_MAX_TEXT)
         return bot_err_set(err, BOT_EINVAL, "the command is %zu bytes long; at most %d are "
                            "accepted", len, CMD_MAX_TEXT);
-    for (size_t k = 0; k < len;) {
-        size_t l = utf8_seq_len((const unsigned char *)text + k, len - k);
-        if (l == 0)
-            return bot_err_set(err, BOT_EINVAL, "the command is not valid UTF-8 (byte %zu)",
-                               k + 1);
-        if (text[k] == '\0')
-            return bot_err_set(err, BOT_EINVAL, "the command contains a NUL character");
-        k += l;
-    }
+    if (!utf8_check_text(text, len, UTF8_MULTILINE, &bad))
+        return bot_err_set(err, BOT_EINVAL, "the command contains %s",
+                           utf8_bad_describe(&bad, what, sizeof(what)));
     buf_init(&word, CMD_MAX_TEXT);
     while (i < len) {
-        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
-                           text[i] == '\r'))
+        while (i < len && blank(text[i]))
             i++;
         if (i >= len)
             break;
@@ -82,25 +94,28 @@ enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct
             goto out;
         }
         buf_reset(&word);
+        size_t word_start = i;
         bool any = false;
-        while (i < len && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
-               text[i] != '\r') {
+        while (i < len && !blank(text[i])) {
             const char *close = NULL;
             size_t skip = 0;
             bool escapes = true;
-            if (text[i] == '"') {
+            /* A quote groups only when it is closed: a lone one is a character ("5\" screen"). */
+            if (text[i] == '"' && closes(text, i + 1, len, "\"", true, false)) {
                 close = "\"";
                 skip = 1;
-            } else if (text[i] == '\'' && !any && closes(text, i + 1, len, "'")) {
+            } else if (text[i] == '\'' && !any && closes(text, i + 1, len, "'", false, false)) {
                 /* Only at the start of a word and when closed: elsewhere an apostrophe
                  * ("it's", "users'") is a letter, not a quote. */
                 close = "'";
                 skip = 1;
                 escapes = false;
-            } else if (at(text, i, len, LDQ) || at(text, i, len, RDQ)) {
+            } else if ((at(text, i, len, LDQ) || at(text, i, len, RDQ)) &&
+                       closes(text, i + 3, len, RDQ, true, true)) {
                 close = RDQ;
                 skip = 3;
-            } else if (at(text, i, len, LSQ) && !any && closes(text, i + 3, len, RSQ)) {
+            } else if (at(text, i, len, LSQ) && !any &&
+                       closes(text, i + 3, len, RSQ, false, false)) {
                 close = RSQ;
                 skip = 3;
                 escapes = false;
@@ -115,15 +130,9 @@ enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct
                 any = true;
                 continue;
             }
-            size_t start = i;
             i += skip;
             any = true;
-            for (;;) {
-                if (i >= len) {
-                    rc = bot_err_set(err, BOT_EINVAL, "unterminated quote starting at "
-                                     "character %zu", start + 1);
-                    goto out;
-                }
+            while (i < len) { /* closes() said it ends before len */
                 /* A straight double quote also closes a curly one: clients mix them. */
                 if (at(text, i, len, close) || (skip == 3 && close == RDQ && text[i] == '"')) {
                     i += text[i] == '"' ? 1 : strlen(close);
@@ -137,8 +146,11 @@ enum bot_rc cmd_split(const char *text, size_t len, struct cmd_args *out, struct
                 i++;
             }
         }
-        if (any)
+        if (any) {
+            out->start[out->argc] = (uint16_t)word_start;
+            out->end[out->argc] = (uint16_t)i;
             out->argv[out->argc++] = xmemdup0(buf_str(&word), word.len);
+        }
     }
 out:
     buf_free(&word);
@@ -148,6 +160,50 @@ out:
             rc = bot_err_set(err, BOT_EINVAL, "the command is too long");
     }
     return rc;
+}
+
+char *cmd_args_raw(const struct cmd_args *a, int from, int to)
+{
+    if (from < 0)
+        from = 0;
+    if (to > a->argc)
+        to = a->argc;
+    if (from >= to)
+        return xstrdup("");
+    if (a->text != NULL)
+        return xmemdup0(a->text + a->start[from], (size_t)(a->end[to - 1] - a->start[from]));
+    struct buf b;
+    buf_init(&b, CMD_MAX_TEXT + CMD_MAX_ARGS);
+    for (int i = from; i < to; i++)
+        (void)!buf_addf(&b, "%s%s", i > from ? " " : "", a->argv[i]);
+    return buf_take(&b);
+}
+
+#define CMD_CONTEXT_CHARS 24 /* characters before a refused one that cmd_check_text shows */
+
+bool cmd_check_text(const char *field, const char *text, size_t len, unsigned allow, bool mrkdwn,
+                    struct buf *out)
+{
+    struct utf8_bad bad;
+    char what[120];
+    if (utf8_check_text(text, len, allow, &bad))
+        return true;
+    (void)!buf_addf(out, "%s contains %s", field, utf8_bad_describe(&bad, what, sizeof(what)));
+    /* What comes before it on its line, since the character itself may well be invisible. */
+    size_t from = bad.offset, chars = 0;
+    while (from > 0 && text[from - 1] != '\n' && chars < CMD_CONTEXT_CHARS) {
+        from--;
+        if (((unsigned char)text[from] & 0xc0) != 0x80)
+            chars++;
+    }
+    while (from < bad.offset && (text[from] == ' ' || text[from] == '\t'))
+        from++;
+    if (from < bad.offset && buf_addstr(out, " (right after “") == BOT_OK &&
+        (mrkdwn ? slack_text_user(out, text + from, bad.offset - from)
+                : buf_add(out, text + from, bad.offset - from)) == BOT_OK)
+        (void)!buf_addstr(out, "”)");
+    (void)!buf_addstr(out, "; remove it and try again.");
+    return false;
 }
 
 const struct cmd_entry *cmd_find(const char *name)
@@ -183,7 +239,7 @@ enum bot_rc cmd_add_user_text(struct buf *out, const char *s)
         n = 60;
     while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--; /* do not cut a UTF-8 sequence */
-    enum bot_rc rc = slack_text_escape(out, s, n);
+    enum bot_rc rc = slack_text_user(out, s, n);
     if (rc == BOT_OK && n < strlen(s))
         rc = buf_addstr(out, "…");
     return rc;
@@ -197,6 +253,16 @@ enum bot_rc cmd_run(const struct cmd_call *call, const char *text, size_t len,
     enum bot_rc rc;
     const char *command = call->command ? call->command : "/incident";
 
+    /* The whole text, before anything reads it: no handler ever sees such a character. */
+    struct buf why;
+    buf_init(&why, CMD_MAX_REPLY);
+    bool clean =
+        len > CMD_MAX_TEXT || cmd_check_text("The command", text, len, UTF8_MULTILINE, true, &why);
+    if (!clean)
+        (void)!buf_addf(&out->reply, ":warning: %s Nothing changed.", buf_str(&why));
+    buf_free(&why);
+    if (!clean)
+        return BOT_EINVAL;
     if (cmd_split(text, len, &args, &err) != BOT_OK) {
         if (buf_addf(&out->reply, ":warning: %s.\n", err.msg) == BOT_OK)
             (void)!buf_addf(&out->reply, "Try `%s help`.", command);

@@ -3,6 +3,8 @@
  * timeline (plan step 4) and posts it in the channel and under the
  * announcement.
  */
+#include <stdlib.h>
+
 #include "cmd.h"
 #include "plan.h"
 
@@ -22,13 +24,9 @@ static enum bot_rc note_cmd(const struct cmd_call *call, const struct cmd_args *
                                        "Usage: `/incident note <text> [INC-N]`");
         rc = BOT_EINVAL;
     } else if (rc == BOT_OK) {
-        struct buf text;
-        buf_init(&text, CMD_MAX_TEXT + CMD_MAX_ARGS);
-        for (int i = 1; i < argc; i++)
-            if (buf_addf(&text, "%s%s", i > 1 ? " " : "", args->argv[i]) != BOT_OK)
-                break; /* cannot happen: the words came from at most CMD_MAX_TEXT bytes */
-        rc = plan_note(p, &inc, call->user_id, buf_str(&text), call->response_url, &err);
-        buf_free(&text);
+        char *text = cmd_args_raw(args, 1, argc); /* as typed: quotes, spacing, lines */
+        rc = plan_note(p, &inc, call->user_id, text, call->response_url, &err);
+        free(text);
     }
     store_incident_clear(&inc);
     return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;

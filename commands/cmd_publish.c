@@ -3,6 +3,8 @@
  * page will say, and a button to make the incident public (plan step 2: an
  * explicit decision of the response team, never automatic).
  */
+#include <stdlib.h>
+
 #include "cmd.h"
 #include "plan.h"
 
@@ -17,15 +19,11 @@ static enum bot_rc publish_cmd(const struct cmd_call *call, const struct cmd_arg
         return BOT_ESTATE;
     enum bot_rc rc = plan_cmd_incident(call, args, &argc, argc == 2, &inc, &out->reply, &err);
     if (rc == BOT_OK) {
-        struct buf msg;
-        buf_init(&msg, CMD_MAX_TEXT + CMD_MAX_ARGS);
-        for (int i = 1; i < argc; i++)
-            if (buf_addf(&msg, "%s%s", i > 1 ? " " : "", args->argv[i]) != BOT_OK)
-                break;
+        char *msg = cmd_args_raw(args, 1, argc); /* as typed: quotes, spacing, lines */
         struct plan_actor a = {call->user_id, call->channel_id, call->response_url,
                                call->trigger_id};
-        rc = plan_publish_preview(p, &a, &inc, buf_str(&msg), &err);
-        buf_free(&msg);
+        rc = plan_publish_preview(p, &a, &inc, msg, &err);
+        free(msg);
     }
     store_incident_clear(&inc);
     return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;

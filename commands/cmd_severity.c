@@ -1,4 +1,5 @@
 /* `/incident severity critical|major|minor [why...] [INC-N]`: re-assesses the severity. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -25,14 +26,9 @@ static enum bot_rc severity_cmd(const struct cmd_call *call, const struct cmd_ar
     /* A bare trailing number would be ambiguous with the reason ("... for 500"). */
     enum bot_rc rc = plan_cmd_incident(call, args, &argc, argc == 3, &inc, &out->reply, &err);
     if (rc == BOT_OK) {
-        struct buf why;
-        buf_init(&why, PLAN_MAX_REASON * 4);
-        for (int i = 2; i < argc; i++)
-            if (buf_addf(&why, "%s%s", i > 2 ? " " : "", args->argv[i]) != BOT_OK)
-                break;
-        rc = plan_set_severity(p, &inc, sev, call->user_id, buf_str(&why), call->response_url,
-                               &err);
-        buf_free(&why);
+        char *why = cmd_args_raw(args, 2, argc); /* as typed: quotes, spacing, lines */
+        rc = plan_set_severity(p, &inc, sev, call->user_id, why, call->response_url, &err);
+        free(why);
     }
     store_incident_clear(&inc);
     return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;

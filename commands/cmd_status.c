@@ -4,6 +4,7 @@
  * at once; without, a form asks for the public message, pre-filled from the
  * status's template (see plan_status_request).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -38,15 +39,11 @@ static enum bot_rc status_cmd(const struct cmd_call *call, const struct cmd_args
     /* A bare trailing number would be ambiguous with the message ("... in 5"). */
     enum bot_rc rc = plan_cmd_incident(call, args, &argc, argc == 3, &inc, &out->reply, &err);
     if (rc == BOT_OK) {
-        struct buf msg;
-        buf_init(&msg, CMD_MAX_TEXT + CMD_MAX_ARGS);
-        for (int i = 2; i < argc; i++)
-            if (buf_addf(&msg, "%s%s", i > 2 ? " " : "", args->argv[i]) != BOT_OK)
-                break; /* cannot happen: the words came from at most CMD_MAX_TEXT bytes */
+        char *msg = cmd_args_raw(args, 2, argc); /* as typed: quotes, spacing, lines */
         struct plan_actor a = {call->user_id, call->channel_id, call->response_url,
                                call->trigger_id};
-        rc = plan_status_request(p, &a, &inc, to, argc > 2 ? buf_str(&msg) : NULL, &err);
-        buf_free(&msg);
+        rc = plan_status_request(p, &a, &inc, to, argc > 2 ? msg : NULL, &err);
+        free(msg);
     }
     store_incident_clear(&inc);
     return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;

@@ -1,4 +1,6 @@
 /* `/incident update <public message> [INC-N]`: a public update of a published incident. */
+#include <stdlib.h>
+
 #include "cmd.h"
 #include "plan.h"
 
@@ -14,15 +16,11 @@ static enum bot_rc update_cmd(const struct cmd_call *call, const struct cmd_args
     /* A bare trailing number would be ambiguous with the message ("... in 10"). */
     enum bot_rc rc = plan_cmd_incident(call, args, &argc, false, &inc, &out->reply, &err);
     if (rc == BOT_OK) {
-        struct buf msg;
-        buf_init(&msg, CMD_MAX_TEXT + CMD_MAX_ARGS);
-        for (int i = 1; i < argc; i++)
-            if (buf_addf(&msg, "%s%s", i > 1 ? " " : "", args->argv[i]) != BOT_OK)
-                break;
+        char *msg = cmd_args_raw(args, 1, argc); /* as typed: quotes, spacing, lines */
         struct plan_actor a = {call->user_id, call->channel_id, call->response_url,
                                call->trigger_id};
-        rc = plan_public_update(p, &a, &inc, buf_str(&msg), &err);
-        buf_free(&msg);
+        rc = plan_public_update(p, &a, &inc, msg, &err);
+        free(msg);
     }
     store_incident_clear(&inc);
     return rc == BOT_ENOTFOUND ? BOT_EINVAL : rc;

@@ -478,10 +478,13 @@ enum bot_rc declare_parse(const struct cmd_args *args, int first, int64_t now_ms
             continue;
         }
         if (p == 0) {
+            /* As typed, quotes included ("Users see \"Error 500\""); flags come between. */
+            char *raw = cmd_args_raw(args, i, i + 1);
             if (title.len > 0)
                 rc = buf_addstr(&title, " ");
             if (rc == BOT_OK)
-                rc = buf_addstr(&title, w);
+                rc = buf_addstr(&title, raw);
+            free(raw);
             if (rc) {
                 rc = bot_err_set(err, BOT_EINVAL, "the title is too long");
                 goto out;

@@ -57,8 +57,8 @@ void declare_req_init(struct declare_req *req);
  * `--sev major` or `--sev=major` (names case-insensitive; a phone's "—" or
  * "–" counts as "--"); `--` ends the flags, so later words are title words
  * even when they start with "--", and so is a quoted word with a blank in
- * it ("--force push broke"). The other words, joined by one space, are the
- * title.
+ * it ("--force push broke"). The other words, each as the user typed it
+ * (quotes included: cmd_args_raw), joined by one space, are the title.
  *
  *   --sev / --severity critical|major|minor (case-insensitive)
  *   --breach                  a suspected data or security breach (no value)

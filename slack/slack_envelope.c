@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 
 static const struct {
@@ -106,13 +107,24 @@ enum bot_rc slack_envelope_parse(const char *text, size_t len, struct slack_enve
     if (text == NULL)
         return bot_err_set(err, BOT_EINVAL, "slack_envelope_parse: no frame");
 
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root == NULL)
+    /*
+     * cJSON decodes "\u0000" into a 0 byte, which would end the C string and
+     * drop the rest of a command silently: such frames are parsed with the
+     * escape turned into UTF8_NUL_MARK, which the plan refuses as a NUL.
+     */
+    size_t mlen = len;
+    char *marked = utf8_json_mark_nul(text, len, &mlen);
+    const char *json = marked ? marked : text, *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, mlen, &end, 0);
+    if (root == NULL) {
+        free(marked);
         return bot_err_set(err, BOT_EPROTO, "frame is not JSON (%zu bytes)", len);
-    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+    }
+    while (end < json + mlen && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
         end++;
-    if (end != text + len) {
+    bool trailing = end != json + mlen;
+    free(marked);
+    if (trailing) {
         cJSON_Delete(root);
         return bot_err_set(err, BOT_EPROTO, "frame has bytes after its JSON value (%zu bytes)",
                            len);

@@ -74,7 +74,9 @@ struct slack_envelope {
  * Decodes one text frame of len bytes (need not be NUL-terminated). On
  * BOT_OK, env owns a tree that the caller frees with slack_envelope_free().
  * An unknown "type" is not an error: it parses with SLACK_ENV_UNKNOWN so
- * that the caller can report it and go on. Errors (env holds nothing, no
+ * that the caller can report it and go on. A "\u0000" in a string comes out
+ * as UTF8_NUL_MARK (utf8.h), not as a 0 byte that would cut the string
+ * short, so the plan can refuse it. Errors (env holds nothing, no
  * free needed, though calling slack_envelope_free() is harmless):
  *   BOT_EPROTO  not JSON, not an object, no string "type", or an envelope
  *               type without a non-empty string "envelope_id";

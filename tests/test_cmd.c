@@ -53,18 +53,78 @@ static void test_split_empty_and_blank(void)
     cmd_args_free(&a);
 }
 
+static void test_split_lone_quotes_are_characters(void)
+{
+    struct cmd_args a;
+    struct bot_err e;
+    /* A quote that is never closed groups nothing: free text never fails to split. */
+    const char *t = "say \"unterminated";
+    CHECK_INT(cmd_split(t, strlen(t), &a, &e), BOT_OK);
+    CHECK_INT(a.argc, 2);
+    CHECK_STR(a.argv[1], "\"unterminated");
+    cmd_args_free(&a);
+    t = "a 5” screen “open";
+    CHECK_INT(cmd_split(t, strlen(t), &a, &e), BOT_OK);
+    CHECK_INT(a.argc, 4);
+    CHECK_STR(a.argv[1], "5”");
+    CHECK_STR(a.argv[3], "“open");
+    cmd_args_free(&a);
+    t = "a \"b\\\" c";                /* the only later quote is escaped: not a closing one */
+    CHECK_INT(cmd_split(t, strlen(t), &a, &e), BOT_OK);
+    CHECK_INT(a.argc, 3);
+    CHECK_STR(a.argv[1], "\"b\"");
+    CHECK_STR(a.argv[2], "c");
+    cmd_args_free(&a);
+    t = "x “a\\” b";                   /* likewise with a curly opening quote */
+    CHECK_INT(cmd_split(t, strlen(t), &a, &e), BOT_OK);
+    CHECK_INT(a.argc, 3);
+    CHECK_STR(a.argv[1], "“a”");
+    cmd_args_free(&a);
+}
+
+static void test_split_keeps_the_text_as_typed(void)
+{
+    struct cmd_args a;
+    struct bot_err e;
+    const char *t = " note  Users see \"Error 500\"\n  and ‘it’ a\\ b  INC-4 ";
+    CHECK_INT(cmd_split(t, strlen(t), &a, &e), BOT_OK);
+    CHECK_INT(a.argc, 8);
+    CHECK_STR(a.argv[3], "Error 500");
+    char *raw = cmd_args_raw(&a, 1, a.argc - 1);
+    CHECK_STR(raw, "Users see \"Error 500\"\n  and ‘it’ a\\ b");
+    free(raw);
+    raw = cmd_args_raw(&a, 3, 4);
+    CHECK_STR(raw, "\"Error 500\"");
+    free(raw);
+    raw = cmd_args_raw(&a, 8, 8);
+    CHECK_STR(raw, "");
+    free(raw);
+    raw = cmd_args_raw(&a, 6, 100);
+    CHECK_STR(raw, "a\\ b  INC-4");
+    free(raw);
+    cmd_args_free(&a);
+    /* args made by hand: the words joined */
+    struct cmd_args h = {.argc = 2, .argv = {"a b", "c"}};
+    raw = cmd_args_raw(&h, 0, 2);
+    CHECK_STR(raw, "a b c");
+    free(raw);
+}
+
 static void test_split_errors(void)
 {
     struct cmd_args a;
     struct bot_err e;
-    CHECK_INT(cmd_split("say \"unterminated", 17, &a, &e), BOT_EINVAL);
-    CHECK_STR(e.msg, "unterminated quote starting at character 5");
-    CHECK_INT(a.argc, 0);
     CHECK_INT(cmd_split("a\0b", 3, &a, &e), BOT_EINVAL);
-    CHECK_CONTAINS(e.msg, "NUL");
+    CHECK_STR(e.msg, "the command contains a NUL character (U+0000) at character 2");
+    CHECK_INT(a.argc, 0);
     CHECK_INT(cmd_split("bad \xff utf8", 10, &a, &e), BOT_EINVAL);
-    CHECK_CONTAINS(e.msg, "not valid UTF-8 (byte 5)");
-    CHECK_INT(cmd_split("\xc0\x80", 2, &a, &e), BOT_EINVAL); /* overlong NUL */
+    CHECK_STR(e.msg, "the command contains a byte that is not valid UTF-8 (0xFF) at character 5");
+    CHECK_INT(cmd_split("\xc0\x80", 2, &a, &e), BOT_EINVAL); /* a "\u0000" of the JSON */
+    CHECK_CONTAINS(e.msg, "NUL character (U+0000) at character 1");
+    CHECK_INT(cmd_split("a\xe2\x80\xae" "b", 5, &a, &e), BOT_EINVAL);
+    CHECK_CONTAINS(e.msg, "right-to-left override (U+202E) at character 2");
+    CHECK_INT(cmd_split("a\rb", 3, &a, &e), BOT_EINVAL);
+    CHECK_CONTAINS(e.msg, "carriage return (U+000D)");
     char many[CMD_MAX_ARGS * 2 + 10];
     size_t n = 0;
     for (int i = 0; i < CMD_MAX_ARGS + 1; i++) {
@@ -120,7 +180,7 @@ static void test_unknown_command_is_escaped(void)
     cmd_result_init(&r);
     const char *t = "<!channel>";
     CHECK_INT(cmd_run(&call, t, strlen(t), &r), BOT_EINVAL);
-    CHECK_CONTAINS(buf_str(&r.reply), "Unknown command `&lt;!channel&gt;`");
+    CHECK_CONTAINS(buf_str(&r.reply), "Unknown command `@channel`");
     CHECK(strstr(buf_str(&r.reply), "<!channel>") == NULL);
     CHECK_CONTAINS(buf_str(&r.reply), "`/incident help");
     cmd_result_free(&r);
@@ -128,7 +188,7 @@ static void test_unknown_command_is_escaped(void)
     cmd_result_init(&r);
     t = "help <!here>";
     CHECK_INT(cmd_run(&call, t, strlen(t), &r), BOT_EINVAL);
-    CHECK_CONTAINS(buf_str(&r.reply), "There is no command `/incident &lt;!here&gt;`");
+    CHECK_CONTAINS(buf_str(&r.reply), "There is no command `/incident @here`");
     cmd_result_free(&r);
 }
 
@@ -141,12 +201,56 @@ static void test_too_many_arguments(void)
     cmd_result_free(&r);
 }
 
-static void test_bad_quoting_replies(void)
+static void test_refused_characters_reply(void)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"declare Users see \xe2\x80\xae" "005 rorrE --sev major",
+         ":warning: The command contains a right-to-left override (U+202E) at character 19 "
+         "(right after “declare Users see ”); remove it and try again. Nothing changed."},
+        {"\xe2\x81\xa6x", ":warning: The command contains a left-to-right isolate (U+2066) at "
+                         "character 1; remove it and try again. Nothing changed."},
+        {"note a\nb c \x07", "The command contains a control character (U+0007) at "
+                           "character 12 (right after “b c ”)"},
+        {"note x\xc2\x85", "a control character (U+0085) at character 7"},
+        {"note x\x7f", "a control character (U+007F) at character 7"},
+        {"update all \xc0\x80 good", "a NUL character (U+0000) at character 12 (right after "
+                                   "“update all ”)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cmd_result r;
+        cmd_result_init(&r);
+        CHECK_INT(cmd_run(&call, cases[i].text, strlen(cases[i].text), &r), BOT_EINVAL);
+        CHECK_CONTAINS(buf_str(&r.reply), cases[i].want);
+        CHECK_CONTAINS(buf_str(&r.reply), "Nothing changed.");
+        cmd_result_free(&r);
+    }
+    /* The text quoted from before the character is escaped like any user text. */
+    struct cmd_result r;
+    cmd_result_init(&r);
+    CHECK_INT(cmd_run(&call, "note <!here> \x1b", 14, &r), BOT_EINVAL);
+    CHECK_CONTAINS(buf_str(&r.reply), "(U+001B) at character 14 (right after “note ");
+    CHECK(strstr(buf_str(&r.reply), "<!here>") == NULL);
+    cmd_result_free(&r);
+    /* Newlines, tabs and the bidirectional marks are fine: help runs. */
+    cmd_result_init(&r);
+    const char *t = "help\n\thelp";
+    CHECK_INT(cmd_run(&call, t, strlen(t), &r), BOT_OK);
+    cmd_result_free(&r);
+    cmd_result_init(&r);
+    t = "help \xe2\x80\x8f\xd8\x9c";
+    CHECK_INT(cmd_run(&call, t, strlen(t), &r), BOT_EINVAL);
+    CHECK_CONTAINS(buf_str(&r.reply), "There is no command");
+    cmd_result_free(&r);
+}
+
+static void test_lone_quote_is_text(void)
 {
     struct cmd_result r;
     cmd_result_init(&r);
     CHECK_INT(cmd_run(&call, "help \"x", 7, &r), BOT_EINVAL);
-    CHECK_CONTAINS(buf_str(&r.reply), "unterminated quote");
+    CHECK_CONTAINS(buf_str(&r.reply), "There is no command `/incident \"x`");
     cmd_result_free(&r);
 }
 
@@ -168,13 +272,16 @@ int main(void)
     RUN(test_split_words_and_quotes);
     RUN(test_split_apostrophes);
     RUN(test_split_empty_and_blank);
+    RUN(test_split_lone_quotes_are_characters);
+    RUN(test_split_keeps_the_text_as_typed);
     RUN(test_split_errors);
     RUN(test_help_lists_every_command);
     RUN(test_empty_text_is_help);
     RUN(test_help_for_one_command);
     RUN(test_unknown_command_is_escaped);
     RUN(test_too_many_arguments);
-    RUN(test_bad_quoting_replies);
+    RUN(test_refused_characters_reply);
+    RUN(test_lone_quote_is_text);
     RUN(test_long_user_text_is_cut);
     return CHECK_DONE();
 }

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "err.h"
 #include "retry_after.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static void test_buf_grows_and_keeps_nul(void)
@@ -76,6 +77,78 @@ static void test_xasprintf_and_memdup(void)
     free(d);
 }
 
+/* What utf8_check_text(s) says, as "ok" or its description. */
+static const char *checked(const char *s, size_t n, unsigned allow)
+{
+    static char out[160];
+    struct utf8_bad bad;
+    if (utf8_check_text(s, n, allow, &bad))
+        return "ok";
+    return utf8_bad_describe(&bad, out, sizeof(out));
+}
+
+static void test_utf8_check_text(void)
+{
+#define CHK(s, allow, want) CHECK_STR(checked(s, sizeof(s) - 1, allow), want)
+    CHK("", 0, "ok");
+    CHK("Checkout fails for \"EU\" users “now” — データベース障害 😀", 0, "ok");
+    /* the bidirectional marks are allowed (Arabic and Hebrew writing uses them) */
+    CHK("a\xe2\x80\x8e" "b\xe2\x80\x8f" "c\xd8\x9c" "d", 0, "ok");
+    CHK("a\nb\tc", UTF8_MULTILINE, "ok");
+    CHK("a\nb", UTF8_ALLOW_TAB, "a line break (U+000A) at character 2");
+    CHK("a\tb", UTF8_ALLOW_NEWLINE, "a tab (U+0009) at character 2");
+    CHK("a\r\nb", UTF8_MULTILINE, "a carriage return (U+000D) at character 2");
+    CHK("ab\0c", UTF8_MULTILINE, "a NUL character (U+0000) at character 3");
+    CHK("ab" UTF8_NUL_MARK "c", UTF8_MULTILINE, "a NUL character (U+0000) at character 3");
+    CHK("\x01", UTF8_MULTILINE, "a control character (U+0001) at character 1");
+    CHK("x\x1f", UTF8_MULTILINE, "a control character (U+001F) at character 2");
+    CHK("x\x7f", UTF8_MULTILINE, "a control character (U+007F) at character 2");
+    CHK("é\xc2\x80", UTF8_MULTILINE, "a control character (U+0080) at character 2");
+    CHK("é\xc2\x9f", UTF8_MULTILINE, "a control character (U+009F) at character 2");
+    CHK("\xc2\xa0ok", 0, "ok"); /* U+00A0 is a space, not a control */
+    CHK("Users see \xe2\x80\xae" "005", 0,
+        "a right-to-left override (U+202E) at character 11");
+    CHK("\xe2\x80\xaa", 0, "a left-to-right embedding (U+202A) at character 1");
+    CHK("\xe2\x80\xab", 0, "a right-to-left embedding (U+202B) at character 1");
+    CHK("\xe2\x80\xac", 0, "a pop directional formatting (U+202C) at character 1");
+    CHK("\xe2\x80\xad", 0, "a left-to-right override (U+202D) at character 1");
+    CHK("\xe2\x81\xa6", 0, "a left-to-right isolate (U+2066) at character 1");
+    CHK("\xe2\x81\xa7", 0, "a right-to-left isolate (U+2067) at character 1");
+    CHK("\xe2\x81\xa8", 0, "a first strong isolate (U+2068) at character 1");
+    CHK("\xe2\x81\xa9", 0, "a pop directional isolate (U+2069) at character 1");
+    CHK("\xe2\x80\xa9\xe2\x81\xaa", 0, "ok"); /* the neighbours of both ranges */
+    CHK("ab\xff", 0, "a byte that is not valid UTF-8 (0xFF) at character 3");
+    CHK("ab\xe2\x80", 0, "a byte that is not valid UTF-8 (0xE2) at character 3");
+#undef CHK
+    struct utf8_bad bad;
+    CHECK(!utf8_check_text("éé\xe2\x80\xaex", 8, 0, &bad));
+    CHECK_INT(bad.offset, 4);
+    CHECK_INT(bad.index, 3);
+    CHECK_INT(bad.cp, 0x202e);
+    CHECK(!bad.invalid);
+    CHECK(!utf8_check_text("\x07", 1, 0, NULL)); /* bad may be NULL */
+    char small[8];
+    CHECK_STR(utf8_bad_describe(&bad, small, sizeof(small)), "a right");
+}
+
+static void test_utf8_json_mark_nul(void)
+{
+    size_t n = 0;
+    const char *none = "{\"text\":\"a\\\\u0000b \\u00e9\"}"; /* an escaped backslash, then é */
+    CHECK(utf8_json_mark_nul(none, strlen(none), &n) == NULL);
+    const char *j = "{\"text\":\"declare A\\u0000 B\\\\\\u0000\"}";
+    char *m = utf8_json_mark_nul(j, strlen(j), &n);
+    CHECK_STR(m, "{\"text\":\"declare A\xc0\x80 B\\\\\xc0\x80\"}");
+    CHECK_INT(n, strlen(m));
+    free(m);
+    /* only len bytes are read; an escape cut short is left alone */
+    m = utf8_json_mark_nul("\\u0000\\u000", 10, &n);
+    CHECK(m != NULL && n == 6 && memcmp(m, "\xc0\x80\\u000", 6) == 0);
+    free(m);
+    CHECK(utf8_json_mark_nul("\\u0000", 5, NULL) == NULL);
+    CHECK(utf8_json_mark_nul("", 0, NULL) == NULL);
+}
+
 static bool ra(const char *line, int64_t *ms)
 {
     *ms = -1;
@@ -115,5 +188,7 @@ int main(void)
     RUN(test_err_set_truncates);
     RUN(test_xasprintf_and_memdup);
     RUN(test_retry_after_header);
+    RUN(test_utf8_check_text);
+    RUN(test_utf8_json_mark_nul);
     return CHECK_DONE();
 }

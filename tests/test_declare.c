@@ -51,7 +51,7 @@ static void test_title_and_severity(void)
 {
     struct declare_req r;
     struct bot_err e;
-    CHECK_INT(parse("\"DB is down\" --sev major", &r, &e), BOT_OK);
+    CHECK_INT(parse("DB is down --sev major", &r, &e), BOT_OK);
     CHECK_STR(r.title, "DB is down");
     CHECK(r.has_sev);
     CHECK_INT(r.severity, SEV_MAJOR);
@@ -62,9 +62,50 @@ static void test_title_and_severity(void)
     CHECK_STR(r.title, "Checkout fails for EU");
     CHECK(!r.has_sev);
 
-    /* blanks and line breaks inside a quoted title collapse to one space */
+    /* blanks and line breaks collapse to one space; the quotes stay as typed */
     CHECK_INT(parse("\"  Search\n\tslow  \" now", &r, &e), BOT_OK);
-    CHECK_STR(r.title, "Search slow now");
+    CHECK_STR(r.title, "\" Search slow \" now");
+}
+
+static void test_title_keeps_quotes(void)
+{
+    struct declare_req r;
+    struct bot_err e;
+    CHECK_INT(parse("Users see \"Error 500\"", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "Users see \"Error 500\"");
+    CHECK_INT(parse("\"DB is down\" --sev major", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "\"DB is down\"");
+    CHECK_INT(r.severity, SEV_MAJOR);
+    /* typographic quotes, apostrophes, a lone quote and a backslash are text too */
+    CHECK_INT(parse("Users see \xe2\x80\x9c" "Error 500\xe2\x80\x9d on \xe2\x80\x98" "cart\xe2\x80\x99 "
+                    "--sev minor", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "Users see \xe2\x80\x9c" "Error 500\xe2\x80\x9d on \xe2\x80\x98" "cart\xe2\x80\x99");
+    CHECK_INT(r.severity, SEV_MINOR);
+    CHECK_INT(parse("5\" screens can't load 'cart \\o/", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "5\" screens can't load 'cart \\o/");
+    CHECK_INT(parse("\"DB down --sev major", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "\"DB down");
+    CHECK_INT(r.severity, SEV_MAJOR);
+
+    /* the flags, and their quoted multi-word values, work as before */
+    CHECK_INT(parse("Checkout down --severity critical --component Checkout", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "Checkout down");
+    CHECK_INT(r.severity, SEV_CRITICAL);
+    CHECK_INT(r.ncomponents, 1);
+    CHECK_STR(r.components[0], "Checkout");
+    CHECK_INT(parse("Users see \"Error 500\" --component \"EU API\" --component 'US API' "
+                    "--component \xe2\x80\x9c" "Asia API\xe2\x80\x9d --component=\"Web app\" --sev major",
+                    &r, &e), BOT_OK);
+    CHECK_STR(r.title, "Users see \"Error 500\"");
+    CHECK_INT(r.ncomponents, 4);
+    CHECK_STR(r.components[0], "EU API");
+    CHECK_STR(r.components[1], "US API");
+    CHECK_STR(r.components[2], "Asia API");
+    CHECK_STR(r.components[3], "Web app");
+    CHECK_INT(r.severity, SEV_MAJOR);
+    /* title words on both sides of a flag: each run as typed, one space between */
+    CHECK_INT(parse("\"Search\" --sev minor  is \"slow\"", &r, &e), BOT_OK);
+    CHECK_STR(r.title, "\"Search\" is \"slow\"");
 }
 
 static void test_flags_anywhere(void)
@@ -96,11 +137,11 @@ static void test_flags_anywhere(void)
     CHECK_STR(r.title, "API \xe2\x80\x94 down --not-a-flag x");
     CHECK_INT(r.severity, SEV_MINOR);
 
-    /* a quoted title that starts with "--" is not a flag */
+    /* a quoted title that starts with "--" is not a flag (and keeps its quotes) */
     CHECK_INT(parse("\"--force push broke main\" --sev=major", &r, &e), BOT_OK);
-    CHECK_STR(r.title, "--force push broke main");
+    CHECK_STR(r.title, "\"--force push broke main\"");
     CHECK_INT(parse("--sev \"minor\" \"x --users 5\"", &r, &e), BOT_OK);
-    CHECK_STR(r.title, "x --users 5");
+    CHECK_STR(r.title, "\"x --users 5\"");
     CHECK(!r.has_users);
 
     /* same value twice is fine; different values are a mistake */
@@ -115,7 +156,7 @@ static void test_bad_severity(void)
 {
     CHECK_BAD("x --sev huge", "--sev: expected critical, major or minor, got \"huge\"");
     CHECK_BAD("x --severity=<!channel>",
-              "--severity: expected critical, major or minor, got \"&lt;!channel&gt;\"");
+              "--severity: expected critical, major or minor, got \"@channel\"");
     CHECK_BAD("x --sev", "--sev: missing value; expected critical, major or minor");
     CHECK_BAD("x --sev= y", "--sev: missing value; expected critical, major or minor");
     CHECK_BAD("x --sev --breach", "--sev: missing value; expected critical, major or minor");
@@ -132,7 +173,7 @@ static void test_unknown_flags(void)
               "unknown flag \"--frobnicate\"; the flags are --sev, --breach, --started, --users "
               "and --component");
     CHECK_BAD("x --<!channel>",
-              "unknown flag \"--&lt;!channel&gt;\"; the flags are --sev, --breach, --started, "
+              "unknown flag \"--@channel\"; the flags are --sev, --breach, --started, "
               "--users and --component");
     CHECK_BAD("x \xe2\x80\x94sevv=1", "unknown flag \"\xe2\x80\x94sevv\"; did you mean --sev?");
 }
@@ -154,7 +195,7 @@ static void test_users(void)
     CHECK_BAD("x --users 99999999999999999999999",
               "--users: expected a whole number from 0 to 10000000, got \"99999999999999999999999\"");
     CHECK_BAD("x --users \"<!here>\"",
-              "--users: expected a whole number from 0 to 10000000, got \"&lt;!here&gt;\"");
+              "--users: expected a whole number from 0 to 10000000, got \"@here\"");
     CHECK_BAD("x --users", "--users: missing value; expected a whole number from 0 to 10000000");
 }
 
@@ -197,7 +238,7 @@ static void test_started_relative(void)
               "\"m\"");
     CHECK_BAD("x --started <!channel>",
               "--started: expected a duration like 40m, 2h or 1h30m, or a time like 14:05, got "
-              "\"&lt;!channel&gt;\"");
+              "\"@channel\"");
 }
 
 static void test_started_clock(void)
@@ -307,7 +348,7 @@ static void test_title_rules(void)
                           "fails --sev major`";
     CHECK_BAD("", missing);
     CHECK_BAD("--sev major --breach", missing);
-    CHECK_BAD("\"  \"", missing);
+    CHECK_BAD("\"  \"", "the title \"\"  \"\" has no letters or digits: say what is broken");
     CHECK_BAD("!!! ???", "the title \"!!! ???\" has no letters or digits: say what is broken");
     CHECK_BAD("<!--> \xe2\x80\xa6",
               "the title \"&lt;!--&gt; \xe2\x80\xa6\" has no letters or digits: say what is broken");
@@ -696,6 +737,7 @@ static void test_check_template(void)
 int main(void)
 {
     RUN(test_title_and_severity);
+    RUN(test_title_keeps_quotes);
     RUN(test_flags_anywhere);
     RUN(test_bad_severity);
     RUN(test_unknown_flags);

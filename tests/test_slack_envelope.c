@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "slack_envelope.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static enum bot_rc parse_str(const char *s, struct slack_envelope *env, struct bot_err *err)
@@ -39,6 +40,27 @@ static void test_slash_command(void)
     slack_envelope_free(&env);
     CHECK(env.root == NULL);
     slack_envelope_free(&env); /* twice is harmless */
+}
+
+/* cJSON alone would cut the text at the NUL and the plan would act on "declare DB". */
+static void test_nul_in_a_string_is_marked(void)
+{
+    struct slack_envelope env;
+    const char *f = "{\"envelope_id\":\"e1\",\"type\":\"slash_commands\",\"payload\":"
+                    "{\"command\":\"/incident\",\"text\":\"declare DB\\u0000 down --sev minor\"}}"
+                    "  \n";
+    CHECK_INT(parse_str(f, &env, NULL), BOT_OK);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(env.payload, "text");
+    CHECK_STR(cJSON_GetStringValue(t), "declare DB" UTF8_NUL_MARK " down --sev minor");
+    CHECK(env.raw == f && env.raw_len == strlen(f)); /* the frame as received */
+    char *again = cJSON_PrintUnformatted(env.payload); /* what the inbox stores */
+    CHECK_CONTAINS(again, "DB" UTF8_NUL_MARK " down");
+    free(again);
+    slack_envelope_free(&env);
+    /* bytes after the JSON value are still refused */
+    struct bot_err err = {{0}};
+    CHECK_INT(parse_str("{\"type\":\"hello\\u0000\"} x", &env, &err), BOT_EPROTO);
+    CHECK_CONTAINS(err.msg, "bytes after its JSON value");
 }
 
 static void test_events_api_retry(void)
@@ -409,6 +431,7 @@ int main(int argc, char **argv)
         return CHECK_DONE();
     }
     RUN(test_slash_command);
+    RUN(test_nul_in_a_string_is_marked);
     RUN(test_events_api_retry);
     RUN(test_events_api_missing_payload_fields);
     RUN(test_hello_and_disconnects);

@@ -472,14 +472,16 @@ def scenario_declare_text(env, s="1-declare-text"):
 
 
 def scenario_escaping(env, s="1b-escaping"):
-    """A title and component full of mrkdwn: accepted, and escaped wherever it is shown."""
+    """A title and component full of markup, as Slack sends a command's text (& < > as
+    entities, a mention, a mass mention): accepted, and shown as plain words that ping nobody
+    wherever it is shown (a title is a label, not a message)."""
     n = last_incident_id(env) + 1
-    title = "Pay <!channel> & <@U0BOB000002> <b>x</b> fails"
+    title = "Pay <!channel> &amp; <@U0BOB000002|bob> &lt;b&gt;x&lt;/b&gt; fails"
     r = env.slash(DAVE, INCIDENTS, "declare %s --users 10 --component <!here>" % title)
     body = env.reply(r)
-    esc = "Pay &lt;!channel&gt; &amp; &lt;@U0BOB000002&gt; &lt;b&gt;x&lt;/b&gt; fails"
+    esc = "Pay @channel &amp; @bob &lt;b&gt;x&lt;/b&gt; fails"
     check(body and ("*INC-%d: %s* is declared" % (n, esc)) in body["text"], s,
-          "the reply shows the title escaped: %r" % body)
+          "the reply shows the title's words, escaped once: %r" % body)
     ch = incident_channel(env, n)
     if not check(ch, s, "the channel was created"):
         return
@@ -498,8 +500,8 @@ def scenario_escaping(env, s="1b-escaping"):
     check(any(esc in t for t in mine), s, "the escaped title is shown")
     check(any("&lt;!here&gt;" in t for t in mine), s, "the component is shown escaped")
     check(BOB not in ch["members"], s, "the mention in the title invited nobody")
-    check(any(title in p for p in plain), s,
-          "plain_text (the header) shows the title literally, as Slack does not parse it: %r"
+    check(any("Pay @channel & @bob <b>x</b> fails" in p for p in plain), s,
+          "plain_text (the header) shows the title's plain words, as Slack does not parse it: %r"
           % plain)
 
 
@@ -517,7 +519,9 @@ BAD_INPUTS = [
      ["--users: expected a whole number", "got \"-3\"", "Usage: `/incident declare"]),
     ("incidents", "declare DB down --started yesterday",
      ["--started: expected a duration", "Usage: `/incident declare"]),
-    ("incidents", "declare \"DB down --sev major", ["unterminated quote", "/incident help"]),
+    # Issue 13: a right-to-left override (and any control or NUL) is refused, not kept.
+    ("incidents", "declare Pay \u202e005 --sev major",
+     ["right-to-left override (U+202E) at character 13", "Nothing changed."]),
     ("incident", "role tech @nobody",
      ["there is no user `@nobody`", "Usage: `/incident role irm|tech|support|dpo"]),
     ("incident", "role boss <@U0DAVE00004>",
@@ -528,17 +532,17 @@ BAD_INPUTS = [
      ["This channel is not an incident's", "`/incident role ... INC-42`"]),
     ("general", "show", ["This channel is not an incident's", "`/incident show ... INC-42`"]),
     ("incidents", "show INC-999", ["There is no incident INC-999"]),
-    ("incidents", "<!channel> now", ["Unknown command `&lt;!channel&gt;`", "/incident declare"]),
+    ("incidents", "<!channel> now", ["Unknown command `@channel`", "/incident declare"]),
     ("incidents", "declare DB down --sev <!channel>",
-     ["got \"&lt;!channel&gt;\"", "Usage: `/incident declare"]),
+     ["got \"@channel\"", "Usage: `/incident declare"]),
     ("incidents", "declare DB down --<@U0BOB000002>",
-     ["unknown flag \"--&lt;@U0BOB000002&gt;\"", "Usage: `/incident declare"]),
+     ["unknown flag \"--<@U0BOB000002>\"", "Usage: `/incident declare"]),
     ("incidents", "declare DB down --users &<>",
      ["got \"&amp;&lt;&gt;\"", "Usage: `/incident declare"]),
     ("incidents", "declare &<>", ["\"&amp;&lt;&gt;\" has no letters or digits",
                                   "Usage: `/incident declare"]),
     ("incident", "role tech <!channel>",
-     ["not `&lt;!channel&gt;`", "Usage: `/incident role"]),
+     ["not `@channel`", "Usage: `/incident role"]),
     # Mentions Slack would send, of people who cannot hold a role (by the synced directory).
     ("incident", "role tech <@U0NOSUCHUS1>", ["There is no user <@U0NOSUCHUS1>"]),
     ("incident", "role support <@U0FRANK0006>", ["<@U0FRANK0006> is deactivated"]),

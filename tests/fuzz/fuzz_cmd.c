@@ -3,8 +3,11 @@
  * bytes are split, dispatched and decided by the plan against a database
  * (a temp file, each run rolled back), so every handler's validation is
  * fuzzed, not only the splitting. It must never crash or leak, and no reply
- * may carry a mass mention made of user text. Built only with clang
- * (tests/bot.cmake).
+ * may carry a mass mention made of user text; a text with a character
+ * utf8_check_text() refuses is answered with that and nothing else; the
+ * words' spans lie in order inside the text, and cmd_args_raw() of all of
+ * them is the text between the first and the last word. Built only with
+ * clang (tests/bot.cmake).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +19,7 @@
 #include "cmd.h"
 #include "plan.h"
 #include "store.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -82,6 +86,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *s = buf_str(&r.reply);
     if (strstr(s, "<!channel") || strstr(s, "<!here") || strstr(s, "<!everyone"))
         abort();
+    if (size <= CMD_MAX_TEXT && !utf8_check_text((const char *)data, size, UTF8_MULTILINE, NULL) &&
+        strncmp(s, ":warning: The command contains ", 31) != 0)
+        abort();
     cmd_result_free(&r);
+
+    struct cmd_args a;
+    if (cmd_split((const char *)data, size, &a, &err) == BOT_OK) {
+        for (int i = 0; i < a.argc; i++)
+            if (a.start[i] >= a.end[i] || a.end[i] > size || (i > 0 && a.start[i] < a.end[i - 1]))
+                abort();
+        char *raw = cmd_args_raw(&a, 0, a.argc);
+        size_t n = strlen(raw);
+        if (a.argc > 0 && (n != (size_t)(a.end[a.argc - 1] - a.start[0]) ||
+                           memcmp(raw, data + a.start[0], n) != 0))
+            abort();
+        free(raw);
+        cmd_args_free(&a);
+    }
     return 0;
 }
