@@ -1,8 +1,11 @@
 /*
  * `/incident postmortem [INC-N]`: the public postmortem (plan step 8), a
- * modal drafted from the timeline (or holding the published text, to amend
- * it); only once the incident is resolved, and only for who may publish
- * ([permissions] manage). `postmortem internal` posts the internal
+ * modal drafted from the public record only (published updates, impact,
+ * duration, components; never notes) with placeholders for the prose the
+ * team writes, or holding the published text, to amend it. Submitting it
+ * shows a preview; only the preview's click publishes. Only once the
+ * incident is resolved, and only for who may publish ([permissions]
+ * manage). `postmortem internal` posts the internal
  * postmortem draft in Markdown in the channel; `postmortem held` records
  * that the internal postmortem took place, which stops its reminders.
  */
@@ -54,8 +57,9 @@ static enum bot_rc postmortem_cmd(const struct cmd_call *call, const struct cmd_
 const struct cmd_entry cmd_postmortem_entry = {
     .name = "postmortem",
     .args = "[internal|held] [INC-N]",
-    .summary = "steps 8-9: write or amend the public postmortem (a form); `internal`: post the "
-               "internal postmortem draft; `held`: it took place",
+    .summary = "steps 8-9: write or amend the public postmortem (a form drafted from the public "
+               "updates, then a preview: only its *Publish postmortem* click publishes); "
+               "`internal`: post the internal postmortem draft; `held`: it took place",
     .min_args = 0,
     .max_args = 2,
     .handler = postmortem_cmd,

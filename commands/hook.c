@@ -88,5 +88,7 @@ cJSON *hook_payload(const char *event_id, enum hook_event e, int64_t at,
     add_time(o, "updated_at", inc->updated_at);
     add_time(o, "resolved_at", inc->resolved_at);
     add_str(o, "url", inc->url);
+    add_time(o, "postmortem_published_at", inc->postmortem_published_at);
+    add_time(o, "postmortem_updated_at", inc->postmortem_updated_at);
     return root;
 }

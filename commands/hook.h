@@ -26,7 +26,8 @@ enum hook_event {
     HOOK_STATUS_CHANGED,       /* "incident.status_changed": identified or monitoring */
     HOOK_SEVERITY_CHANGED,     /* "incident.severity_changed": the public impact follows */
     HOOK_RESOLVED,             /* "incident.resolved": the status change to resolved */
-    HOOK_POSTMORTEM_PUBLISHED, /* "incident.postmortem_published": published or amended */
+    HOOK_POSTMORTEM_PUBLISHED, /* "incident.postmortem_published": published, and again on
+                                  each amendment (its postmortem_updated_at tells them apart) */
     HOOK_N_EVENTS
 };
 
@@ -49,6 +50,8 @@ struct hook_incident {
     int64_t updated_at;  /* this change */
     int64_t resolved_at; /* 0: not resolved */
     const char *url;     /* its page on the status page; NULL: none */
+    int64_t postmortem_published_at; /* its postmortem's first publication; 0: none */
+    int64_t postmortem_updated_at;   /* its latest amendment; 0: never amended */
 };
 
 /*
@@ -56,7 +59,8 @@ struct hook_incident {
  *   {"id": event_id, "event": "incident.status_changed", "created_at": ISO-8601 of at,
  *    "incident": {"id": "INC-42", "number": 42, "name", "status", "impact",
  *                 "message" (string or null), "components": [names],
- *                 "created_at", "updated_at", "resolved_at" (or null), "url" (or null)}}
+ *                 "created_at", "updated_at", "resolved_at" (or null), "url" (or null),
+ *                 "postmortem_published_at", "postmortem_updated_at" (or null)}}
  * Times are UTC, "2026-11-23T10:00:00.000Z".
  */
 cJSON *hook_payload(const char *event_id, enum hook_event e, int64_t at,

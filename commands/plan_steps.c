@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audience.h"
 #include "buf.h"
 #include "render.h"
 #include "render_steps.h"
@@ -30,15 +31,10 @@
 #define DAY_MS 86400000LL
 
 /* s escaped for mrkdwn, whole; caller frees. */
+/* User text as stored (Slack's format) for mrkdwn: mentions work, crowds are never pinged. */
 static char *esc(const char *s)
 {
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    if (slack_text_escape(&b, s ? s : "", s ? strlen(s) : 0) != BOT_OK)
-        buf_reset(&b);
-    char *out = xstrdup(buf_str(&b));
-    buf_free(&b);
-    return out;
+    return slack_text_user_dup(s, 256 * 1024);
 }
 
 static bool is_potential(const struct store_incident *inc)
@@ -344,12 +340,15 @@ enum bot_rc plan_checklist_show(struct plan *p, const struct store_incident *inc
                         (long long)(inc->resolved_at / 1000));
     if (rc == BOT_OK) {
         struct buf *b = &detail[7];
-        if (inc->postmortem_published_at)
-            (void)!buf_addf(b, "Public postmortem %s <!date^%lld^{date_short} {time}|then> · "
-                            "amend: `/incident postmortem`",
+        if (inc->postmortem_published_at) {
+            (void)!buf_addf(b, "Public postmortem %s <!date^%lld^{date_short} {time}|then>",
                             inc->published ? "published" : "written (internal incident)",
                             (long long)(inc->postmortem_published_at / 1000));
-        else
+            if (inc->postmortem_updated_at > inc->postmortem_published_at)
+                (void)!buf_addf(b, ", updated <!date^%lld^{date_short} {time}|then>",
+                                (long long)(inc->postmortem_updated_at / 1000));
+            (void)!buf_addstr(b, " · amend: `/incident postmortem`");
+        } else
             (void)!buf_addstr(b, "Public postmortem: `/incident postmortem` once resolved");
     }
     if (rc == BOT_OK)
@@ -668,13 +667,13 @@ enum plan_due_parse plan_parse_due(const char *w, int64_t now_ms, int tz_offset_
 
 /* ---- step 8: the public postmortem ---- */
 
-/* Text of a timeline entry (mrkdwn) as plain text for the modal. */
-static void add_entry_text(struct buf *b, const char *mrkdwn)
-{
-    char *t = render_mrkdwn_to_text(mrkdwn, true);
-    (void)!buf_addstr(b, t);
-    free(t);
-}
+/*
+ * The draft waiting for its preview's click: {"parts": [4 strings or null, in Slack's stored
+ * form], "at": Unix ms (the preview's Publish button carries it), "by": user}; "" once
+ * published. The published parts, to amend them, are PM_PARTS_ATTR (the same array).
+ */
+#define PM_DRAFT_ATTR "postmortem.draft"
+#define PM_PARTS_ATTR "postmortem.parts"
 
 /* "10:05 UTC", or "11-24 10:05 UTC" when the incident spans more than one day. */
 static void short_time(int64_t ms, bool with_day, char *out, size_t outsz)
@@ -686,19 +685,33 @@ static void short_time(int64_t ms, bool with_day, char *out, size_t outsz)
         snprintf(out, outsz, "?");
 }
 
-/* The parts of the draft, from the incident, its timeline and its follow-ups. */
+/* Stored text (Slack's format) as the public reads it, on one line: plain words, people by name. */
+static char *public_line(struct plan *p, const char *stored)
+{
+    struct slack_names names;
+    audience_public_names(&names, p->store);
+    char *t = slack_text_plain_dup(stored, RENDER_PM_INPUT_MAX * 4, &names);
+    for (char *c = t; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' '; /* one list item each in the draft */
+    return t;
+}
+
+/*
+ * The parts of a new draft, from the public record only: what the public was told and when
+ * (the public timeline entries), the impact (severity), the duration and the components.
+ * Nothing from notes or any other internal entry, no channel and no person; the prose only
+ * the team can write is a placeholder, which a submission must replace.
+ */
 static enum bot_rc draft_parts(struct plan *p, const struct store_incident *inc,
                                struct buf parts[RENDER_PM_PARTS], struct bot_err *err)
 {
     struct store_timeline_entry *tl = NULL;
     struct store_component_link *comps = NULL;
-    struct store_followup *f = NULL;
-    size_t ntl = 0, nc = 0, nf = 0;
-    enum bot_rc rc = store_timeline_list(p->store, inc->id, 0, &tl, &ntl, err);
+    size_t ntl = 0, nc = 0;
+    enum bot_rc rc = store_timeline_list(p->store, inc->id, 1, &tl, &ntl, err);
     if (rc == BOT_OK)
         rc = store_incident_component_list(p->store, inc->id, &comps, &nc, err);
-    if (rc == BOT_OK)
-        rc = store_followup_list(p->store, inc->id, &f, &nf, err);
     if (rc)
         goto out;
     int64_t start = inc->started_at ? inc->started_at : inc->declared_at;
@@ -707,9 +720,7 @@ static enum bot_rc draft_parts(struct plan *p, const struct store_incident *inc,
     char a[40], b[40], dur[40];
 
     struct buf *im = &parts[RENDER_PM_IMPACT];
-    (void)!buf_addf(im, "Severity: %s.", inc->severity);
-    if (inc->affected_users >= 0)
-        (void)!buf_addf(im, " About %lld users were affected.", (long long)inc->affected_users);
+    (void)!buf_addf(im, "Impact: %s.", inc->severity);
     for (size_t i = 0; i < nc; i++)
         (void)!buf_addf(im, "%s%s", i ? ", " : " Affected: ", comps[i].component);
     if (nc)
@@ -719,29 +730,44 @@ static enum bot_rc draft_parts(struct plan *p, const struct store_incident *inc,
     plan_fmt_duration(end - start, dur, sizeof(dur));
     (void)!buf_addf(im, "\nFrom %s to %s (%s).", a, b, dur);
 
+    for (int i = RENDER_PM_HAPPENED; i < RENDER_PM_PARTS; i++)
+        (void)!buf_addstr(&parts[i], render_pm_placeholder((enum render_pm_part)i));
+    struct buf *h = &parts[RENDER_PM_HAPPENED];
+    bool listed = false;
     for (size_t i = 0; i < ntl; i++) {
         const struct store_timeline_entry *e = &tl[i];
-        struct buf *out = e->public ? &parts[RENDER_PM_HAPPENED]
-                          : strcmp(e->kind, "note") == 0 ? &parts[RENDER_PM_DONE] : NULL;
-        if (out == NULL)
+        if (!e->public) /* public_only asked for them alone; never anything else */
             continue;
+        if (!listed)
+            (void)!buf_addstr(h, "\n\nOur updates during the incident:");
+        listed = true;
         short_time(e->at, days, a, sizeof(a));
-        (void)!buf_addf(out, "%s%s — ", out->len ? "\n" : "", a);
-        if (e->public && e->status && e->status[0])
-            (void)!buf_addf(out, "%c%s: ", e->status[0] - 'a' + 'A', e->status + 1);
-        add_entry_text(out, e->text);
+        (void)!buf_addf(h, "\n- %s — ", a);
+        if (e->status && e->status[0] >= 'a' && e->status[0] <= 'z')
+            (void)!buf_addf(h, "%c%s: ", e->status[0] - 'a' + 'A', e->status + 1);
+        char *t = public_line(p, e->text);
+        (void)!buf_addstr(h, t);
+        free(t);
     }
-    if (parts[RENDER_PM_HAPPENED].len == 0 && inc->description && inc->description[0])
-        (void)!buf_addstr(&parts[RENDER_PM_HAPPENED], inc->description);
-    for (size_t i = 0; i < nf; i++)
-        if (f[i].done_at == 0)
-            (void)!buf_addf(&parts[RENDER_PM_NEXT], "%s- %s",
-                            parts[RENDER_PM_NEXT].len ? "\n" : "", f[i].text);
 out:
     store_timeline_list_free(tl, ntl);
     store_component_links_free(comps, nc);
-    store_followup_list_free(f, nf);
     return rc;
+}
+
+/* The parts array of a draft or of the published postmortem, or NULL when it has none. */
+static const cJSON *saved_parts(const cJSON *o)
+{
+    const cJSON *arr = cJSON_IsArray(o) ? o : cJSON_GetObjectItemCaseSensitive(o, "parts");
+    return cJSON_IsArray(arr) && cJSON_GetArraySize(arr) == RENDER_PM_PARTS ? arr : NULL;
+}
+
+/* The public title as the public reads it (plain words); caller frees. */
+static char *public_title(struct plan *p, const struct store_incident *inc)
+{
+    struct slack_names names;
+    audience_public_names(&names, p->store);
+    return slack_text_plain_dup(inc->public_title ? inc->public_title : inc->title, 4096, &names);
 }
 
 enum bot_rc plan_postmortem_open(struct plan *p, const struct plan_actor *a,
@@ -759,33 +785,50 @@ enum bot_rc plan_postmortem_open(struct plan *p, const struct plan_actor *a,
                             "postmortem form with; run `/incident postmortem` again.", NULL,
                             false, err);
     struct buf parts[RENDER_PM_PARTS];
+    char *raw[RENDER_PM_PARTS] = {NULL};
     for (int i = 0; i < RENDER_PM_PARTS; i++)
-        buf_init(&parts[i], RENDER_PM_INPUT_MAX * 4); /* the renderer cuts to the field's cap */
-    cJSON *saved = NULL, *view = NULL;
-    enum bot_rc rc = BOT_OK;
-    if (inc->postmortem)
-        rc = attr_json(p, inc->id, "postmortem.parts", &saved, err);
-    if (rc == BOT_OK && saved == NULL)
+        buf_init(&parts[i], RENDER_PM_INPUT_MAX * 5); /* the renderer cuts to the field's cap */
+    cJSON *draft = NULL, *saved = NULL, *view = NULL;
+    const cJSON *from = NULL;
+    bool amend = inc->postmortem_published_at > 0 || inc->postmortem != NULL;
+    char *title = NULL;
+    /* A draft waiting for its click first, else the published text to amend, else a new draft. */
+    enum bot_rc rc = attr_json(p, inc->id, PM_DRAFT_ATTR, &draft, err);
+    if (rc == BOT_OK && (from = saved_parts(draft)) == NULL && amend)
+        rc = attr_json(p, inc->id, PM_PARTS_ATTR, &saved, err);
+    if (rc == BOT_OK && from == NULL)
+        from = saved_parts(saved);
+    if (rc == BOT_OK && from == NULL && !amend)
         rc = draft_parts(p, inc, parts, err);
     if (rc)
         goto out;
+    /* Parts are kept in Slack's stored form; the form shows them as typed. */
+    for (int i = 0; i < RENDER_PM_PARTS; i++) {
+        const char *v = from ? cJSON_GetStringValue(cJSON_GetArrayItem(from, i))
+                             : buf_str(&parts[i]);
+        if (from != NULL && v != NULL)
+            raw[i] = slack_text_plain_dup(v, RENDER_PM_INPUT_MAX * 5, NULL);
+        else if (from == NULL && amend && i == RENDER_PM_HAPPENED && inc->postmortem)
+            raw[i] = slack_text_plain_dup(inc->postmortem, RENDER_PM_BODY_MAX, NULL);
+        else if (from == NULL && !amend)
+            raw[i] = xstrdup(v);
+    }
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddNumberToObject(meta, "incident", (double)inc->id);
     cJSON_AddStringToObject(meta, "response_url", a->response_url ? a->response_url : "");
     char *metas = cJSON_PrintUnformatted(meta);
     cJSON_Delete(meta);
+    title = public_title(p, inc);
     struct render_postmortem_defaults d = {
         .id = inc->id,
-        .title = inc->title,
+        .title = title,
         .public_ = inc->published != 0,
-        .amend = inc->postmortem != NULL,
+        .amend = amend,
+        .draft = saved_parts(draft) != NULL,
         .private_metadata = strlen(metas) <= RENDER_MAX_PRIVATE_META ? metas : NULL,
     };
     for (int i = 0; i < RENDER_PM_PARTS; i++)
-        d.parts[i] = saved ? cJSON_GetStringValue(cJSON_GetArrayItem(saved, i))
-                           : buf_str(&parts[i]);
-    if (saved && d.parts[RENDER_PM_IMPACT] == NULL) /* saved parts unreadable: the text itself */
-        d.parts[RENDER_PM_HAPPENED] = inc->postmortem;
+        d.parts[i] = raw[i];
     rc = render_postmortem_modal(&d, &view);
     free(metas);
     if (rc) {
@@ -799,9 +842,13 @@ enum bot_rc plan_postmortem_open(struct plan *p, const struct plan_actor *a,
     cJSON_AddItemToObject(args, "view", view);
     rc = plan_effect(p, 0, "fast", "slack.call", pl, err);
 out:
+    cJSON_Delete(draft);
     cJSON_Delete(saved);
-    for (int i = 0; i < RENDER_PM_PARTS; i++)
+    free(title);
+    for (int i = 0; i < RENDER_PM_PARTS; i++) {
         buf_free(&parts[i]);
+        free(raw[i]);
+    }
     return rc;
 }
 
@@ -824,9 +871,53 @@ bool plan_steps_check_submission(const cJSON *payload, cJSON **errors_out)
         *errors_out = render_view_errors(v.error_block, err.msg);
     else
         render_postmortem_values_free(&v);
+    /* Every placeholder left is said under its own field at once, not one per attempt. */
+    cJSON *errs = cJSON_GetObjectItemCaseSensitive(*errors_out, "errors");
+    for (int i = 0; errs != NULL && i < RENDER_PM_PARTS; i++) {
+        char action[48];
+        const char *block = render_pm_block((enum render_pm_part)i);
+        snprintf(action, sizeof(action), "%s_input", block);
+        const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(values, block),
+                                             action),
+            "value"));
+        if (t != NULL && strstr(t, RENDER_PM_PLACEHOLDER) != NULL &&
+            !cJSON_HasObjectItem(errs, block))
+            cJSON_AddStringToObject(errs, block, "Replace the [[…]] placeholder with your own "
+                                                 "words (or delete it): it would be published "
+                                                 "as it is.");
+    }
     return true;
 }
 
+/*
+ * Who may publish inc's postmortem now: answered through url (nothing changed) and false when
+ * user may not, or inc is no longer over.
+ */
+static bool may_publish(struct plan *p, const struct store_incident *inc, const char *user,
+                        const char *url, enum bot_rc *rc, struct bot_err *err)
+{
+    char text[900], why[600];
+    bool allowed = false;
+    *rc = plan_may_manage(p, inc, user, &allowed, why, sizeof(why));
+    if (*rc)
+        return false;
+    if (allowed && plan_is_over(inc))
+        return true;
+    if (!allowed)
+        snprintf(text, sizeof(text), ":no_entry: Only %s may publish the postmortem of "
+                 "INC-%lld; nothing changed.", why, (long long)inc->id);
+    else
+        snprintf(text, sizeof(text), ":warning: INC-%lld is %s again: the postmortem was not "
+                 "published. Nothing changed.", (long long)inc->id, inc->status);
+    *rc = plan_respond(p, url, text, NULL, false, err);
+    return false;
+}
+
+/*
+ * The modal's submission: nothing is published. The draft (in stored form) waits in the
+ * incident's attributes and its author gets the preview, whose click publishes it.
+ */
 static enum bot_rc postmortem_submit(struct plan *p, const cJSON *payload, const char *user,
                                      struct bot_err *err)
 {
@@ -843,8 +934,9 @@ static enum bot_rc postmortem_submit(struct plan *p, const cJSON *payload, const
     const cJSON *idj = cJSON_GetObjectItemCaseSensitive(meta, "incident");
     const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta,
                                                                             "response_url"));
-    char text[900];
-    char *body = NULL, *partsj = NULL;
+    char text[200];
+    char *draftj = NULL, *title = NULL, *fallback = NULL;
+    cJSON *blocks = NULL;
     enum bot_rc rc = BOT_OK;
     store_incident_init(&inc);
     if (!cJSON_IsNumber(idj) || idj->valuedouble < 1) {
@@ -859,86 +951,167 @@ static enum bot_rc postmortem_submit(struct plan *p, const cJSON *payload, const
         rc = plan_respond(p, url, text, NULL, false, err);
         goto out;
     }
+    if (rc || !may_publish(p, &inc, user, url, &rc, err))
+        goto out;
+    /* A modal's text arrives raw: into the stored form at intake, like every user text. */
+    cJSON *draft = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(draft, "parts");
+    for (int i = 0; i < RENDER_PM_PARTS; i++) {
+        char *s = v.parts[i] ? slack_text_escape_dup(v.parts[i], RENDER_PM_INPUT_MAX * 5 + 16)
+                             : NULL;
+        cJSON_AddItemToArray(arr, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+        free(s);
+    }
+    cJSON_AddNumberToObject(draft, "at", (double)p->now_ms);
+    cJSON_AddStringToObject(draft, "by", user);
+    draftj = cJSON_PrintUnformatted(draft);
+    cJSON_Delete(draft);
+    rc = store_incident_attr_set(p->store, inc.id, PM_DRAFT_ATTR, draftj, p->now_ms, err);
     if (rc)
         goto out;
-    bool allowed = false;
-    char why[600];
-    rc = plan_may_manage(p, &inc, user, &allowed, why, sizeof(why));
-    if (rc)
-        goto out;
-    if (!allowed || !plan_is_over(&inc)) {
-        if (!allowed)
-            snprintf(text, sizeof(text), ":no_entry: Only %s may publish the postmortem of "
-                     "INC-%lld; nothing changed.", why, (long long)inc.id);
-        else
-            snprintf(text, sizeof(text), ":warning: INC-%lld is %s again: the postmortem was not "
-                     "published. Nothing changed.", (long long)inc.id, inc.status);
-        rc = plan_respond(p, url, text, NULL, false, err);
-        goto out;
-    }
-    body = render_postmortem_body((const char *const *)v.parts);
-    bool amend = inc.postmortem != NULL, status = strcmp(inc.status, "resolved") == 0;
-    free(inc.postmortem);
-    inc.postmortem = xstrdup(body);
-    if (!amend)
-        inc.postmortem_published_at = p->now_ms;
-    if (status) {
-        free(inc.status);
-        inc.status = xstrdup("postmortem");
-    }
-    inc.updated_at = p->now_ms;
-    rc = store_incident_update(p->store, &inc, err);
-    cJSON *arr = cJSON_CreateArray();
+    title = public_title(p, &inc);
+    struct render_pm_preview pv = {
+        .id = inc.id,
+        .title = title,
+        .public_ = inc.published != 0,
+        .published_at = inc.postmortem_published_at,
+        .draft_at = p->now_ms,
+    };
     for (int i = 0; i < RENDER_PM_PARTS; i++)
-        cJSON_AddItemToArray(arr, v.parts[i] ? cJSON_CreateString(v.parts[i]) : cJSON_CreateNull());
-    partsj = cJSON_PrintUnformatted(arr);
-    cJSON_Delete(arr);
-    if (rc == BOT_OK)
-        rc = store_incident_attr_set(p->store, inc.id, "postmortem.parts", partsj, p->now_ms, err);
-    snprintf(text, sizeof(text), "Public postmortem %s by <@%s>%s", amend ? "amended" : "written",
-             user, inc.published ? " and sent to the status page" :
-                                   " (the incident is internal: not sent to the status page)");
-    if (rc == BOT_OK)
-        rc = plan_record(p, &inc, user, "postmortem", text, err);
-    if (rc == BOT_OK)
-        rc = plan_step_done(p, &inc, 8, user, err);
-    if (rc == BOT_OK && inc.published) {
-        cJSON *pl = cJSON_CreateObject();
-        cJSON_AddStringToObject(pl, "body", body);
-        rc = plan_mirror(p, &inc, HOOK_POSTMORTEM_PUBLISHED, "statuspage.postmortem", pl, err);
+        pv.parts[i] = v.parts[i];
+    rc = render_postmortem_preview(&pv, &blocks, &fallback);
+    if (rc) {
+        rc = bot_err_set(err, rc, "render_postmortem_preview of INC-%lld failed",
+                         (long long)inc.id);
+        goto out;
     }
-    if (rc == BOT_OK)
-        rc = plan_say(p, &inc, text, err);
-    if (rc == BOT_OK && status) {
-        rc = plan_refresh(p, &inc, err);
-        if (rc == BOT_OK && p->cfg->announce_channel[0]) {
-            struct render_update u = {.kind = RENDER_UPDATE_STATUS, .status = ST_POSTMORTEM,
-                                      .actor = user};
-            char *line = NULL;
-            rc = render_update_line(&u, &line);
-            if (rc == BOT_OK) {
-                cJSON *args = cJSON_CreateObject();
-                cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
-                cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
-                cJSON_AddStringToObject(args, "text", line);
-                rc = plan_call(p, inc.id, "chat.postMessage", args, err);
-            }
-            free(line);
-        }
-    }
-    if (rc == BOT_OK) {
-        snprintf(text, sizeof(text), "Done: the postmortem of INC-%lld is %s%s.",
-                 (long long)inc.id, amend ? "amended" : "written",
-                 inc.published ? " and goes to the status page" : "");
-        rc = plan_respond(p, url, text, NULL, false, err);
-    }
+    rc = plan_respond(p, url, fallback, blocks, false, err);
 out:
-    free(body);
-    free(partsj);
+    free(draftj);
+    free(title);
+    free(fallback);
     cJSON_Delete(meta);
     store_incident_clear(&inc);
     render_postmortem_values_free(&v);
     return rc;
+}
+
+/*
+ * The preview's "Publish postmortem" (or "Record postmortem") click: the draft it showed
+ * becomes the postmortem. A first publication sets postmortem_published_at; an amendment
+ * keeps it and sets postmortem_updated_at, and goes out again as a new public event (the
+ * mirror's statuspage.postmortem and the webhooks' incident.postmortem_published).
+ */
+static enum bot_rc postmortem_publish(struct plan *p, const struct plan_actor *a,
+                                      struct store_incident *inc, const char *arg,
+                                      struct bot_err *err)
+{
+    const char *user = a->user_id, *url = a->response_url;
+    char text[900];
+    cJSON *draft = NULL;
+    char *body = NULL, *partsj = NULL;
+    enum bot_rc rc = BOT_OK;
+    if (!may_publish(p, inc, user, url, &rc, err))
+        return rc;
+    rc = attr_json(p, inc->id, PM_DRAFT_ATTR, &draft, err);
+    const cJSON *parts = rc == BOT_OK ? saved_parts(draft) : NULL;
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(draft, "at");
+    char stamp[32] = "";
+    if (cJSON_IsNumber(at))
+        snprintf(stamp, sizeof(stamp), "%lld", (long long)at->valuedouble);
+    if (rc == BOT_OK && parts == NULL) {
+        snprintf(text, sizeof(text), ":warning: No postmortem draft of INC-%lld is waiting (it "
+                 "was published already, or none was saved): nothing changed. `/incident "
+                 "postmortem` opens the form.", (long long)inc->id);
+        rc = plan_respond(p, url, text, NULL, false, err);
+        goto out;
+    }
+    if (rc == BOT_OK && strcmp(arg, stamp) != 0) {
+        snprintf(text, sizeof(text), ":warning: This preview is not the latest draft of the "
+                 "postmortem of INC-%lld: publish from the newest preview "
+                 "(`/incident postmortem` shows the draft). Nothing changed.", (long long)inc->id);
+        rc = plan_respond(p, url, text, NULL, false, err);
+        goto out;
+    }
+    if (rc)
+        goto out;
+    const char *pv[RENDER_PM_PARTS];
+    for (int i = 0; i < RENDER_PM_PARTS; i++)
+        pv[i] = cJSON_GetStringValue(cJSON_GetArrayItem(parts, i));
+    body = render_postmortem_body(pv);
+    bool amend = inc->postmortem_published_at > 0, status = strcmp(inc->status, "resolved") == 0;
+    free(inc->postmortem);
+    inc->postmortem = xstrdup(body);
+    if (amend) {
+        inc->postmortem_updated_at = p->now_ms; /* the first publication's time stays */
+    } else {
+        inc->postmortem_published_at = p->now_ms;
+        inc->postmortem_updated_at = 0;
+    }
+    if (status) {
+        free(inc->status);
+        inc->status = xstrdup("postmortem");
+    }
+    inc->updated_at = p->now_ms;
+    rc = store_incident_update(p->store, inc, err);
+    partsj = cJSON_PrintUnformatted(parts);
+    if (rc == BOT_OK)
+        rc = store_incident_attr_set(p->store, inc->id, PM_PARTS_ATTR, partsj, p->now_ms, err);
+    if (rc == BOT_OK) /* published: a second click finds nothing waiting */
+        rc = store_incident_attr_set(p->store, inc->id, PM_DRAFT_ATTR, "", p->now_ms, err);
+    snprintf(text, sizeof(text), "Public postmortem %s by <@%s>%s",
+             amend ? "amended" : inc->published ? "published" : "written", user,
+             inc->published ? " and sent to the status page"
+                            : " (the incident is internal: not sent to the status page)");
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, user, "postmortem", text, err);
+    if (rc == BOT_OK)
+        rc = plan_step_done(p, inc, 8, user, err);
+    if (rc == BOT_OK && inc->published) {
+        /* In stored form: plan_mirror converts it once for every public copy. */
+        cJSON *pl = cJSON_CreateObject();
+        cJSON_AddStringToObject(pl, "body", body);
+        rc = plan_mirror(p, inc, HOOK_POSTMORTEM_PUBLISHED, "statuspage.postmortem", pl, err);
+    }
+    if (rc == BOT_OK)
+        rc = plan_say(p, inc, text, err);
+    if (rc == BOT_OK && status) {
+        rc = plan_refresh(p, inc, err);
+        if (rc == BOT_OK) {
+            struct render_update u = {.kind = RENDER_UPDATE_STATUS, .status = ST_POSTMORTEM,
+                                      .actor = user};
+            rc = plan_announce_update(p, inc, &u, err);
+        }
+    }
+    if (rc == BOT_OK) {
+        snprintf(text, sizeof(text), ":white_check_mark: The postmortem of INC-%lld is %s%s.",
+                 (long long)inc->id, !inc->published ? "recorded" : amend ? "amended" : "published",
+                 !inc->published ? " with the incident (it is not public: it went nowhere)"
+                 : amend ? ": the status page shows it as updated, and subscribers get it again"
+                         : " on the status page");
+        rc = plan_respond(p, url, text, NULL, true, err);
+    }
+out:
+    free(body);
+    free(partsj);
+    cJSON_Delete(draft);
+    return rc;
+}
+
+enum bot_rc plan_postmortem_action(struct plan *p, const struct plan_actor *a,
+                                   struct store_incident *inc, const char *action_id,
+                                   const char *arg, struct bot_err *err)
+{
+    char text[300];
+    if (strcmp(action_id, RENDER_PM_PUBLISH_ACTION) == 0)
+        return postmortem_publish(p, a, inc, arg, err);
+    if (strcmp(action_id, RENDER_PM_EDIT_ACTION) == 0)
+        return plan_postmortem_open(p, a, inc, err);
+    if (strcmp(action_id, RENDER_PM_CANCEL_ACTION) == 0) {
+        snprintf(text, sizeof(text), "Not published: the draft of the postmortem of INC-%lld is "
+                 "kept; `/incident postmortem` opens it again.", (long long)inc->id);
+        return plan_respond(p, a->response_url, text, NULL, true, err);
+    }
+    return BOT_OK; /* a button of another version: ignored */
 }
 
 enum bot_rc plan_steps_submission(struct plan *p, const cJSON *payload, const char *user,

@@ -8,6 +8,8 @@
  */
 #include "render_steps.h"
 
+#include "slack_text.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,14 +270,24 @@ enum bot_rc render_checklist(const struct render_checklist *c, cJSON **blocks_ou
 /* ---- the public postmortem modal ---- */
 
 static const struct {
-    const char *block, *heading, *hint;
+    const char *block, *heading, *hint, *placeholder;
     bool optional;
 } pm_parts[RENDER_PM_PARTS] = {
-    [RENDER_PM_IMPACT] = {"pm_impact", "Impact", "Who and what was affected, and for how long",
-                          false},
-    [RENDER_PM_HAPPENED] = {"pm_happened", "What happened", "In the order it happened", false},
-    [RENDER_PM_DONE] = {"pm_done", "What we did", "How the service was restored", false},
-    [RENDER_PM_NEXT] = {"pm_next", "What comes next", "What prevents a recurrence", true},
+    [RENDER_PM_IMPACT] = {"pm_impact", "Impact",
+                          "Who and what was affected, and for how long (drafted from the public "
+                          "record: check it)", NULL, false},
+    [RENDER_PM_HAPPENED] = {"pm_happened", "What happened",
+                            "What customers saw, and why, in words for them; our published "
+                            "updates are listed below the placeholder",
+                            "[[Replace this: what happened, in words for your customers: what "
+                            "they saw, and why]]", false},
+    [RENDER_PM_DONE] = {"pm_done", "What we did", "How the service was restored",
+                        "[[Replace this: what we did to restore the service]]", false},
+    [RENDER_PM_NEXT] = {"pm_next", "What we will do",
+                        "What prevents a recurrence (optional: delete the placeholder to leave "
+                        "it out)",
+                        "[[Replace this: what we will do so that it does not happen again]]",
+                        true},
 };
 
 const char *render_pm_block(enum render_pm_part part)
@@ -286,6 +298,11 @@ const char *render_pm_block(enum render_pm_part part)
 const char *render_pm_heading(enum render_pm_part part)
 {
     return (unsigned)part < RENDER_PM_PARTS ? pm_parts[part].heading : "?";
+}
+
+const char *render_pm_placeholder(enum render_pm_part part)
+{
+    return (unsigned)part < RENDER_PM_PARTS ? pm_parts[part].placeholder : NULL;
 }
 
 enum bot_rc render_postmortem_modal(const struct render_postmortem_defaults *d, cJSON **view_out)
@@ -299,8 +316,8 @@ enum bot_rc render_postmortem_modal(const struct render_postmortem_defaults *d, 
     cJSON_AddStringToObject(view, "callback_id", RENDER_POSTMORTEM_CALLBACK);
     cJSON_AddItemToObject(view, "title", plain_text(d->amend ? "Amend postmortem" :
                                                     "Public postmortem", RENDER_MAX_VIEW_TITLE));
-    cJSON_AddItemToObject(view, "submit", plain_text(d->amend ? "Update" : "Publish",
-                                                     RENDER_MAX_VIEW_TITLE));
+    /* Submitting only saves the draft and shows its preview: publishing is the preview's click. */
+    cJSON_AddItemToObject(view, "submit", plain_text("Preview", RENDER_MAX_VIEW_TITLE));
     cJSON_AddItemToObject(view, "close", plain_text("Cancel", RENDER_MAX_VIEW_TITLE));
     if (d->private_metadata)
         cJSON_AddStringToObject(view, "private_metadata", d->private_metadata);
@@ -312,12 +329,18 @@ enum bot_rc render_postmortem_modal(const struct render_postmortem_defaults *d, 
     rc = buf_addf(&b, "*INC-%" PRId64 ": ", d->id);
     (void)add_cut(&b, d->title, MRKDWN, 500, &rc);
     if (rc == BOT_OK)
-        rc = buf_addf(&b, "*\n%s %s", d->amend ? "This updates the postmortem published before."
-                                               : "Drafted from the timeline: edit it before "
-                                                 "publishing.",
+        rc = buf_addf(&b, "*\n%s %s *Preview* shows it; nothing is %s before you click "
+                      "*%s* under the preview.",
+                      d->draft   ? "Your saved draft, not published yet."
+                      : d->amend ? "The postmortem as published: your changes amend it."
+                                 : "Drafted from the public record only (the published updates, "
+                                   "the impact, the duration and the components), never from "
+                                   "notes: replace each `[[…]]` placeholder with your own words.",
                       d->public_ ? "It goes to the public status page." :
                                    "The incident is not public, so it is kept with the incident "
-                                   "and not sent to the status page.");
+                                   "and not sent to the status page.",
+                      d->public_ ? "published" : "recorded",
+                      d->public_ ? "Publish postmortem" : "Record postmortem");
     cJSON *sec = cJSON_CreateObject();
     cJSON_AddStringToObject(sec, "type", "section");
     cJSON_AddItemToObject(sec, "text", mrkdwn(buf_str(&b)));
@@ -400,6 +423,11 @@ enum bot_rc render_parse_postmortem_submission(const cJSON *values,
             rc = bot_err_set(err, BOT_EINVAL, "Write the %s part: the postmortem needs it.",
                              i == RENDER_PM_IMPACT ? "impact" : i == RENDER_PM_HAPPENED ?
                              "\"what happened\"" : "\"what we did\"");
+        } else if (out->parts[i] && strstr(out->parts[i], RENDER_PM_PLACEHOLDER) != NULL) {
+            /* Enter alone must never publish a draft nobody wrote. */
+            out->error_block = block;
+            rc = bot_err_set(err, BOT_EINVAL, "Replace the [[…]] placeholder with your own words "
+                             "(or delete it): it would be published as it is.");
         } else if (out->parts[i] && count_chars(out->parts[i]) > RENDER_PM_INPUT_MAX) {
             out->error_block = block;
             rc = bot_err_set(err, BOT_EINVAL, "At most %d characters.", RENDER_PM_INPUT_MAX);
@@ -422,65 +450,98 @@ char *render_postmortem_body(const char *const parts[RENDER_PM_PARTS])
         if (parts[i] == NULL || parts[i][0] == '\0')
             continue;
         rc = buf_addf(&b, "%s## %s\n\n", b.len ? "\n\n" : "", pm_parts[i].heading);
+        /* In stored form one character may take 5 ("&amp;"): the cap only cleans, never cuts. */
         if (rc == BOT_OK)
-            (void)add_cut(&b, parts[i], PLAIN, RENDER_PM_INPUT_MAX, &rc);
+            (void)add_cut(&b, parts[i], PLAIN, RENDER_PM_INPUT_MAX * 5, &rc);
     }
     return buf_take(&b); /* the parts are bounded: the body always fits */
 }
 
-/* ---- mrkdwn back to text ---- */
+/* ---- the preview of a draft ---- */
 
-/* &amp; &lt; &gt; decoded in place (the text only shrinks). */
-static void decode_entities(char *s)
+static cJSON *section(const char *mrkdwn_text)
 {
-    char *w = s;
-    for (const char *r = s; *r;) {
-        if (strncmp(r, "&amp;", 5) == 0)
-            *w++ = '&', r += 5;
-        else if (strncmp(r, "&lt;", 4) == 0)
-            *w++ = '<', r += 4;
-        else if (strncmp(r, "&gt;", 4) == 0)
-            *w++ = '>', r += 4;
-        else
-            *w++ = *r++;
-    }
-    *w = '\0';
+    cJSON *sec = cJSON_CreateObject();
+    cJSON_AddStringToObject(sec, "type", "section");
+    cJSON_AddItemToObject(sec, "text", mrkdwn(mrkdwn_text));
+    return sec;
 }
+
+enum bot_rc render_postmortem_preview(const struct render_pm_preview *pv, cJSON **blocks_out,
+                                      char **text_out)
+{
+    struct buf b;
+    enum bot_rc rc = BOT_OK;
+    char value[64];
+    *blocks_out = NULL;
+    *text_out = NULL;
+    if (pv == NULL || pv->id <= 0 || pv->title == NULL)
+        return BOT_EINVAL;
+    cJSON *blocks = cJSON_CreateArray();
+    buf_init(&b, RENDER_MAX_SECTION_TEXT * 5);
+    rc = buf_addf(&b, "*Preview: the postmortem of INC-%" PRId64 "%s*\n*", pv->id,
+                  pv->public_ ? " on the public status page" : "");
+    (void)add_cut(&b, pv->title, MRKDWN, 500, &rc);
+    if (rc == BOT_OK && !pv->public_)
+        rc = buf_addstr(&b, "*\nThe incident is not public: the postmortem is kept with it and "
+                            "sent nowhere.");
+    else if (rc == BOT_OK && pv->published_at > 0) {
+        rc = buf_addstr(&b, "*\nThis *amends* the postmortem published ");
+        if (rc == BOT_OK)
+            rc = add_date(&b, pv->published_at);
+        if (rc == BOT_OK)
+            rc = buf_addstr(&b, ": the status page shows it as updated, and the Statuspage "
+                                "mirror, the feeds and the webhooks get it again.");
+    } else if (rc == BOT_OK)
+        rc = buf_addstr(&b, "*\nNothing is public yet: the click below publishes it to the "
+                            "status page, the Statuspage mirror, the feeds and the webhooks.");
+    cJSON_AddItemToArray(blocks, section(buf_str(&b)));
+    for (int i = 0; rc == BOT_OK && i < RENDER_PM_PARTS; i++) {
+        if (pv->parts[i] == NULL || pv->parts[i][0] == '\0')
+            continue;
+        size_t cap = RENDER_MAX_SECTION_TEXT - (count_chars(pm_parts[i].heading) + 3) - 60, n = 0;
+        const char *t = pv->parts[i];
+        struct piece pc;
+        for (size_t k = 0, len = strlen(t); k < len; k += pc.adv) {
+            pc = piece_at(t, len, k, MRKDWN);
+            n += pc.chars;
+        }
+        buf_reset(&b);
+        rc = buf_addf(&b, "*%s*\n", pm_parts[i].heading);
+        (void)add_cut(&b, t, MRKDWN, cap, &rc);
+        if (rc == BOT_OK && n > cap)
+            rc = buf_addstr(&b, "\n_(cut in this preview only: it is published whole)_");
+        cJSON_AddItemToArray(blocks, section(buf_str(&b)));
+    }
+    buf_free(&b);
+    if (rc) {
+        cJSON_Delete(blocks);
+        return rc;
+    }
+    cJSON *acts = cJSON_CreateObject();
+    cJSON_AddStringToObject(acts, "type", "actions");
+    cJSON *els = cJSON_AddArrayToObject(acts, "elements");
+    snprintf(value, sizeof(value), "%" PRId64 ":%" PRId64, pv->id, pv->draft_at);
+    cJSON_AddItemToArray(els, button(pv->public_ ? "Publish postmortem" : "Record postmortem",
+                                     RENDER_PM_PUBLISH_ACTION, value, "primary"));
+    snprintf(value, sizeof(value), "%" PRId64, pv->id);
+    cJSON_AddItemToArray(els, button("Edit", RENDER_PM_EDIT_ACTION, value, NULL));
+    cJSON_AddItemToArray(els, button("Not yet", RENDER_PM_CANCEL_ACTION, value, NULL));
+    cJSON_AddItemToArray(blocks, acts);
+    *blocks_out = blocks;
+    *text_out = xasprintf("Preview of the postmortem of INC-%" PRId64 ": publish it?", pv->id);
+    return BOT_OK;
+}
+
+/* ---- mrkdwn back to text ---- */
 
 char *render_mrkdwn_to_text(const char *s, bool decode)
 {
-    struct buf b;
-    size_t n = s ? strlen(s) : 0;
-    buf_init(&b, 2 * n + 16);
-    for (size_t i = 0; i < n;) {
-        enum bot_rc rc = BOT_OK;
-        const char *close = s[i] == '<' ? memchr(s + i, '>', n - i) : NULL;
-        if (close != NULL) {
-            const char *in = s + i + 1, *bar = memchr(in, '|', (size_t)(close - in));
-            size_t len = (size_t)((bar ? bar : close) - in);
-            const char *label = bar ? bar + 1 : NULL;
-            size_t llen = bar ? (size_t)(close - label) : 0;
-            if (in[0] == '@' || in[0] == '#')
-                rc = label ? buf_addf(&b, "%c%.*s", in[0], (int)llen, label)
-                           : buf_add(&b, in, len);
-            else if (in[0] == '!' && strncmp(in, "!date^", 6) == 0 && label)
-                rc = buf_add(&b, label, llen);
-            else if (in[0] == '!')
-                rc = buf_addf(&b, "@%.*s", (int)(len - 1), in + 1);
-            else if (label)
-                rc = buf_addf(&b, "%.*s (%.*s)", (int)llen, label, (int)len, in);
-            else
-                rc = buf_add(&b, in, len);
-            i = (size_t)(close - s) + 1;
-        } else {
-            rc = buf_add(&b, s + i, 1);
-            i++;
-        }
-        if (rc)
-            break; /* cannot happen: the output is never twice the input */
-    }
-    char *out = buf_take(&b);
-    if (decode) /* after the markup: entities inside links are decoded too, and only once */
-        decode_entities(out);
+    static const struct slack_names ids = {.ids = true};
+    char *plain = slack_text_plain_dup(s, 4 * (s ? strlen(s) : 0) + 16, &ids);
+    if (decode)
+        return plain;
+    char *out = slack_text_escape_dup(plain, 5 * strlen(plain) + 16);
+    free(plain);
     return out;
 }

@@ -2,7 +2,8 @@
  * Block Kit rendering for the later steps of the plan (plan_steps.c): the
  * nine-step checklist shown to one user with a "Mark done" button per open
  * step, and the public postmortem modal (step 8) with the decoding of its
- * view_submission. Pure code, no I/O and no clock reads, under the limits
+ * view_submission and the preview of what it would publish. Pure code, no
+ * I/O and no clock reads, under the limits
  * of render.h: text is counted in characters the way Slack counts them and
  * cut at a character boundary; user text shown as mrkdwn is escaped by the
  * caller (the checklist's lines are the plan's own mrkdwn) or here (plain
@@ -31,8 +32,16 @@
 #define RENDER_STEP_DETAIL_MAX      1200 /* characters of a step's detail line (mrkdwn) */
 #define RENDER_POSTMORTEM_CALLBACK  "incident_postmortem"
 #define RENDER_PM_INPUT_MAX         3000 /* plain_text_input max_length (Slack's own cap) */
-#define RENDER_PM_BODY_MAX          (4 * RENDER_PM_INPUT_MAX * 4 + 200) /* bytes of the Markdown
-                                                      body: 4 parts of at most 4-byte characters */
+#define RENDER_PM_BODY_MAX          (4 * RENDER_PM_INPUT_MAX * 5 + 200) /* bytes of the Markdown
+                       body: 4 parts of at most 5 bytes a character ("&amp;" in stored form) */
+#define RENDER_PM_PUBLISH_ACTION    "inc_pm_publish" /* the preview's buttons; value "<id>:<draft>" */
+#define RENDER_PM_EDIT_ACTION       "inc_pm_edit"    /* value "<id>" */
+#define RENDER_PM_CANCEL_ACTION     "inc_pm_cancel"  /* value "<id>" */
+/*
+ * A placeholder of the draft, which the team must replace with its own
+ * words: "[[" ... "]]". A part still holding "[[" is refused.
+ */
+#define RENDER_PM_PLACEHOLDER       "[["
 
 /* One step of the checklist as the renderer sees it; strings borrowed. */
 struct render_step {
@@ -66,8 +75,8 @@ enum bot_rc render_checklist(const struct render_checklist *c, cJSON **blocks_ou
 enum render_pm_part {
     RENDER_PM_IMPACT,   /* impact and duration (required) */
     RENDER_PM_HAPPENED, /* what happened (required) */
-    RENDER_PM_DONE,     /* what was done (required) */
-    RENDER_PM_NEXT,     /* what comes next (optional) */
+    RENDER_PM_DONE,     /* what we did (required) */
+    RENDER_PM_NEXT,     /* what we will do (optional) */
     RENDER_PM_PARTS
 };
 
@@ -75,6 +84,11 @@ enum render_pm_part {
 const char *render_pm_block(enum render_pm_part part);
 /* "Impact", "What happened", ...: the part's heading. */
 const char *render_pm_heading(enum render_pm_part part);
+/*
+ * The placeholder a draft holds for the part's prose ("[[Replace this: ...]]"),
+ * or NULL for the impact, which is drafted from the public record. Static.
+ */
+const char *render_pm_placeholder(enum render_pm_part part);
 
 /* What the postmortem modal starts with; strings borrowed. */
 struct render_postmortem_defaults {
@@ -82,6 +96,7 @@ struct render_postmortem_defaults {
     const char *title;          /* the incident's title (shown plain, cut) */
     bool public_;               /* published: the text goes to the status page */
     bool amend;                 /* a postmortem was published before: this amends it */
+    bool draft;                 /* the parts are a draft saved earlier, not yet published */
     const char *private_metadata; /* handed back, at most RENDER_MAX_PRIVATE_META bytes */
     const char *parts[RENDER_PM_PARTS]; /* initial values (cut to RENDER_PM_INPUT_MAX); NULL: empty */
 };
@@ -97,9 +112,11 @@ struct render_postmortem_values {
 };
 
 /*
- * Reads view.state.values of the postmortem modal. A required part blank or
- * missing: BOT_EINVAL; an element of the wrong shape or a part over
- * RENDER_PM_INPUT_MAX characters: BOT_EPROTO / BOT_EINVAL. On failure out
+ * Reads view.state.values of the postmortem modal (raw text, as Slack sends
+ * a modal's input). A required part blank or missing, or any part still
+ * holding a RENDER_PM_PLACEHOLDER: BOT_EINVAL; an element of the wrong shape
+ * or a part over RENDER_PM_INPUT_MAX characters: BOT_EPROTO / BOT_EINVAL.
+ * On failure out
  * holds nothing to free, out->error_block names the block and err says
  * what is wrong in words for the user (fit for render_view_errors()).
  */
@@ -111,15 +128,40 @@ void render_postmortem_values_free(struct render_postmortem_values *v);
 /*
  * The public postmortem's Markdown body from its parts ("## Impact\n\n...",
  * blank parts left out), at most RENDER_PM_BODY_MAX bytes; caller frees.
+ * The parts are in Slack's stored form (slack_text.h) and so is the body.
  */
 char *render_postmortem_body(const char *const parts[RENDER_PM_PARTS]);
 
+/* What the preview of a postmortem draft shows; strings borrowed. */
+struct render_pm_preview {
+    int64_t id;                   /* > 0 */
+    const char *title;            /* the incident's public title, raw (escaped here) */
+    bool public_;                 /* published: the click sends it to the status page */
+    int64_t published_at;         /* the postmortem's first publication (Unix ms); 0: none yet */
+    int64_t draft_at;             /* the draft's time: the Publish button's value carries it */
+    const char *parts[RENDER_PM_PARTS]; /* as typed (raw); NULL or "" left out */
+};
+
 /*
- * Plain text of mrkdwn the plan wrote (timeline entries): Slack's markup
- * turned readable ("<@U1>" -> "@U1", "<url|label>" -> "label (url)",
- * "<!date^...|fallback>" -> "fallback") and &amp; &lt; &gt; decoded when
- * decode is set (kept as entities otherwise, for text that goes back into
- * a Slack message). Caller frees.
+ * The preview of a postmortem draft, for an ephemeral reply: the parts as
+ * they would be published (each cut to fit a section, saying so), what the
+ * click does (a first publication, an amendment, or kept with an internal
+ * incident), and the buttons RENDER_PM_PUBLISH_ACTION ("Publish postmortem",
+ * or "Record postmortem" for an internal incident; value "<id>:<draft_at>"),
+ * RENDER_PM_EDIT_ACTION ("Edit") and RENDER_PM_CANCEL_ACTION ("Not yet").
+ * On success *blocks_out and *text_out (the fallback) are the caller's;
+ * BOT_EINVAL on a bad id or title.
+ */
+enum bot_rc render_postmortem_preview(const struct render_pm_preview *pv, cJSON **blocks_out,
+                                      char **text_out) BOT_MUST_CHECK;
+
+/*
+ * Plain text of mrkdwn the plan wrote (timeline entries) for internal
+ * documents, by slack_text_plain(): "<@U1>" -> "@U1" (the id when the
+ * mention has no label), "<url|label>" -> "label", "<!date^...|fallback>"
+ * -> "fallback", mass mentions the plain words; with decode unset the
+ * result is escaped again (& < >) for text that goes back into a Slack
+ * message. Caller frees.
  */
 char *render_mrkdwn_to_text(const char *mrkdwn, bool decode);
 

@@ -166,10 +166,17 @@ static cJSON *incident_obj(const struct page *p, const struct page_incident *inc
     }
     add_time(o, "started_at", inc->started_at > 0 ? inc->started_at : inc->published_at);
     cJSON_AddStringToObject(o, "page_id", pid);
+    /*
+     * The postmortem is no update (Statuspage's IncidentUpdate has no "postmortem" status):
+     * it is the incident's own postmortem_body, as in Statuspage's Incident object, present
+     * once published; the captures of incidents without one have none of these keys.
+     */
+    if (page_postmortem_latest(inc) > 0) {
+        cJSON_AddStringToObject(o, "postmortem_body", inc->postmortem);
+        add_time(o, "postmortem_published_at", inc->postmortem_at);
+        add_time(o, "postmortem_body_last_updated_at", page_postmortem_latest(inc));
+    }
     ups = cJSON_AddArrayToObject(o, "incident_updates");
-    if (inc->postmortem_at > 0 && inc->postmortem)
-        cJSON_AddItemToArray(ups, update_obj(inc, id, "postmortem", inc->id + ((int64_t)1 << 40),
-                                             inc->postmortem, inc->postmortem_at));
     for (size_t i = inc->nupdates; i-- > 0;) /* newest first */
         cJSON_AddItemToArray(ups, update_obj(inc, id, page_status_public(inc->updates[i].status),
                                              inc->updates[i].id, inc->updates[i].body,

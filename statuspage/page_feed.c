@@ -1,7 +1,8 @@
 /*
  * Atom and RSS history feeds (see page_feed.h). An entry's content is built
- * as HTML first (user text HTML-escaped) and then XML-escaped as a whole,
- * which is how Statuspage's feeds carry it.
+ * as HTML first (user text HTML-escaped, the postmortem's Markdown rendered
+ * by page_md.h) and then XML-escaped as a whole, which is how Statuspage's
+ * feeds carry it.
  */
 #include "page_feed.h"
 
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "page_html.h"
+#include "page_md.h"
 
 #define ADD(s)                                                                                     \
     do {                                                                                           \
@@ -73,14 +75,35 @@ static enum bot_rc one_update(struct buf *h, int64_t at, const char *lbl, const 
     return rc;
 }
 
+/* The postmortem, newest first as Statuspage's feeds put it: a dated label, then its HTML. */
+static enum bot_rc postmortem(struct buf *h, const struct page_incident *inc)
+{
+    char mon[48], day[48], hm[48];
+    int64_t at = page_postmortem_latest(inc);
+    size_t n = strlen(inc->postmortem);
+    enum bot_rc rc;
+    fmt(mon, at, "%b");
+    fmt(day, at, "%d");
+    fmt(hm, at, "%H:%M");
+    rc = buf_addf(h, "<p><small>%s <var data-var='date'>%s</var>, <var data-var='time'>%s</var>"
+                     " UTC</small><br><strong>Postmortem</strong>%s</p>", mon,
+                  day[0] == '0' ? day + 1 : day, hm,
+                  inc->postmortem_updated_at > inc->postmortem_at ? " (updated)" : "");
+    if (rc == BOT_OK && n <= PAGE_MD_MAX_INPUT)
+        rc = page_md_render(h, inc->postmortem, n, 3);
+    else if (rc == BOT_OK) /* longer than the plan ever writes: as text */
+        rc = page_html_escape(h, inc->postmortem, n);
+    return rc;
+}
+
 /* The entry's content as escaped HTML, appended to out. */
 static enum bot_rc content(const struct page_incident *inc, struct buf *out)
 {
     struct buf h;
     enum bot_rc rc = BOT_OK;
     buf_init(&h, out->max);
-    if (inc->postmortem_at > 0 && inc->postmortem)
-        rc = one_update(&h, inc->postmortem_at, "Postmortem", inc->postmortem);
+    if (page_postmortem_latest(inc) > 0)
+        rc = postmortem(&h, inc);
     for (size_t i = inc->nupdates; i-- > 0 && rc == BOT_OK;) {
         const char *st = page_status_public(inc->updates[i].status);
         /* The status name when it changed, else "Update", as Statuspage labels them. */
@@ -140,7 +163,10 @@ enum bot_rc page_feed_render_atom(const struct page *p, struct buf *out)
         key_of(inc, id, &key);
         ADD("  <entry>\n    <id>tag:");
         XESC(host);
-        ADDF(",2005:Incident/%lld</id>\n", (long long)inc->id);
+        ADDF(",2005:Incident/%lld", (long long)inc->id);
+        if (page_postmortem_latest(inc) > 0) /* a new id: see page_feed.h */
+            ADDF("/postmortem/%lld", (long long)page_postmortem_latest(inc));
+        ADD("</id>\n");
         fmt(t, inc->published_at, "%Y-%m-%dT%H:%M:%SZ");
         ADDF("    <published>%s</published>\n", t);
         fmt(t, page_incident_updated(inc), "%Y-%m-%dT%H:%M:%SZ");
@@ -190,6 +216,8 @@ enum bot_rc page_feed_render_rss(const struct page *p, struct buf *out)
         XESC(p->url);
         ADD("/incidents/");
         XESC(key);
+        if (page_postmortem_latest(inc) > 0) /* a new guid: see page_feed.h */
+            ADDF("#postmortem-%lld", (long long)page_postmortem_latest(inc));
         ADD("</guid>\n    </item>\n");
     }
     ADD("  </channel>\n</rss>\n");

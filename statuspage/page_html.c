@@ -1,11 +1,15 @@
 /*
  * HTML of the built-in status page (see page_html.h). Text from users is
- * only ever written through esc(); everything else is fixed markup.
+ * only ever written through esc() or, for the postmortem's Markdown,
+ * page_md_render(), which escapes every character too; everything else is
+ * fixed markup.
  */
 #include "page_html.h"
 
 #include <string.h>
 #include <time.h>
+
+#include "page_md.h"
 
 static enum bot_rc escape(struct buf *out, const char *s, size_t len, int xml)
 {
@@ -86,7 +90,10 @@ static const char css[] =
     ".bar{display:flex;gap:1px;height:1.5rem;width:100%;margin-top:.3rem}.bar span{flex:1}"
     ".r0{background:#2e8540}.r1{background:#1565c0}.r2{background:#c7a000}"
     ".r3{background:#e8710a}.r4{background:#c62828}.up{display:block;width:100%;color:#666}"
-    "a{color:#1565c0}";
+    "a{color:#1565c0}"
+    ".pm h3,.pm h4,.pm h5,.pm h6{font-size:1rem;margin:1rem 0 .3rem}"
+    ".pm p,.pm li{overflow-wrap:anywhere}.pm .raw{white-space:pre-wrap}"
+    "code{font-size:.9em;background:#f3f3f3;padding:0 .2em}";
 
 const char *page_html_css(void)
 {
@@ -154,22 +161,51 @@ static enum bot_rc head(const struct page *p, const char *title, struct buf *out
     return rc;
 }
 
+/*
+ * The postmortem as Statuspage shows it: a section of its own on the
+ * incident's page (not one more update), its Markdown rendered, with when
+ * it was published and, once amended, when it was updated.
+ */
+static enum bot_rc postmortem(const struct page_incident *inc, struct buf *out)
+{
+    enum bot_rc rc = BOT_OK;
+    char when[40];
+    if (page_postmortem_latest(inc) == 0)
+        return BOT_OK;
+    fmt_time(when, inc->postmortem_at, 1);
+    ADDF("<section class=\"pm\" id=\"postmortem\">\n<h2>Postmortem</h2>\n"
+         "<p><small>Postmortem published %s", when);
+    if (inc->postmortem_updated_at > inc->postmortem_at) {
+        fmt_time(when, inc->postmortem_updated_at, 1);
+        ADDF(", updated %s", when);
+    }
+    ADD("</small></p>\n");
+    size_t n = strlen(inc->postmortem);
+    if (n <= PAGE_MD_MAX_INPUT) {
+        if (rc == BOT_OK)
+            rc = page_md_render(out, inc->postmortem, n, 3);
+    } else { /* longer than the plan ever writes: shown, as text */
+        ADD("<p class=\"raw\">");
+        ESC(inc->postmortem);
+        ADD("</p>\n");
+    }
+    ADD("</section>\n");
+    return rc;
+}
+
 static enum bot_rc updates(const struct page_incident *inc, struct buf *out)
 {
     enum bot_rc rc = BOT_OK;
     char when[40];
-    if (inc->postmortem_at > 0 && inc->postmortem) {
-        fmt_time(when, inc->postmortem_at, 1);
-        ADD("<div class=\"upd\"><p><strong>Postmortem</strong> - ");
-        ESC(inc->postmortem);
-        ADDF("</p><small>%s</small></div>\n", when);
-    }
     for (size_t i = inc->nupdates; i-- > 0;) {
         const struct page_update *u = &inc->updates[i];
         fmt_time(when, u->at, 1);
         ADDF("<div class=\"upd\"><p><strong>%s</strong> - ",
              status_label(page_status_public(u->status)));
-        ESC(u->body);
+        if (u->html != NULL)
+            ADD(u->html);
+        else
+            ESC(u->body);
         ADDF("</p><small>%s</small></div>\n", when);
     }
     return rc;
@@ -294,6 +330,8 @@ enum bot_rc page_html_render_incident(const struct page *p, const struct page_in
         }
         ADD("</p>\n");
     }
+    if (rc == BOT_OK)
+        rc = postmortem(inc, out);
     ADD("<h2>Updates</h2>\n");
     if (rc == BOT_OK)
         rc = updates(inc, out);

@@ -1,9 +1,10 @@
 /*
  * HTML output for the built-in status page: the page itself (banner,
  * components, active incidents, 90 days of history) and one page per
- * incident. No JavaScript; one small stylesheet that fits a phone. Every piece of
- * text that came from a user is escaped with page_html_escape() before it
- * is written.
+ * incident (its postmortem in a section of its own, rendered from its
+ * Markdown by page_md.h, then its updates). No JavaScript; one small
+ * stylesheet that fits a phone. Every piece of text that came from a user
+ * is escaped with page_html_escape() before it is written.
  */
 #ifndef INCIDENTD_PAGE_HTML_H
 #define INCIDENTD_PAGE_HTML_H

@@ -133,13 +133,21 @@ const struct page_component *page_component_find(const struct page *p, const cha
     return NULL;
 }
 
+int64_t page_postmortem_latest(const struct page_incident *inc)
+{
+    if (inc->postmortem_at <= 0 || inc->postmortem == NULL)
+        return 0;
+    return inc->postmortem_updated_at > inc->postmortem_at ? inc->postmortem_updated_at
+                                                           : inc->postmortem_at;
+}
+
 int64_t page_incident_updated(const struct page_incident *inc)
 {
     int64_t t = inc->published_at;
     if (inc->nupdates > 0 && inc->updates[inc->nupdates - 1].at > t)
         t = inc->updates[inc->nupdates - 1].at;
-    if (inc->postmortem_at > t)
-        t = inc->postmortem_at;
+    if (page_postmortem_latest(inc) > t)
+        t = page_postmortem_latest(inc);
     if (inc->resolved_at > t)
         t = inc->resolved_at;
     return t;

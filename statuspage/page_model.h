@@ -45,8 +45,10 @@ enum page_rank {
 struct page_update {
     int64_t id;
     const char *status; /* the incident's (internal) status when written, or NULL */
-    const char *body;
+    const char *body;   /* plain text (the JSON API, feeds) */
     int64_t at;
+    const char *html;   /* the same as a safe HTML fragment (escaped, links checked), or NULL:
+                           the page then escapes body */
 };
 
 struct page_incident {
@@ -56,8 +58,9 @@ struct page_incident {
     const char *status;    /* internal status: potential..closed */
     const char *severity;  /* critical | major | minor */
     int64_t started_at, published_at, resolved_at, updated_at;
-    const char *postmortem; /* public postmortem (Markdown) or NULL */
-    int64_t postmortem_at;  /* when it was published, 0 if not */
+    const char *postmortem;        /* public postmortem (plain-text Markdown) or NULL */
+    int64_t postmortem_at;         /* when it was first published, 0 if not */
+    int64_t postmortem_updated_at; /* when it was last amended, 0 if never */
     const struct page_update *updates; /* oldest first */
     size_t nupdates;
     const char *const *components; /* names of the affected components */
@@ -96,6 +99,8 @@ enum page_rank page_rank_of(const char *status);
 void page_group_id(const struct page *p, const char *group, char out[PAGE_ID_LEN + 1]);
 /* The component by name, or NULL. */
 const struct page_component *page_component_find(const struct page *p, const char *name);
+/* The postmortem's latest publication (its amendment, else its first), 0 if none. */
+int64_t page_postmortem_latest(const struct page_incident *inc);
 /* The last update's time, else the published time: the incident's last change. */
 int64_t page_incident_updated(const struct page_incident *inc);
 /* The time the page last changed (newest of components and incidents), or 0. */

@@ -12,14 +12,14 @@
 #include "store_internal.h"
 #include "xmalloc.h"
 
-/* Columns 1..30 of a row, in the order of bind_incident() and read_incident(). */
+/* Columns 1..31 of a row, in the order of bind_incident() and read_incident(). */
 #define INCIDENT_FIELDS                                                                            \
     "slug, title, description, severity, status, breach, breach_at, below_threshold,"              \
     " started_at, declared_at, identified_at, resolved_at, closed_at, declarer, channel_id,"       \
     " channel_name, channel_private, control_ts, announce_channel, announce_ts, call_url, step,"   \
     " affected_users, public_title, published, published_at, statuspage_id, postmortem,"           \
-    " postmortem_published_at, updated_at"
-#define INCIDENT_NFIELDS 30
+    " postmortem_published_at, postmortem_updated_at, updated_at"
+#define INCIDENT_NFIELDS 31
 #define INCIDENT_SELECT  "SELECT id, " INCIDENT_FIELDS ", version FROM incidents"
 
 void store_incident_init(struct store_incident *inc)
@@ -69,7 +69,7 @@ static enum bot_rc check_incident(const struct store_incident *inc, struct bot_e
     return BOT_OK;
 }
 
-/* Binds the INCIDENT_FIELDS to ?1..?30; returns a SQLite code. */
+/* Binds the INCIDENT_FIELDS to ?1..?31; returns a SQLite code. */
 static int bind_incident(sqlite3_stmt *st, const struct store_incident *inc)
 {
     int b = 0;
@@ -105,7 +105,8 @@ static int bind_incident(sqlite3_stmt *st, const struct store_incident *inc)
     b |= store_bind_text(st, 27, inc->statuspage_id);
     b |= store_bind_text(st, 28, inc->postmortem);
     b |= store_bind_time(st, 29, inc->postmortem_published_at);
-    b |= store_bind_time(st, 30, inc->updated_at);
+    b |= store_bind_time(st, 30, inc->postmortem_updated_at);
+    b |= store_bind_time(st, 31, inc->updated_at);
     return b;
 }
 
@@ -142,8 +143,9 @@ static void read_incident(sqlite3_stmt *st, struct store_incident *out)
     out->statuspage_id = store_col_text(st, 27);
     out->postmortem = store_col_text(st, 28);
     out->postmortem_published_at = store_col_int(st, 29);
-    out->updated_at = store_col_int(st, 30);
-    out->version = store_col_int(st, 31);
+    out->postmortem_updated_at = store_col_int(st, 30);
+    out->updated_at = store_col_int(st, 31);
+    out->version = store_col_int(st, 32);
 }
 
 enum bot_rc store_incident_insert(struct store *s, struct store_incident *inc, struct bot_err *err)
@@ -158,7 +160,7 @@ enum bot_rc store_incident_insert(struct store *s, struct store_incident *inc, s
     rc = store_stmt(s, STMT_INCIDENT_INSERT,
                     "INSERT INTO incidents (" INCIDENT_FIELDS ", version) VALUES (?1, ?2, ?3, ?4,"
                     " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-                    " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, 1) RETURNING id",
+                    " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, 1) RETURNING id",
                     &st, err);
     if (rc)
         goto out;
@@ -196,7 +198,8 @@ enum bot_rc store_incident_update(struct store *s, struct store_incident *inc, s
                     " announce_ts = ?20, call_url = ?21, step = ?22, affected_users = ?23,"
                     " public_title = ?24, published = ?25, published_at = ?26,"
                     " statuspage_id = ?27, postmortem = ?28, postmortem_published_at = ?29,"
-                    " updated_at = ?30, version = version + 1 WHERE id = ?31 AND version = ?32",
+                    " postmortem_updated_at = ?30, updated_at = ?31, version = version + 1"
+                    " WHERE id = ?32 AND version = ?33",
                     &st, err);
     if (rc)
         goto out;

@@ -51,8 +51,9 @@ struct store_incident {
     int published;          /* 0/1: on the public status page */
     int64_t published_at;
     char *statuspage_id; /* the Atlassian Statuspage incident id; unique */
-    char *postmortem;    /* public postmortem text (Markdown) */
-    int64_t postmortem_published_at;
+    char *postmortem;    /* public postmortem (Markdown, in Slack's stored text form) */
+    int64_t postmortem_published_at; /* its first publication */
+    int64_t postmortem_updated_at;   /* its latest amendment; 0: never amended */
     int64_t updated_at;
     int64_t version; /* 1 after insert, +1 on every update */
 };

@@ -232,6 +232,12 @@ const char *const store_migrations[] = {
     "CREATE INDEX outbox_pending_target ON outbox(target, id) WHERE state = 'pending';"
     "CREATE INDEX outbox_pending_target_due ON outbox(target, next_attempt_at)"
     "  WHERE state = 'pending';",
+
+    /*
+     * 7: an amended public postmortem is a new, dated public event: its latest amendment's
+     * time, next to postmortem_published_at, which keeps the first publication's.
+     */
+    "ALTER TABLE incidents ADD COLUMN postmortem_updated_at INTEGER;",
 };
 
 const int store_migration_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -285,6 +291,9 @@ const char *const store_migration_seeds[] = {
     "INSERT INTO outbox (incident_id, kind, target, payload, idem_key, next_attempt_at,"
     "  created_at) VALUES (1, 'statuspage.update', 'statuspage', '{\"seed\":6}', 'seed-6',"
     "  1700000150000, 1700000150000);",
+
+    "UPDATE incidents SET postmortem = 'Seeded postmortem', postmortem_published_at ="
+    "  1700000160000, postmortem_updated_at = 1700000170000 WHERE id = 1;",
 };
 /* clang-format on */
 

@@ -27,6 +27,9 @@
  *     Statuspage id sp-seed.
  *  5: directory users U0IRM "irm" and U0GONE "gone" (deleted), synced at
  *     1700000130000; group S0SEED = {U0IRM}, synced at 1700000140000.
+ *  6: an outbox statuspage.update for incident 1 with key seed-6.
+ *  7: incident 1's postmortem "Seeded postmortem", published at
+ *     1700000160000 and amended at 1700000170000.
  * version 0 creates an empty database file.
  */
 enum bot_rc store_testing_create(const char *path, int version, struct bot_err *err) BOT_MUST_CHECK;

@@ -25,20 +25,22 @@ static const struct page_component comps[] = {
     {3, EVIL, EVIL, "degraded_performance", 3, 1700000000000, "", days3, 997},
 };
 static const struct page_update open_updates[] = {
-    {10, "investigating", "We are looking. " EVIL, 1700000100000},
-    {11, "identified", "Found it.", 1700000200000},
-    {12, "identified", "Still on it.", 1700000300000},
+    {10, "investigating", "We are looking. " EVIL, 1700000100000, NULL},
+    {11, "identified", "Found it.", 1700000200000, NULL},
+    {12, "identified", "Still on it.", 1700000300000, NULL},
 };
 static const struct page_update old_updates[] = {
-    {20, "investigating", "Slow logins.", 1699000000000},
-    {21, "resolved", "Fixed.", 1699000500000},
+    {20, "investigating", "Slow logins.", 1699000000000, NULL},
+    {21, "resolved", "Fixed.", 1699000500000, NULL},
 };
 static const char *const open_comps[] = {"API", EVIL};
 static const struct page_incident incidents[] = {
     {7, "api-down", EVIL, "identified", "critical", 1700000000000, 1700000100000, 0,
-     1700000300000, NULL, 0, open_updates, 3, open_comps, 2},
+     1700000300000, NULL, 0, 0, open_updates, 3, open_comps, 2},
     {3, NULL, "Slow logins", "closed", "minor", 1699000000000, 1699000000000, 1699000500000,
-     1699000600000, "Root cause: a **bad** <b>index</b>.", 1699000600000, old_updates, 2, NULL, 0},
+     1699000600000, "## Impact\n\nRoot cause: a **bad** <b>index</b>.\n\n- one\n- [two]"
+     "(https://x.example/?a=1&b=2)\n\n<script>alert(1)</script>", 1699000600000,
+     1699100000000, old_updates, 2, NULL, 0},
 };
 
 static struct page test_page(void)
@@ -130,9 +132,21 @@ static void test_api_content(void)
     CHECK_INT(cJSON_GetArraySize(incs), 2);
     inc = cJSON_GetArrayItem(incs, 1);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(inc, "status")), "postmortem");
+    /* The postmortem is the incident's, as in Statuspage's Incident object, not an update. */
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(inc, "postmortem_body")),
+              incidents[1].postmortem);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(inc, "postmortem_published_at")),
+              "2023-11-03T08:36:40.000Z");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(inc, "postmortem_body_last_updated_at")),
+              "2023-11-04T12:13:20.000Z");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(inc, "updated_at")),
+              "2023-11-04T12:13:20.000Z"); /* the amendment is its latest change */
     ups = cJSON_GetObjectItem(inc, "incident_updates");
+    CHECK_INT(cJSON_GetArraySize(ups), 2);
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(ups, 0), "status")),
-              "postmortem");
+              "resolved");
+    /* Without a postmortem, none of its keys (as the captures of such incidents). */
+    CHECK(!cJSON_HasObjectItem(cJSON_GetArrayItem(incs, 0), "postmortem_body"));
     cJSON_Delete(j);
 
     s = render_api(PAGE_API_MAINTENANCES_ACTIVE);
@@ -301,12 +315,28 @@ static void test_html(void)
     CHECK(strstr(page_html_css(), "max-width") != NULL);
     CHECK_CONTAINS(s, "Still on it.");
     CHECK_CONTAINS(s, "Slow logins"); /* history, though not active */
+    CHECK(strstr(s, "Root cause") == NULL); /* a postmortem is on its incident's page */
     buf_reset(&b);
     CHECK(page_html_render_incident(&p, &incidents[1], &b) == BOT_OK);
     s = buf_str(&b);
-    CHECK_CONTAINS(s, "Postmortem");
-    CHECK_CONTAINS(s, "&lt;b&gt;index&lt;/b&gt;");
-    CHECK(strstr(s, "<b>") == NULL);
+    /* Its own section, before the updates, rendered from its Markdown, every character escaped. */
+    CHECK_CONTAINS(s, "<section class=\"pm\" id=\"postmortem\">\n<h2>Postmortem</h2>\n"
+                      "<p><small>Postmortem published Nov 03, 2023 08:36 UTC, updated Nov 04, "
+                      "2023 12:13 UTC</small></p>\n<h4>Impact</h4>\n"
+                      "<p>Root cause: a <strong>bad</strong> &lt;b&gt;index&lt;/b&gt;.</p>\n"
+                      "<ul>\n<li>one</li>\n<li><a href=\"https://x.example/?a=1&amp;b=2\" "
+                      "rel=\"nofollow noopener\">two</a></li>\n</ul>\n"
+                      "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n</section>\n"
+                      "<h2>Updates</h2>\n");
+    CHECK(strstr(s, "<b>") == NULL && strstr(s, "<script") == NULL);
+    CHECK(strstr(s, "<strong>Postmortem</strong>") == NULL); /* no longer one more update */
+    buf_free(&b);
+    /* Published once, never amended: no "updated". */
+    struct page_incident once = incidents[1];
+    once.postmortem_updated_at = 0;
+    buf_init(&b, PAGE_MAX_BODY);
+    CHECK(page_html_render_incident(&p, &once, &b) == BOT_OK);
+    CHECK_CONTAINS(buf_str(&b), "<p><small>Postmortem published Nov 03, 2023 08:36 UTC</small>");
     buf_free(&b);
 }
 
@@ -330,9 +360,28 @@ static void test_feeds(void)
     CHECK(page_feed_render_rss(&p, &b) == BOT_OK);
     s = buf_str(&b);
     CHECK_CONTAINS(s, "<rss version=\"2.0\"");
-    CHECK_CONTAINS(s, "<guid>https://status.example.com/incidents/i00000000003</guid>");
-    CHECK_CONTAINS(s, "&lt;strong&gt;Postmortem&lt;/strong&gt;");
+    /* An incident with a postmortem: a new guid for each publication, so readers show it. */
+    CHECK_CONTAINS(s, "<guid>https://status.example.com/incidents/i00000000003#postmortem-"
+                      "1699100000000</guid>");
+    CHECK_CONTAINS(s, "&lt;strong&gt;Postmortem&lt;/strong&gt; (updated)&lt;/p&gt;&lt;h4&gt;"
+                      "Impact&lt;/h4&gt;");
+    CHECK_CONTAINS(s, "&lt;strong&gt;bad&lt;/strong&gt; &amp;lt;b&amp;gt;index");
+    CHECK_CONTAINS(s, "<pubDate>Sat, 04 Nov 2023 12:13:20 +0000</pubDate>");
     CHECK(strstr(s, "<script") == NULL);
+    buf_reset(&b);
+    CHECK(page_feed_render_atom(&p, &b) == BOT_OK);
+    s = buf_str(&b);
+    CHECK_CONTAINS(s, "<id>tag:status.example.com,2005:Incident/3/postmortem/1699100000000</id>");
+    CHECK_CONTAINS(s, "<updated>2023-11-04T12:13:20Z</updated>");
+    /* Amended again: another id; the incident without one keeps its plain id. */
+    struct page_incident again[2] = {incidents[0], incidents[1]};
+    again[1].postmortem_updated_at += 3600000;
+    p.incidents = again;
+    buf_reset(&b);
+    CHECK(page_feed_render_atom(&p, &b) == BOT_OK);
+    s = buf_str(&b);
+    CHECK_CONTAINS(s, "<id>tag:status.example.com,2005:Incident/3/postmortem/1699103600000</id>");
+    CHECK_CONTAINS(s, "<id>tag:status.example.com,2005:Incident/7</id>");
     buf_free(&b);
 }
 

@@ -313,13 +313,13 @@ static void test_support_plan(void)
     const char *post = fx_str("SELECT json_extract(payload, '$.args.text') FROM outbox WHERE "
                               "json_extract(payload, '$.args.channel') = 'C0SUPPORT01'");
     CHECK_CONTAINS(post, "*INC-1: Checkout fails*");
-    CHECK_CONTAINS(post, ">Some &lt;!channel&gt; payments fail; retry later");
+    CHECK_CONTAINS(post, ">Some @channel payments fail; retry later");
     CHECK_CONTAINS(post, "Incident channel: <#C0INC000001>");
     CHECK_STR(fx_str("SELECT json_extract(value, '$.value') FROM incident_attrs WHERE key = "
                      "'support.summary'"),
               "Some <!channel> payments fail; retry later");
     CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'support' AND text LIKE "
-                     "'%%&lt;!channel&gt;%%'"),
+                     "'%%Some @channel payments%%'"),
               1);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<!channel>%%'"), 0);
 
@@ -474,12 +474,35 @@ static void test_postmortem_reminders_stop_when_closed_or_reopened(void)
 
 /* ---- step 8: the public postmortem ---- */
 
+/* The latest reply's whole payload (JSON text), "" when none. */
+static const char *last_reply_json(void)
+{
+    return fx_str("SELECT payload FROM outbox WHERE kind = 'slack.respond' ORDER BY id DESC "
+                  "LIMIT 1");
+}
+
+#define PM_VIEW                                                                                    \
+    "SELECT json_extract(payload, '$.args.view') FROM outbox WHERE json_extract(payload, "        \
+    "'$.method') = 'views.open' ORDER BY id DESC LIMIT 1"
+#define SECRET "SECRET-NOTE-7f3 https://grafana.internal/d/db"
+
+/* The value of the Publish button of the latest preview, as the test clicks it. */
+static const char *preview_value(void)
+{
+    return fx_str("SELECT json_extract(e.value, '$.value') FROM outbox o, "
+                  "json_each(o.payload, '$.message.blocks') b, "
+                  "json_each(b.value, '$.elements') e WHERE o.kind = 'slack.respond' AND "
+                  "json_extract(e.value, '$.action_id') = '" RENDER_PM_PUBLISH_ACTION "' "
+                  "ORDER BY o.id DESC LIMIT 1");
+}
+
 static void test_public_postmortem(void)
 {
     struct store_timeline_entry e = {.incident_id = 1, .actor = CAROL, .kind = "status",
                                      .text = "We found the &lt;cause&gt;: a bad deploy.",
                                      .public = 1, .status = "identified"};
     struct bot_err err;
+    char value[64];
     fx_open();
     declare_one("Search down");
     CHECK_INT(fx_slash(ALICE, CHAN, "call https://meet.example.com/x"), BOT_OK);
@@ -496,14 +519,13 @@ static void test_public_postmortem(void)
                                       .kind = "note", .text = "Rolled back <@U0BOB000002>'s deploy",
                                       .status = "identified"};
     CHECK_INT(store_timeline_append(fx_store, &e, &err), BOT_OK);
+    CHECK_INT(fx_slash(BOB, CHAN, "note " SECRET), BOT_OK);
     CHECK_INT(fx_slash(BOB, CHAN, "followup add Add a canary stage"), BOT_OK);
     set_incident(1, NULL, 0, 1); /* public */
     CHECK_INT(resolve(1, fx_now + 90 * 60000), BOT_OK);
 
-    /* The modal, drafted from the timeline, in the fast lane. */
+    /* The modal, drafted from the public record only, in the fast lane. */
     CHECK_INT(fx_slash(CAROL, CHAN, "postmortem"), BOT_OK);
-    const char *view = "SELECT json_extract(payload, '$.args.view') FROM outbox WHERE "
-                       "json_extract(payload, '$.method') = 'views.open' ORDER BY id DESC LIMIT 1";
     CHECK_STR(fx_str("SELECT target FROM outbox WHERE json_extract(payload, '$.method') = "
                      "'views.open'"),
               "fast");
@@ -513,14 +535,20 @@ static void test_public_postmortem(void)
     CHECK_STR(fx_str("SELECT json_extract(payload, '$.args.view.callback_id') FROM outbox WHERE "
                      "json_extract(payload, '$.method') = 'views.open'"),
               RENDER_POSTMORTEM_CALLBACK);
-    CHECK_CONTAINS(fx_str("%s", view), "Severity: major. About 40 users were affected.");
-    CHECK_CONTAINS(fx_str("%s", view), "From 2026-11-23 10:00 UTC to 2026-11-23 11:30 UTC "
-                                       "(1 h 30 min).");
-    CHECK_CONTAINS(fx_str("%s", view), "10:10 UTC — Identified: We found the <cause>: a bad "
-                                       "deploy.");
-    CHECK_CONTAINS(fx_str("%s", view), "10:20 UTC — Rolled back @U0BOB000002's deploy");
-    CHECK_CONTAINS(fx_str("%s", view), "- Add a canary stage");
-    CHECK_CONTAINS(fx_str("%s", view), "\"text\":\"Publish\"");
+    const char *view = fx_str(PM_VIEW);
+    CHECK_CONTAINS(view, "Impact: major.");
+    CHECK_CONTAINS(view, "From 2026-11-23 10:00 UTC to 2026-11-23 11:30 UTC (1 h 30 min).");
+    CHECK_CONTAINS(view, "Our updates during the incident:\\n- 10:10 UTC — Identified: We "
+                         "found the <cause>: a bad deploy.");
+    CHECK_CONTAINS(view, "[[Replace this: what happened");
+    CHECK_CONTAINS(view, "[[Replace this: what we did");
+    CHECK_CONTAINS(view, "[[Replace this: what we will do");
+    CHECK_CONTAINS(view, "\"text\":\"Preview\"");
+    /* Nothing internal: no note, no follow-up, no people, no channel, no affected users. */
+    CHECK(strstr(view, "Rolled back") == NULL && strstr(view, "SECRET-NOTE") == NULL &&
+          strstr(view, "grafana") == NULL && strstr(view, "canary") == NULL &&
+          strstr(view, "U0BOB") == NULL && strstr(view, CHAN) == NULL &&
+          strstr(view, "40 users") == NULL && strstr(view, "meet.example.com") == NULL);
 
     /* A required part left blank: refused in the ack, and nothing changes. */
     char *sub = pm_submission(1, "Search was down.", "  \n ", "Rolled back.", NULL);
@@ -538,8 +566,25 @@ static void test_public_postmortem(void)
     CHECK_INT(state_count(), before);
     free(sub);
 
-    /* Published: stored, status postmortem, step 8, the status page effect. */
-    sub = pm_submission(1, "Search was down for 90 minutes.", "A deploy broke the index.",
+    /* The draft sent back as it is (Enter in the console): its placeholders refuse it. */
+    sub = pm_submission(1, "Impact: major.", render_pm_placeholder(RENDER_PM_HAPPENED),
+                        "We rolled it back.", render_pm_placeholder(RENDER_PM_NEXT));
+    payload = cJSON_Parse(sub);
+    plan_check_submission(payload, &errors);
+    CHECK(errors != NULL);
+    CHECK_CONTAINS(cJSON_GetObjectItem(cJSON_GetObjectItem(errors, "errors"),
+                                       "pm_happened")->valuestring,
+                   "Replace the [[…]] placeholder");
+    CHECK(cJSON_HasObjectItem(cJSON_GetObjectItem(errors, "errors"), "pm_next")); /* all at once */
+    CHECK(!cJSON_HasObjectItem(cJSON_GetObjectItem(errors, "errors"), "pm_done"));
+    cJSON_Delete(errors);
+    cJSON_Delete(payload);
+    CHECK_INT(fx_decide("interactive", sub, "env-pm-1b"), BOT_OK);
+    CHECK_INT(state_count(), before);
+    free(sub);
+
+    /* Submitted: nothing is published; the draft waits and its author gets the preview. */
+    sub = pm_submission(1, "Search was down for 90 minutes.", "A deploy broke the index & <b>.",
                         "We rolled it back.", "A canary stage.");
     payload = cJSON_Parse(sub);
     plan_check_submission(payload, &errors);
@@ -547,46 +592,99 @@ static void test_public_postmortem(void)
     cJSON_Delete(payload);
     CHECK_INT(fx_decide("interactive", sub, "env-pm-2"), BOT_OK);
     free(sub);
-    CHECK_STR(fx_str("SELECT status FROM incidents"), "postmortem");
-    CHECK_INT(fx_int("SELECT postmortem_published_at FROM incidents"), fx_now);
-    CHECK_STR(fx_str("SELECT postmortem FROM incidents"),
-              "## Impact\n\nSearch was down for 90 minutes.\n\n## What happened\n\nA deploy "
-              "broke the index.\n\n## What we did\n\nWe rolled it back.\n\n## What comes next\n\n"
-              "A canary stage.");
-    CHECK_STR(fx_str("SELECT target FROM outbox WHERE kind = 'statuspage.postmortem'"),
-              "statuspage");
-    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.body') FROM outbox WHERE kind = "
-                          "'statuspage.postmortem'"),
-                   "## What happened\n\nA deploy broke the index.");
-    CHECK_INT(fx_int("SELECT incident_id FROM outbox WHERE kind = 'statuspage.postmortem'"), 1);
-    CHECK_STR(fx_str("SELECT done_by FROM checklist WHERE step = 8"), CAROL);
-    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'postmortem'"),
-                   "Public postmortem written by <@" CAROL "> and sent to the status page");
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents WHERE postmortem IS NOT NULL OR "
+                     "postmortem_published_at IS NOT NULL"),
+              0);
+    CHECK_INT(effects("statuspage.postmortem"), 0);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'postmortem'"), 0);
+    CHECK_CONTAINS(fx_str("SELECT value FROM incident_attrs WHERE key = 'postmortem.draft'"),
+                   "\"A deploy broke the index &amp; &lt;b&gt;.\""); /* stored form */
     CHECK_STR(fx_str("SELECT json_extract(payload, '$.url') FROM outbox WHERE kind = "
                      "'slack.respond' ORDER BY id DESC LIMIT 1"),
               "https://h/pm");
+    const char *pv = last_reply_json();
+    CHECK_CONTAINS(pv, "Preview: the postmortem of INC-1 on the public status page");
+    CHECK_CONTAINS(pv, "A deploy broke the index &amp; &lt;b&gt;."); /* mrkdwn, escaped */
+    CHECK_CONTAINS(pv, "\"text\":\"Publish postmortem\"");
+    CHECK_CONTAINS(pv, "\"action_id\":\"" RENDER_PM_EDIT_ACTION "\"");
+    CHECK_CONTAINS(pv, "\"action_id\":\"" RENDER_PM_CANCEL_ACTION "\"");
+    snprintf(value, sizeof(value), "1:%lld", (long long)fx_now);
+    CHECK_STR(preview_value(), value);
+
+    /* Only who may publish, only the latest draft's preview; "Not yet" keeps the draft. */
+    before = state_count();
+    fx_cfg.manage_irms = false;
+    CHECK_INT(click(DAVE, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
+    fx_cfg.manage_irms = true;
+    CHECK_CONTAINS(fx_last_reply(), "may publish the postmortem of INC-1; nothing changed");
+    CHECK_INT(click(CAROL, RENDER_PM_PUBLISH_ACTION, "1:123"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "This preview is not the latest draft");
+    CHECK_INT(click(CAROL, RENDER_PM_CANCEL_ACTION, "1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Not published: the draft of the postmortem of INC-1 is kept");
+    CHECK_INT(state_count(), before);
+
+    /* The click publishes: stored, status postmortem, step 8, the status page effect. */
+    CHECK_INT(click(CAROL, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "postmortem");
+    CHECK_INT(fx_int("SELECT postmortem_published_at FROM incidents"), fx_now);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents WHERE postmortem_updated_at IS NULL"), 1);
+    CHECK_STR(fx_str("SELECT postmortem FROM incidents"),
+              "## Impact\n\nSearch was down for 90 minutes.\n\n## What happened\n\nA deploy "
+              "broke the index &amp; &lt;b&gt;.\n\n## What we did\n\nWe rolled it back.\n\n"
+              "## What we will do\n\nA canary stage.");
+    CHECK_STR(fx_str("SELECT target FROM outbox WHERE kind = 'statuspage.postmortem'"),
+              "statuspage");
+    /* What leaves Slack is plain text: the entities decoded once. */
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.body') FROM outbox WHERE kind = "
+                          "'statuspage.postmortem'"),
+                   "## What happened\n\nA deploy broke the index & <b>.");
+    CHECK_INT(fx_int("SELECT incident_id FROM outbox WHERE kind = 'statuspage.postmortem'"), 1);
+    CHECK_STR(fx_str("SELECT done_by FROM checklist WHERE step = 8"), CAROL);
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'postmortem'"),
+                   "Public postmortem published by <@" CAROL "> and sent to the status page");
+    CHECK_CONTAINS(fx_last_reply(), "The postmortem of INC-1 is published on the status page");
+    CHECK(fx_int("SELECT json_extract(payload, '$.message.replace_original') FROM outbox WHERE "
+                 "kind = 'slack.respond' ORDER BY id DESC LIMIT 1") == 1);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.thread_ts') "
                      "= '{{incident.announce_ts}}' AND json_extract(payload, '$.args.text') LIKE "
                      "'%%postmortem%%'"),
               1);
+    /* The draft was used up: a second click on the same preview publishes nothing again. */
+    before = state_count();
+    CHECK_INT(click(CAROL, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "No postmortem draft of INC-1 is waiting");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(effects("statuspage.postmortem"), 1);
 
-    /* Amended later: the modal holds the published parts; the status page gets the update. */
+    /* Amended later: the modal holds the published parts, as typed; the click is a new event. */
     CHECK_INT(fx_slash(CAROL, CHAN, "postmortem"), BOT_OK);
-    CHECK_CONTAINS(fx_str("%s", view), "\"initial_value\":\"A deploy broke the index.\"");
-    CHECK_CONTAINS(fx_str("%s", view), "\"text\":\"Amend postmortem\"");
+    view = fx_str(PM_VIEW);
+    CHECK_CONTAINS(view, "\"initial_value\":\"A deploy broke the index & <b>.\"");
+    CHECK_CONTAINS(view, "\"text\":\"Amend postmortem\"");
     sub = pm_submission(1, "Search was down for 90 minutes.", "A deploy broke the index; the "
                         "internal postmortem found why.", "We rolled it back.", NULL);
     fx_now += HOUR;
     CHECK_INT(fx_decide("interactive", sub, "env-pm-3"), BOT_OK);
-    fx_now -= HOUR;
     free(sub);
+    CHECK_CONTAINS(last_reply_json(), "This *amends* the postmortem published");
+    CHECK_INT(effects("statuspage.postmortem"), 1); /* not before the click */
+    snprintf(value, sizeof(value), "1:%lld", (long long)fx_now);
+    CHECK_INT(click(CAROL, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
     CHECK_INT(effects("statuspage.postmortem"), 2);
-    CHECK_INT(fx_int("SELECT postmortem_published_at FROM incidents"), fx_now); /* the first */
+    CHECK_INT(fx_int("SELECT postmortem_published_at FROM incidents"), fx_now - HOUR); /* first */
+    CHECK_INT(fx_int("SELECT postmortem_updated_at FROM incidents"), fx_now);
     CHECK_CONTAINS(fx_str("SELECT postmortem FROM incidents"), "found why");
-    CHECK_INT(fx_int("SELECT instr(postmortem, 'What comes next') FROM incidents"), 0);
+    CHECK_INT(fx_int("SELECT instr(postmortem, 'What we will do') FROM incidents"), 0);
     CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'postmortem' ORDER BY id DESC "
                           "LIMIT 1"),
                    "amended by");
+    CHECK_CONTAINS(fx_last_reply(), "is amended: the status page shows it as updated");
+    fx_now -= HOUR;
+    /* Nothing internal went anywhere public. */
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE kind LIKE 'statuspage.%%' AND (payload "
+                     "LIKE '%%SECRET-NOTE%%' OR payload LIKE '%%Rolled back%%')"),
+              0);
     fx_close();
 }
 
@@ -596,21 +694,27 @@ static void test_internal_incident_postmortem_stays_internal(void)
     declare_one("Admin UI slow");
     CHECK_INT(resolve(1, fx_now + HOUR), BOT_OK);
     CHECK_INT(fx_slash(CAROL, CHAN, "postmortem"), BOT_OK);
-    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.args.view') FROM outbox WHERE "
-                          "json_extract(payload, '$.method') = 'views.open'"),
-                   "not sent to the status page");
+    CHECK_CONTAINS(fx_str(PM_VIEW), "not sent to the status page");
     char *sub = pm_submission(1, "Slow admin pages.", "A slow query.", "An index.", NULL);
     CHECK_INT(fx_decide("interactive", sub, "env-pm-4"), BOT_OK);
     free(sub);
+    CHECK_CONTAINS(last_reply_json(), "The incident is not public");
+    CHECK_CONTAINS(last_reply_json(), "\"text\":\"Record postmortem\"");
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
+    char value[64];
+    snprintf(value, sizeof(value), "%s", preview_value());
+    CHECK_INT(click(CAROL, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
     CHECK_STR(fx_str("SELECT status FROM incidents"), "postmortem");
     CHECK_INT(effects("statuspage.postmortem"), 0);
-    CHECK_CONTAINS(fx_last_reply(), "Done: the postmortem of INC-1 is written.");
-    /* A submission for an incident reopened meanwhile changes nothing. */
+    CHECK_CONTAINS(fx_last_reply(), "The postmortem of INC-1 is recorded with the incident");
+    /* A submission or a click for an incident reopened meanwhile changes nothing. */
     set_incident(1, "monitoring", 0, -1);
     long long before = state_count();
     sub = pm_submission(1, "x", "y", "z", NULL);
     CHECK_INT(fx_decide("interactive", sub, "env-pm-5"), BOT_OK);
     free(sub);
+    CHECK_CONTAINS(fx_last_reply(), "is monitoring again: the postmortem was not published");
+    CHECK_INT(click(CAROL, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "is monitoring again: the postmortem was not published");
     CHECK_INT(state_count(), before);
     fx_close();
@@ -707,7 +811,7 @@ static void test_internal_postmortem_draft(void)
     CHECK_INT(fx_slash(DAVE, CHAN, "postmortem internal"), BOT_OK);
     const char *md = last_post();
     CHECK_CONTAINS(md, ":memo: *Internal postmortem draft of INC-1* (Markdown, from the "
-                       "timeline; asked for by <@" DAVE ">):\n```\n# INC-1: Queue &lt;!channel&gt; "
+                       "timeline; asked for by <@" DAVE ">):\n```\n# INC-1: Queue @channel "
                        "stuck\n");
     CHECK_CONTAINS(md, "- Started: 2026-11-23 09:30 UTC\n");
     CHECK_CONTAINS(md, "- Declared: 2026-11-23 10:00 UTC (time to declare: 30 min)\n");
@@ -717,7 +821,7 @@ static void test_internal_postmortem_draft(void)
     CHECK_CONTAINS(md, "## Roles\n\n- IRM: @" CAROL ", from 2026-11-23 10:00 UTC until "
                        "2026-11-23 10:00 UTC\n- IRM: @" BOB ", from");
     CHECK_CONTAINS(md, "## Timeline\n\n- 2026-11-23 10:00 UTC · @" ALICE " · declare: Declared "
-                       "by @" ALICE ": Queue &lt;!channel&gt; stuck");
+                       "by @" ALICE ": Queue @channel stuck");
     CHECK_CONTAINS(md, "role: @" BOB " is now the IRM (assigned by @" ALICE "; before: @" CAROL
                        ")");
     CHECK_CONTAINS(md, "## Follow-ups\n\n- [ ] 1. Add 'backpressure' (owner @" DAVE ")\n");
@@ -966,16 +1070,62 @@ static void test_render_steps(void)
     cJSON_DeleteItemFromObject(values, "pm_done");
     CHECK_INT(render_parse_postmortem_submission(values, &v, &err), BOT_EINVAL);
     CHECK_CONTAINS(err.msg, "\"what we did\"");
+    /* A placeholder left anywhere, even in the optional part, is refused under its field. */
+    cJSON_AddItemToObject(values, "pm_done", cJSON_Parse("{\"pm_done_input\":{\"type\":"
+                                                         "\"plain_text_input\",\"value\":\"d\"}}"));
+    cJSON_AddItemToObject(values, "pm_next", cJSON_Parse("{\"pm_next_input\":{\"type\":"
+                                                         "\"plain_text_input\",\"value\":\"We "
+                                                         "will [[Replace this: x]]\"}}"));
+    CHECK_INT(render_parse_postmortem_submission(values, &v, &err), BOT_EINVAL);
+    CHECK_STR(v.error_block, "pm_next");
+    CHECK_CONTAINS(err.msg, "Replace the [[…]] placeholder");
+    for (int i = RENDER_PM_HAPPENED; i < RENDER_PM_PARTS; i++)
+        CHECK(strstr(render_pm_placeholder((enum render_pm_part)i), RENDER_PM_PLACEHOLDER) != NULL);
+    CHECK(render_pm_placeholder(RENDER_PM_IMPACT) == NULL);
     cJSON_Delete(values);
+
+    /* The preview: parts escaped for mrkdwn and cut to fit a section, the buttons' values. */
+    struct render_pm_preview pvw = {.id = 4, .title = "T <x>", .public_ = true,
+                                    .published_at = fx_now - HOUR, .draft_at = fx_now,
+                                    .parts = {"<!channel> & <b>", NULL, big, ""}};
+    char *fallback = NULL;
+    CHECK_INT(render_postmortem_preview(&pvw, &blocks, &fallback), BOT_OK);
+    s = cJSON_PrintUnformatted(blocks);
+    CHECK_CONTAINS(s, "*T &lt;x&gt;*");
+    CHECK_CONTAINS(s, "This *amends* the postmortem published <!date^");
+    CHECK_CONTAINS(s, "*Impact*\\n&lt;!channel&gt; &amp; &lt;b&gt;");
+    CHECK_CONTAINS(s, "_(cut in this preview only: it is published whole)_");
+    CHECK(strstr(s, "What happened") == NULL && strstr(s, "What we will do") == NULL);
+    CHECK_CONTAINS(s, "\"value\":\"4:1795428000000\"");
+    CHECK_CONTAINS(s, "\"text\":\"Publish postmortem\"");
+    CHECK_STR(fallback, "Preview of the postmortem of INC-4: publish it?");
+    for (int i = 0; i < cJSON_GetArraySize(blocks) - 1; i++) {
+        const cJSON *t = cJSON_GetObjectItem(cJSON_GetArrayItem(blocks, i), "text");
+        CHECK(strlen(cJSON_GetObjectItem(t, "text")->valuestring) <= RENDER_MAX_SECTION_TEXT);
+    }
+    free(s);
+    free(fallback);
+    cJSON_Delete(blocks);
+    pvw.public_ = false;
+    CHECK_INT(render_postmortem_preview(&pvw, &blocks, &fallback), BOT_OK);
+    s = cJSON_PrintUnformatted(blocks);
+    CHECK_CONTAINS(s, "\"text\":\"Record postmortem\"");
+    CHECK_CONTAINS(s, "The incident is not public");
+    free(s);
+    free(fallback);
+    cJSON_Delete(blocks);
+    pvw.id = 0;
+    CHECK_INT(render_postmortem_preview(&pvw, &blocks, &fallback), BOT_EINVAL);
+    CHECK(blocks == NULL && fallback == NULL);
     free(big);
 
     char *t = render_mrkdwn_to_text("<@U1> set <https://x.example/a?b=1&amp;c|the call> at "
                                     "<!date^1^{time}|10:00>; <#C1|inc-1> <!here> &lt;b&gt; <@U2|bob>",
                                     true);
-    CHECK_STR(t, "@U1 set the call (https://x.example/a?b=1&c) at 10:00; #inc-1 @here <b> @bob");
+    CHECK_STR(t, "@U1 set the call at 10:00; #inc-1 @here <b> @bob");
     free(t);
     t = render_mrkdwn_to_text("a &lt; b <unclosed", false);
-    CHECK_STR(t, "a &lt; b <unclosed");
+    CHECK_STR(t, "a &lt; b &lt;unclosed");
     free(t);
 }
 

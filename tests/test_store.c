@@ -2,6 +2,7 @@
  * Unit tests of store/ on real database files in a temporary directory:
  * opening and migrating (from empty and from every earlier schema version),
  * refusing a newer schema or an unwritable path without changing anything,
+ * new files readable by their owner only,
  * every API function, transactions, crash recovery of the queues, and two
  * connections in two threads writing at once.
  */
@@ -149,6 +150,66 @@ static void test_open_empty_is_latest(void)
     CHECK(!file_exists(wal)); /* checkpointed and removed on the last close */
     free(wal);
     free(path);
+}
+
+/* The permission bits of path, or -1 when it does not exist. */
+static int mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* Under the umask the caller set (022: world-readable by default). */
+static void check_new_files_private(void)
+{
+    struct bot_err err = {{0}};
+    struct store *s = NULL, *other = NULL;
+    struct store_opts opts;
+    char *dir = xasprintf("%s/private-%d", tmpdir, ++dbseq);
+    char *path = xasprintf("%s/incidentd.db", dir);
+    char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+
+    CHECK(mkdir(dir, 0755) == 0);
+    store_opts_init(&opts);
+    opts.autocheckpoint = 0; /* as the bot's loop: the WAL stays while it is open */
+    CHECK_INT(store_open_opts(path, &opts, &s, &err), BOT_OK);
+    CHECK_INT(store_open(path, &other, &err), BOT_OK);
+    CHECK(add_incident(s, "Private", "investigating", "C1") > 0);
+    CHECK(add_incident(other, "Private too", "investigating", "C2") > 0);
+    CHECK_MSG(mode_of(path) == 0600, "database is %o", mode_of(path));
+    CHECK_MSG(mode_of(wal) == 0600, "-wal is %o", mode_of(wal));
+    CHECK_MSG(mode_of(shm) == 0600, "-shm is %o", mode_of(shm));
+    CHECK_MSG(mode_of(dir) == 0755, "the directory became %o", mode_of(dir));
+    store_close(other);
+    store_close(s);
+    CHECK_MSG(mode_of(path) == 0600, "database is %o after close", mode_of(path));
+
+    /* Reopened, it stays so; an existing file's mode is the operator's and is kept. */
+    CHECK_INT(store_open(path, &s, &err), BOT_OK);
+    CHECK(add_incident(s, "Again", "investigating", "C3") > 0);
+    CHECK_MSG(mode_of(wal) == 0600, "-wal is %o on reopening", mode_of(wal));
+    store_close(s);
+    char *shared = xasprintf("%s/shared.db", dir);
+    FILE *f = fopen(shared, "wb");
+    CHECK(f != NULL);
+    fclose(f);
+    CHECK(chmod(shared, 0640) == 0);
+    CHECK_INT(store_open(shared, &s, &err), BOT_OK);
+    CHECK(add_incident(s, "Shared", "investigating", "C4") > 0);
+    store_close(s);
+    CHECK_MSG(mode_of(shared) == 0640, "an existing database became %o", mode_of(shared));
+    free(shared);
+    free(wal);
+    free(shm);
+    free(path);
+    free(dir);
+}
+
+static void test_new_files_are_private(void)
+{
+    mode_t old = umask(022);
+    check_new_files_private();
+    umask(old);
 }
 
 static void test_open_options(void)
@@ -304,6 +365,13 @@ static void check_seeded(struct store *s, int k)
         CHECK_INT(inc.published_at, 1700000120000LL);
     } else {
         CHECK(inc.slug == NULL && inc.statuspage_id == NULL && inc.published_at == 0);
+    }
+    if (k >= 7) { /* the amendment's time, added by migration 7, next to the first's */
+        CHECK_STR(inc.postmortem, "Seeded postmortem");
+        CHECK_INT(inc.postmortem_published_at, 1700000160000LL);
+        CHECK_INT(inc.postmortem_updated_at, 1700000170000LL);
+    } else {
+        CHECK(inc.postmortem == NULL && inc.postmortem_updated_at == 0);
     }
     store_incident_clear(&inc);
 
@@ -569,6 +637,7 @@ static void test_incident_roundtrip(void)
     in.statuspage_id = "sp1";
     in.postmortem = "What happened";
     in.postmortem_published_at = T0 + 6;
+    in.postmortem_updated_at = T0 + 7;
     in.updated_at = T0 + 7;
     CHECK_INT(store_incident_insert(s, &in, &err), BOT_OK);
     CHECK_INT(in.id, 1);
@@ -604,6 +673,7 @@ static void test_incident_roundtrip(void)
     CHECK_STR(out.statuspage_id, "sp1");
     CHECK_STR(out.postmortem, "What happened");
     CHECK_INT(out.postmortem_published_at, T0 + 6);
+    CHECK_INT(out.postmortem_updated_at, T0 + 7);
     CHECK_INT(out.updated_at, T0 + 7);
     CHECK_INT(out.version, 1);
 
@@ -1641,6 +1711,7 @@ int main(void)
     }
     RUN(test_open_empty_is_latest);
     RUN(test_open_options);
+    RUN(test_new_files_are_private);
     RUN(test_checkpoint_left_to_another_connection);
     RUN(test_reopen_keeps_data);
     RUN(test_migrate_from_every_version);

@@ -132,7 +132,8 @@ static void test_payload(void)
                  "\"components\":[\"API\",\"Web <UI>\"],"
                  "\"created_at\":\"2026-11-23T10:00:00.000Z\","
                  "\"updated_at\":\"2026-11-23T10:01:00.123Z\",\"resolved_at\":null,"
-                 "\"url\":\"https://status.example.com/incidents/INC-42\"}}");
+                 "\"url\":\"https://status.example.com/incidents/INC-42\","
+                 "\"postmortem_published_at\":null,\"postmortem_updated_at\":null}}");
     free(s);
     /* Unknown parts are null, never missing: receivers can rely on the keys. */
     struct hook_incident bare = {.id = 1,
@@ -165,7 +166,7 @@ static const struct plan_webhook hooks[] = {
 /* A public postmortem submitted by ALICE for incident 1 (the modal's view_submission). */
 static char *pm_submission(void)
 {
-    const char *parts[RENDER_PM_PARTS] = {"Checkout failed for an hour.", "A bad deploy.",
+    const char *parts[RENDER_PM_PARTS] = {"Checkout failed for an hour.", "A bad deploy & <b>.",
                                           "We rolled it back.", "A canary stage."};
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "type", "view_submission");
@@ -221,7 +222,12 @@ static void test_plan_emits_events_in_order(void)
     CHECK_INT(fx_slash(ALICE, CHAN, "status resolved All good"), BOT_OK);
     char *pm = pm_submission();
     CHECK_INT(fx_decide("interactive", pm, "env-pm"), BOT_OK);
-    free(pm);
+    /* The submission only shows a preview: no event before its click. */
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
+    CHECK_INT(hook_effects("webhook:all"), 5);
+    char value[64];
+    snprintf(value, sizeof(value), "1:%lld", (long long)fx_now);
+    CHECK_INT(fx_click(ALICE, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
     CHECK_STR(fx_str("SELECT status FROM incidents"), "postmortem");
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE target LIKE 'statuspage%%'"), 0);
     CHECK_INT(hook_effects("webhook:all"), 6);
@@ -264,7 +270,30 @@ static void test_plan_emits_events_in_order(void)
     CHECK_STR(field("impact", "incident.resolved"), "critical");
     CHECK_STR(field("status", "incident.postmortem_published"), "postmortem");
     CHECK_CONTAINS(field("message", "incident.postmortem_published"),
-                   "## What happened\n\nA bad deploy.");
+                   "## What happened\n\nA bad deploy & <b>.");
+    CHECK_STR(field("postmortem_published_at", "incident.postmortem_published"),
+              "2026-11-23T10:00:00.000Z");
+    CHECK_STR(fx_str("SELECT json_type(payload, '$.body.incident.postmortem_updated_at') FROM "
+                     "outbox WHERE target = 'webhook:all' AND json_extract(payload, '$.event') = "
+                     "'incident.postmortem_published'"),
+              "null");
+    /* An amendment is an event again, with its own time; the first publication's stays. */
+    fx_now += 3600000;
+    CHECK_INT(fx_decide("interactive", pm, "env-pm-2"), BOT_OK);
+    snprintf(value, sizeof(value), "1:%lld", (long long)fx_now);
+    CHECK_INT(fx_click(ALICE, RENDER_PM_PUBLISH_ACTION, value), BOT_OK);
+    fx_now -= 3600000;
+    free(pm);
+    CHECK_INT(hook_effects("webhook:all"), 7);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.body.incident.postmortem_updated_at') FROM "
+                     "outbox WHERE target = 'webhook:all' ORDER BY id DESC LIMIT 1"),
+              "2026-11-23T11:00:00.000Z");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.body.incident.postmortem_published_at') FROM "
+                     "outbox WHERE target = 'webhook:all' ORDER BY id DESC LIMIT 1"),
+              "2026-11-23T10:00:00.000Z");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.event') FROM outbox WHERE target = "
+                     "'webhook:all' ORDER BY id DESC LIMIT 1"),
+              "incident.postmortem_published");
     CHECK_STR(fx_str("SELECT json_type(payload, '$.body.incident.resolved_at') FROM outbox WHERE "
                      "target = 'webhook:all' AND json_extract(payload, '$.event') = "
                      "'incident.status_changed'"),

@@ -19,6 +19,7 @@ usage: browser_e2e.py path/to/incidentd path/to/slackemu [--chromium PATH]
 """
 import argparse
 import html.parser
+import json
 import os
 import shutil
 import struct
@@ -99,6 +100,15 @@ def write_postmortem(base, db, inc_id, cid):
         "pm_done": {"pm_done_input": "We added disk and re-indexed."},
         "pm_next": {"pm_next_input": "Alert on indexer lag."}}})
     check(r.get("ok"), "postmortem submitted: %r" % r)
+    # The submission shows a preview; only its button publishes.
+    eph = wait_for(lambda: [m for m in call(base, "/_emu/state")["ephemeral"]
+                            if m["recipient"] == ALICE
+                            and "inc_pm_publish" in json.dumps(m.get("blocks"))], 20)
+    if not check(eph, "postmortem preview shown"):
+        return
+    r = call(base, "/_emu/click", {"user_id": ALICE, "message_ts": eph[-1]["ts"],
+                                   "action_id": "inc_pm_publish"})
+    check(r.get("ok"), "postmortem publish clicked: %r" % r)
     check(wait_for(lambda: incident_status(db, inc_id) == "postmortem", 20),
           "incident %d -> postmortem" % inc_id)
 
@@ -292,7 +302,8 @@ def check_incident(dom, what):
     check(dom.tags.get("script", 0) == 0, "%s: no script element" % what)
     check(dom.by_class.get("banner") == ["Postmortem · major impact"],
           "%s: banner %r" % (what, dom.by_class.get("banner")))
-    for needle in ("Search results stale", "Affected: EU", "Postmortem - ", "An indexer node ran out of disk space.",
+    for needle in ("Search results stale", "Affected: EU", "Postmortem published",
+                   "What happened", "An indexer node ran out of disk space.",
                    "Resolved - Search is current again.", "Identified - An indexer is behind."):
         check(needle in text, "%s: %r shown" % (what, needle))
 

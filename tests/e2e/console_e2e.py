@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 
-from e2e_util import free_port
+from e2e_util import free_ports, http_status
 
 INCIDENTD, SCRIPT = sys.argv[1], sys.argv[2]
 failures = []
@@ -36,7 +36,7 @@ def check(cond, what):
     return cond
 
 
-def write_config(tmp, port):
+def write_config(tmp, port, internal_port):
     path = os.path.join(tmp, "console.toml")
     with open(path, "w") as f:
         f.write(f"""
@@ -46,6 +46,7 @@ fsync_every_commit = false
 
 [http]
 listen = "127.0.0.1:{port}"
+internal_listen = "127.0.0.1:{internal_port}"
 
 [statuspage]
 title = "Example status"
@@ -101,7 +102,8 @@ def outage(tmp, port, config):
         ["@bob marked INC-1 *monitoring*."],
         ["@bob marked INC-1 *resolved*."],
         ["== form: Public postmortem"],
-        ["Done: the postmortem of INC-1 is written and goes to the status page."],
+        ["*Preview: the postmortem of INC-1 on the public status page*"],
+        ["The postmortem of INC-1 is published on the status page."],
         ["*Internal postmortem draft of INC-1*"],
         ["Follow-up 1 added by @bob: Add a canary stage to payments deploys (owner @erin)"],
         ["Follow-up 2 done by @bob"],
@@ -135,8 +137,9 @@ def outage(tmp, port, config):
     return out
 
 
-def page(tmp, port, config):
-    """The same database served again; the page shows the incident; end of input ends it."""
+def page(tmp, port, internal_port, config):
+    """The same database served again; the page shows the incident, /healthz is on the internal
+    listener only; end of input ends it."""
     p = subprocess.Popen([INCIDENTD, "console", "-c", config], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -158,6 +161,12 @@ def page(tmp, port, config):
             check(inc["status"] in ("resolved", "postmortem"),
                   f"resolved or postmortem on the page (got {inc['status']!r})")
             check(inc["impact"] == "major", f"impact follows the severity change ({inc['impact']!r})")
+            # the postmortem as Statuspage carries it: the incident's own, not an update
+            check("canary stage first" in (inc.get("postmortem_body") or "") and
+                  inc.get("postmortem_published_at"), "the postmortem in incidents.json")
+            check(all(u["status"] != "postmortem" for u in inc["incident_updates"]),
+                  "the postmortem is not one more update")
+            check("Error rate jumped" not in json.dumps(inc), "no note on the page")
             bodies = " | ".join(u["body"] for u in inc["incident_updates"])
             for b in ("We are investigating failed payments at checkout.",
                       "A faulty deploy of the payments service broke card payments",
@@ -167,9 +176,22 @@ def page(tmp, port, config):
         check(summary["status"]["indicator"] == "none", "the page's indicator is back to none")
         html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
         check("Checkout fails for all customers" in html, "the HTML page lists the incident")
+        html = urllib.request.urlopen(f"http://127.0.0.1:{port}/incidents/INC-1",
+                                      timeout=5).read().decode()
+        check('<section class="pm" id="postmortem">' in html and "Postmortem published" in html
+              and "<h4>What happened</h4>" in html,
+              "the incident's page shows the postmortem in its own section")
+        health = get_json(internal_port, "/healthz")
+        check(health.get("slack") == "console" and health.get("database") == "ok",
+              f"the internal listener serves /healthz ({health!r})")
+        check(http_status(f"http://127.0.0.1:{port}/healthz") == 404,
+              "/healthz is not on the public listener")
         out, err = p.communicate(b"", timeout=30)  # end of input: a clean exit
         check(p.returncode == 0, f"end of input exits 0 (got {p.returncode})")
         check("-- bye" in out.decode(), "the console says goodbye")
+        check(f"-- status page: http://127.0.0.1:{port}/" in out.decode() and
+              f"http://127.0.0.1:{internal_port}/healthz" in out.decode(),
+              "the console says where both listeners are")
     finally:
         if p.poll() is None:
             p.kill()
@@ -230,7 +252,7 @@ def reminders(tmp):
     """A stored reminder appears in the console when it falls due (here: no IRM after 1 min)."""
     d = os.path.join(tmp, "rem")
     os.mkdir(d)
-    config = write_config(d, free_port())
+    config = write_config(d, *free_ports(2))
     with open(config, "a") as f:
         f.write("\n[reminders]\nirm_unclaimed_minutes = 1\n")
     rc, out, err = run_console(config, "/incident declare Search is slow\n/wait 65\n/quit\n")
@@ -243,10 +265,10 @@ def reminders(tmp):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="console_e2e.") as tmp:
-        port = free_port()
-        config = write_config(tmp, port)
+        port, internal_port = free_ports(2)
+        config = write_config(tmp, port, internal_port)
         outage(tmp, port, config)
-        page(tmp, port, config)
+        page(tmp, port, internal_port, config)
         bad_input(tmp, port, config)
         reminders(tmp)
         if failures:

@@ -9,7 +9,9 @@ HTML pages and the feeds are fetched and checked: only published incidents appea
 is escaped, the indicator follows the worst open impact; then the HTTP rules: 405 with Allow
 for other methods, 404 for unknown paths, 414 for an over-long URI, HEAD without a body,
 ETag with If-None-Match -> 304, Last-Modified, a slow client and an oversized header dropped
-while the page keeps being served, and a change in the store reaching the page.
+while the page keeps being served, and a change in the store reaching the page. The two
+listeners: /healthz and /metrics answer 404 on the public address and 200 on the internal one,
+where the page's routes answer 404.
 
 usage: page_e2e.py path/to/incidentd path/to/slackemu
 """
@@ -52,9 +54,37 @@ def request(port, method, path, headers=None):
 
 def up(http_base):
     try:
-        return call(http_base, "/healthz")
+        return call(http_base.internal, "/healthz")
     except OSError:
         return None
+
+
+def port_of(base):
+    return int(base.rsplit(":", 1)[1])
+
+
+def listeners(port, internal):
+    """Each listener serves only its own routes; the other's answer 404 there."""
+    for path in ("/healthz", "/metrics"):
+        for method in ("GET", "HEAD"):
+            st, h, body = request(port, method, path)
+            check(st == 404, "public %s %s -> 404, got %d" % (method, path, st))
+        st, h, body = request(port, "GET", path + "?x=1")
+        check(st == 404, "public %s with a query -> 404, got %d" % (path, st))
+        st, h, body = request(internal, "GET", path)
+        check(st == 200, "internal %s -> 200, got %d" % (path, st))
+    st, h, body = request(internal, "GET", "/healthz")
+    check(json.loads(body).get("database") == "ok", "internal /healthz: %r" % body)
+    st, h, body = request(internal, "GET", "/metrics")
+    check(b"incidentd_incidents_open{severity=" in body and
+          h.get("content-type", "").startswith("text/plain"), "internal /metrics: Prometheus text")
+    for path in ("/", "/index.html", "/style.css", "/api/v2/summary.json", "/history.atom",
+                 "/history.rss", "/incidents/api-errors", "/incidents/901"):
+        st, h, body = request(internal, "GET", path)
+        check(st == 404 and b"Example Status" not in body,
+              "internal %s -> 404, got %d" % (path, st))
+        st, h, body = request(port, "GET", path)
+        check(st == 200, "public %s -> 200, got %d" % (path, st))
 
 
 def seed(db):
@@ -82,7 +112,7 @@ def seed(db):
         c.execute("INSERT INTO incidents (id, title, severity, status, started_at, declared_at,"
                   " resolved_at, published, published_at, postmortem, postmortem_published_at,"
                   " updated_at) VALUES (902, 'Slow logins', 'minor', 'closed', ?, ?, ?, 1, ?,"
-                  " 'Root cause: <b>an index</b>.', ?, ?)",
+                  " '## Root cause\n\nA **missing** &lt;b&gt;an index&lt;/b&gt;.', ?, ?)",
                   (now - 86400000 * 3, now - 86400000 * 3, now - 86400000 * 3 + 3600000,
                    now - 86400000 * 3, now - 86400000 * 2, now))
         c.execute("INSERT INTO timeline (incident_id, at, kind, text, public, status) VALUES"
@@ -116,7 +146,7 @@ def main():
                          '[[statuspage.components]]\nname = "EU"\ngroup = "Regions"\n'
                          '[[statuspage.components]]\nname = "Web"\n'
                          '[[statuspage.components]]\nname = "US"\ngroup = "Regions"\n')
-        port = int(http_base.rsplit(":", 1)[1])
+        port, internal = port_of(http_base), port_of(http_base.internal)
         check(wait_for(lambda: up(http_base)), "bot up")
         # An empty page first, then the seeded one after the cache's TTL.
         st, h, body = request(port, "GET", "/api/v2/status.json")
@@ -155,8 +185,10 @@ def main():
         check(st == 200 and names == [EVIL, "Slow logins", "Old open one"],
               "incidents.json %r" % names)
         old = json.loads(body)["incidents"][1]
-        check(old["status"] == "postmortem" and old["incident_updates"][0]["status"] ==
-              "postmortem", "postmortem update")
+        check(old["status"] == "postmortem" and old["postmortem_body"] ==
+              "## Root cause\n\nA **missing** <b>an index</b>." and old["postmortem_published_at"]
+              and all(u["status"] != "postmortem" for u in old["incident_updates"]),
+              "the postmortem is the incident's postmortem_body, as plain Markdown, no update")
         for path, key in (("/api/v2/incidents/unresolved.json", "incidents"),
                           ("/api/v2/components.json", "components"),
                           ("/api/v2/status.json", "status"),
@@ -193,8 +225,10 @@ def main():
         check(st == 200 and h.get("content-type", "").startswith("text/css") and b"body{" in body,
               "stylesheet")
         st, h, body = request(port, "GET", "/incidents/INC-902")
-        check("&lt;b&gt;an index&lt;/b&gt;" in body.decode() and "Postmortem" in body.decode(),
-              "postmortem escaped on its page")
+        check("&lt;b&gt;an index&lt;/b&gt;" in body.decode() and "<h2>Postmortem</h2>" in
+              body.decode() and "<h4>Root cause</h4>" in body.decode() and
+              "<strong>missing</strong>" in body.decode(),
+              "postmortem in its own section on its page, its Markdown rendered, escaped")
 
         for path in ("/history.atom", "/history.rss"):
             st, h, body = request(port, "GET", path)
@@ -229,8 +263,7 @@ def main():
         check(st == 304 and body == b"", "If-None-Match -> 304")
         st, h, body = request(port, "HEAD", "/api/v2/summary.json")
         check(st == 200 and body == b"" and h.get("etag") == etag, "HEAD: headers only")
-        st, h, body = request(port, "GET", "/healthz")
-        check(st == 200, "healthz still served")
+        listeners(port, internal)
 
         # A slow client (half a request) does not hold the server and is dropped by lws's
         # timeout; an oversized header is refused.

@@ -31,6 +31,7 @@ and its temp dir is kept. Exit status 1 when any check failed.
 
 usage: plan_e2e.py path/to/incidentd path/to/slackemu
 """
+import json
 import os
 import re
 import shutil
@@ -462,35 +463,62 @@ def nine_steps(env, s):
     check(":white_check_mark: *1.*" in reply and "done by <@%s>" % CAROL in reply
           and ":white_circle: *2.*" in reply, s, "the list shows 1 done, 2 open: %r" % reply)
 
-    # Step 8: the public postmortem, drafted from the timeline, by modal.
+    # Step 8: the public postmortem, drafted from the public record only (never from a note or
+    # a follow-up), by modal. Placeholders left in it are refused; a submission shows a preview
+    # and only its click records it (the incident is internal: it goes nowhere public).
     r = env.slash(BOB, cid, "postmortem")
     view = env.wait_view(BOB, "incident_postmortem")
     if check(view, s, "the public postmortem modal opens"):
         impact, happened = view_input(view, "pm_impact"), view_input(view, "pm_happened")
         done, nxt = view_input(view, "pm_done"), view_input(view, "pm_next")
-        check(impact and "Severity: major." in impact and "About 50 users were affected." in impact,
-              s, "impact drafted: %r" % impact)
-        check(happened and all(x in happened for x in ("Identified: " + IDENTIFIED,
-                                                       "Monitoring: " + MONITORING,
-                                                       "Resolved: " + RESOLVED)), s,
-              "what happened drafted from the public messages: %r" % happened)
-        check(done and NOTE in done, s, "what was done drafted from the note: %r" % done)
-        check(nxt and "Load test the checkout" in nxt and "pool saturation" not in nxt, s,
-              "what comes next: the open follow-up: %r" % nxt)
+        check(impact and "Impact: major." in impact and "users" not in impact, s,
+              "impact drafted from the public record: %r" % impact)
+        check(happened and happened.startswith("[[") and
+              all(x in happened for x in ("Identified: " + IDENTIFIED, "Monitoring: " + MONITORING,
+                                          "Resolved: " + RESOLVED)), s,
+              "what happened: a placeholder, then the public messages: %r" % happened)
+        drafted = json.dumps(view)
+        check(NOTE not in drafted and "pool saturation" not in drafted and
+              "Load test" not in drafted and cid not in drafted, s,
+              "nothing internal in the draft (no note, no follow-up, no channel)")
+        check(done and done.startswith("[[") and nxt and nxt.startswith("[["), s,
+              "what we did and will do: placeholders to write: %r %r" % (done, nxt))
+        before = env.timeline_count(1)
         sub = call(env.base, "/_emu/submit", {"view_id": view["id"], "user_id": BOB, "values": {
             "pm_impact": {"pm_impact_input": impact or "x"},
             "pm_happened": {"pm_happened_input": happened or "x"},
-            "pm_done": {"pm_done_input": (done or "") + "\nWe doubled the pool size."},
+            "pm_done": {"pm_done_input": done or "x"},
             "pm_next": {"pm_next_input": nxt or ""}}})
+        v = wait_for(lambda: [x for x in env.state()["views"] if x["id"] == view["id"]
+                              and x.get("errors")], 10)
+        check(v and v[0]["status"] == "open" and "pm_happened" in v[0]["errors"]
+              and "pm_done" in v[0]["errors"] and "pm_next" in v[0]["errors"], s,
+              "the draft as it is (placeholders left) keeps the modal open: %r" % v)
+        sub = call(env.base, "/_emu/submit", {"view_id": view["id"], "user_id": BOB, "values": {
+            "pm_impact": {"pm_impact_input": impact or "x"},
+            "pm_happened": {"pm_happened_input": "Checkout timed out: its connection pool was "
+                                                 "exhausted."},
+            "pm_done": {"pm_done_input": "We doubled the pool size."},
+            "pm_next": {"pm_next_input": "We will load test the checkout."}}})
         check(sub.get("ok"), s, "postmortem submitted: %r" % sub)
         body = env.reply(r)
-        check(body and "Done: the postmortem of INC-1 is written." in body.get("text", ""), s,
-              "bob is answered: %r" % body)
+        check(body and "Preview: the postmortem of INC-1" in message_text(body)
+              and "Record postmortem" in message_text(body), s, "bob gets the preview: %r" % body)
+        check(env.idle() and env.timeline_count(1) == before and
+              env.scalar("SELECT status FROM incidents WHERE id = 1") == "resolved", s,
+              "the submission alone records nothing")
+        eph = wait_for(lambda: [m for m in env.state()["ephemeral"] if m["recipient"] == BOB
+                                and "inc_pm_publish" in json.dumps(m.get("blocks"))], 15)
+        if check(eph, s, "the preview is shown to bob with its button"):
+            c = env.click(BOB, cid, eph[-1]["ts"], "inc_pm_publish")
+            body = env.reply(c)
+            check(body and "The postmortem of INC-1 is recorded" in body.get("text", ""), s,
+                  "bob is answered: %r" % body)
     check(env.wait_msg(cid, lambda t: "Public postmortem written by <@%s>" % BOB in t), s,
           "the channel is told the postmortem is written")
     status_shown(env, s, cid, 1, ctl_ts, "postmortem", BOB, None, 9)
     pm = env.scalar("SELECT postmortem FROM incidents WHERE id = 1") or ""
-    check("We doubled the pool size." in pm and NOTE in pm, s, "the postmortem as submitted is "
+    check("We doubled the pool size." in pm and NOTE not in pm, s, "the postmortem as submitted is "
           "kept: %r" % pm[:300])
 
     # Step 9: the internal postmortem draft.

@@ -12,6 +12,7 @@ usage: publish_e2e.py path/to/incidentd path/to/slackemu
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,125 @@ def sp_incidents(ctl):
     if isinstance(incs, dict):
         incs = list(incs.values())
     return incs or []
+
+
+MARKER = "NOTE-MARKER-93b1"
+
+
+def get_text(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode()
+
+
+def postmortem(base, http, ctl, cid):
+    """The public postmortem (issue 13): drafted from the public record only, published by the
+    preview's click alone, and amended as a new dated event on the page, in the feeds and at
+    Statuspage."""
+    def pm_view(exclude=()):
+        vs = [v for v in call(base, "/_emu/state")["views"]
+              if v.get("callback_id") == "incident_postmortem" and v.get("user") == ALICE
+              and v["status"] == "open" and v["id"] not in exclude]
+        return vs[-1] if vs else None
+
+    def field(view, block):
+        for b in view.get("blocks") or []:
+            if b.get("block_id") == block:
+                return (b.get("element") or {}).get("initial_value") or ""
+        return ""
+
+    def submit(view, happened):
+        return call(base, "/_emu/submit", {"view_id": view["id"], "user_id": ALICE, "values": {
+            "pm_impact": {"pm_impact_input": field(view, "pm_impact")},
+            "pm_happened": {"pm_happened_input": happened},
+            "pm_done": {"pm_done_input": "We restored the previous certificate."},
+            "pm_next": {"pm_next_input": "- Alert on certificate expiry\n- Test the rotation "
+                                         "job <script>x</script>"}}})
+
+    seen = set()
+
+    def click_preview():
+        eph = wait_for(lambda: [m for m in call(base, "/_emu/state")["ephemeral"]
+                                if m["recipient"] == ALICE and m["ts"] not in seen
+                                and "inc_pm_publish" in json.dumps(m.get("blocks"))], 15)
+        if not check(eph, "a postmortem preview with its Publish button"):
+            return
+        seen.add(eph[-1]["ts"])
+        c = call(base, "/_emu/click", {"user_id": ALICE, "message_ts": eph[-1]["ts"],
+                                       "action_id": "inc_pm_publish"})
+        check(c.get("ok"), "postmortem publish click delivered: %r" % c)
+
+    def ours():
+        incs = get_json(http + "/api/v2/incidents.json")["incidents"]
+        return incs[0] if incs else {}
+
+    def sp_pm():
+        sp = sp_incidents(ctl)
+        return (sp[0].get("postmortem_body") or "") if sp else ""
+
+    def atom_ids():
+        return re.findall(r"<id>(tag:[^<]*Incident/1[^<]*)</id>", get_text(http + "/history.atom"))
+
+    call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid, "text": "postmortem"})
+    view = wait_for(pm_view, 20)
+    if not check(view, "the postmortem form opens"):
+        return
+    drafted = json.dumps(view)
+    check(MARKER not in drafted and "grafana" not in drafted, "no note in the draft")
+    check("Payments work again" in field(view, "pm_happened") and
+          field(view, "pm_happened").startswith("[["),
+          "the draft: a placeholder, then the public updates: %r" % field(view, "pm_happened"))
+    r = submit(view, "The card processor rejected requests after a certificate rotation.")
+    check(r.get("ok"), "postmortem submitted: %r" % r)
+    eph = wait_for(lambda: [m for m in call(base, "/_emu/state")["ephemeral"]
+                            if "inc_pm_publish" in json.dumps(m.get("blocks"))], 15)
+    check(eph and "postmortem_body" not in ours() and sp_pm() == "",
+          "the submission alone publishes nothing")
+    click_preview()
+    got = wait_for(lambda: "certificate rotation" in (ours().get("postmortem_body") or ""), 20)
+    if check(got, "our incidents.json carries the postmortem after the click"):
+        inc = ours()
+        check(inc["status"] == "postmortem" and inc["postmortem_published_at"] ==
+              inc["postmortem_body_last_updated_at"], "published once: %r" % inc)
+        check(all(u["status"] != "postmortem" for u in inc["incident_updates"]),
+              "the postmortem is no update")
+    check(wait_for(lambda: "certificate rotation" in sp_pm(), 30), "Statuspage got the postmortem")
+    first_ids = wait_for(lambda: [i for i in atom_ids() if "/postmortem/" in i], 10) or []
+    check(len(first_ids) == 1, "the feed's entry has a postmortem id: %r" % atom_ids())
+    html = get_text(http + "/incidents/INC-1")
+    check('<section class="pm" id="postmortem">' in html and "<li>Alert on certificate expiry"
+          in html and "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+          and ", updated" not in html, "the page shows the postmortem, its Markdown rendered")
+
+    # The amendment: the form holds the published text; a new, dated public event.
+    call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid, "text": "postmortem"})
+    view = wait_for(lambda: pm_view((view["id"],)), 20)
+    if not check(view, "the postmortem form opens again, to amend"):
+        return
+    check("certificate rotation" in field(view, "pm_happened"), "the form holds the published text")
+    submit(view, "The card processor rejected requests after a certificate rotation. Amended: "
+                 "the rotation job had no test.")
+    click_preview()
+    got = wait_for(lambda: "Amended:" in (ours().get("postmortem_body") or ""), 20)
+    if check(got, "the amendment reaches incidents.json"):
+        inc = ours()
+        check(inc["postmortem_body_last_updated_at"] > inc["postmortem_published_at"],
+              "a new time for the amendment, the first publication's kept: %r" % inc)
+    html = get_text(http + "/incidents/INC-1")
+    check(re.search(r"Postmortem published [^<]*, updated [A-Z][a-z]{2} \d\d, \d{4}", html),
+          "the page says when it was published and updated")
+    ids = [i for i in atom_ids() if "/postmortem/" in i]
+    check(len(ids) == 1 and ids != first_ids, "the feed has a new entry for the amendment: %r -> %r"
+          % (first_ids, ids))
+    rss = get_text(http + "/history.rss")
+    check("#postmortem-" in rss and "Amended:" in rss, "the RSS item is new too")
+    check(wait_for(lambda: "Amended:" in sp_pm(), 30), "Statuspage got the amended postmortem")
+    st = call(ctl, "/_emu/state")
+    pubs = [q for q in st.get("requests", []) if q["method"] == "PUT" and
+            q["path"].endswith("/postmortem/publish")]
+    check(len(pubs) == 2, "Statuspage was asked to publish twice: %d" % len(pubs))
+    everything = json.dumps(st) + json.dumps(ours()) + html + rss + get_text(http + "/history.atom")
+    check(MARKER not in everything and "grafana" not in everything,
+          "no internal note anywhere public")
 
 
 def main():
@@ -109,6 +229,10 @@ def main():
         sp = wait_for(lambda: sp_incidents(ctl), 30)
         check(sp and len(sp) == 1, "mirrored once to Statuspage: %r" % sp)
 
+        # Internal notes, which must never reach the public postmortem or anything public.
+        for note in ("note %s: db-7 on https://grafana.internal/d/pg, ask <@%s>" % (MARKER, ALICE),
+                     "note %s rolled back by hand" % MARKER):
+            call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid, "text": note})
         for status, msg in (("identified", "The card processor rejects requests"),
                             ("monitoring", "A fix is deployed"),
                             ("resolved", "Payments work again")):
@@ -140,8 +264,11 @@ def main():
         check(wait_for(lambda: control_says("Status page mirror: synced"), 20),
               "the control message shows the mirror synced")
 
-        # /metrics: Prometheus text with the envelopes seen, their acks and the outbox.
-        with urllib.request.urlopen(http + "/metrics", timeout=10) as r:
+        postmortem(base, http, ctl, cid)
+
+        # /metrics (internal listener): Prometheus text with the envelopes seen, their acks
+        # and the outbox.
+        with urllib.request.urlopen(http.internal + "/metrics", timeout=10) as r:
             metrics = {}
             for line in r.read().decode().splitlines():
                 if line and not line.startswith("#"):

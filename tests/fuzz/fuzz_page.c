@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the status page renderers: the input is split at NUL
  * bytes into the user texts of a page (name, URL, titles, slugs, update
- * bodies, postmortem, component names, groups, statuses, the looked-up key).
+ * bodies, postmortem (Markdown), component names, groups, statuses, the
+ * looked-up key).
  * Every document must render or fail with BOT_ETOOBIG, the JSON must parse,
  * and no HTML or feed may carry a raw "<script" (all user text is escaped).
  */
@@ -48,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f[nf++] = "";
 
     struct page_update ups[] = {
-        {1, f[4], f[5], 1700000000000},
-        {2, f[6], f[7], 1700000100000},
+        {1, f[4], f[5], 1700000000000, NULL},
+        {2, f[6], f[7], 1700000100000, NULL},
     };
     const char *names[] = {f[10], f[12]};
     unsigned char days[PAGE_HISTORY_DAYS] = {0};
@@ -60,9 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     struct page_incident incs[] = {
         {7, f[2], f[3], f[8], f[9], 1700000000000, 1700000000000, 0, 1700000100000, f[15],
-         size % 2 ? 1700000200000 : 0, ups, 2, names, 2},
+         size % 2 ? 1700000200000 : 0, size % 3 ? 1700000300000 : 0, ups, 2, names, 2},
         {8, NULL, f[3], "closed", "minor", 1699000000000, 1699000000000, 1699000500000,
-         1699000500000, NULL, 0, ups, 1, NULL, 0},
+         1699000500000, NULL, 0, 0, ups, 1, NULL, 0},
     };
     struct page p = {f[0], f[1], 1700000400000, comps, 2, incs, 2};
     struct buf b;
