@@ -19,6 +19,7 @@
 #include "incident.h"
 #include "render_status.h"
 #include "toml.h"
+#include "audience.h"
 #include "xmalloc.h"
 
 enum cfg_type {
@@ -53,6 +54,8 @@ struct cfg_key {
     cfg_check_fn *check; /* strings and CT_STRLIST elements: extra check, or NULL */
     size_t off;          /* offset of the field in struct config */
     size_t off_n;        /* lists: offset of the size_t count */
+    size_t off_host;     /* CT_LISTEN: offset of the parsed host (char *) */
+    size_t off_port;     /* CT_LISTEN: offset of the parsed port (int) */
     const char *help;
 };
 
@@ -61,7 +64,7 @@ struct cfg_key {
 static cfg_check_fn check_timezone, check_channel_name, check_channel_id, check_group_id,
     check_user_id, check_user_id_or_empty, check_call_url, check_day, check_clock,
     check_severity, check_date, check_declare_who, check_manage_who, check_status_template;
-static cfg_check_fn check_sp_id, check_sp_component;
+static cfg_check_fn check_sp_id, check_sp_component, check_private_announcement;
 
 static const char *const def_days[] = {"mon", "tue", "wed", "thu", "fri"};
 static const char *const def_escalate[] = {"critical"};
@@ -104,6 +107,17 @@ static const struct cfg_key cfg_keys[] = {
      .max = 64, .check = check_channel_id, .off = OFF(slack_support_channel),
      .help = "Channel id (C... or G...) of the support team, where `/incident support summary` "
              "posts the customer-facing summary of an incident (plan step 3); empty: none"},
+    {.table = "privacy", .key = "private_announcement", .type = CT_STRING,
+     .def_str = "redacted", .min = 1, .max = 16, .check = check_private_announcement,
+     .off = OFF(privacy_private_announcement),
+     .help = "What the announcement channel (the whole company) shows of a private incident (a "
+             "suspected breach): \"redacted\" (INC number, severity, status and whom to ask for "
+             "access; no title, no channel), \"none\" (nothing; one already posted is redacted), "
+             "or \"full\" (as any incident)"},
+    {.table = "privacy", .key = "private_thread_updates", .type = CT_BOOL, .def_int = 0,
+     .min = 0, .max = 1, .off = OFF(privacy_private_thread_updates),
+     .help = "Whether notes, status and severity changes of a private incident are threaded "
+             "under its announcement; false keeps them in its private channel"},
     {.table = "store", .key = "path", .type = CT_STRING, .def_str = "var/incidentd.db", .min = 1,
      .max = 4096, .off = OFF(store_path),
      .help = "SQLite database file; its directory must exist and be writable"},
@@ -115,8 +129,14 @@ static const struct cfg_key cfg_keys[] = {
      .help = "true: every commit reaches the disk before an envelope is acked (survives power "
              "loss); false: survives a crash of the process only, with much lower ack latency"},
     {.table = "http", .key = "listen", .type = CT_LISTEN, .def_str = "127.0.0.1:8080", .min = 3,
-     .max = 300, .off = OFF(http_listen),
-     .help = "Address of the built-in HTTP server (status page, /healthz, /metrics)"},
+     .max = 300, .off = OFF(http_listen), .off_host = OFF(http_host), .off_port = OFF(http_port),
+     .help = "Address of the public HTTP server: the status page, its JSON API and feeds only "
+             "(/healthz and /metrics are on internal_listen)"},
+    {.table = "http", .key = "internal_listen", .type = CT_LISTEN, .def_str = "127.0.0.1:8081",
+     .min = 3, .max = 300, .off = OFF(http_internal_listen), .off_host = OFF(http_internal_host),
+     .off_port = OFF(http_internal_port),
+     .help = "Address of the internal HTTP server: /healthz and /metrics (Prometheus); never "
+             "expose it to the internet; must differ from listen"},
     {.table = "statuspage", .key = "title", .type = CT_STRING, .def_str = "Status", .min = 1,
      .max = 200, .off = OFF(statuspage_title),
      .help = "Name of the built-in status page, shown in its banner, API and feeds"},
@@ -321,6 +341,16 @@ static size_t *count_field(struct config *c, const struct cfg_key *k)
     return (size_t *)(void *)((char *)c + k->off_n);
 }
 
+static char **host_field(struct config *c, const struct cfg_key *k)
+{
+    return (char **)(void *)((char *)c + k->off_host);
+}
+
+static int *port_field(struct config *c, const struct cfg_key *k)
+{
+    return (int *)(void *)((char *)c + k->off_port);
+}
+
 static bool is_string_type(enum cfg_type t)
 {
     return t == CT_STRING || t == CT_URL || t == CT_LISTEN;
@@ -387,9 +417,15 @@ static void set_defaults(struct config *c)
             break;
         case CT_STRING:
         case CT_URL:
-        case CT_LISTEN:
             *str_field(c, k) = xstrdup(k->def_str);
             break;
+        case CT_LISTEN: {
+            const char *why;
+            *str_field(c, k) = xstrdup(k->def_str);
+            if (!parse_listen(k->def_str, host_field(c, k), port_field(c, k), &why))
+                abort(); /* the built-in default is wrong: a bug, not a user error */
+            break;
+        }
         case CT_STRLIST:
             *strlist_field(c, k) = NULL;
             if (k->n_def > 0) {
@@ -409,9 +445,6 @@ static void set_defaults(struct config *c)
             break;
         }
     }
-    const char *why;
-    if (!parse_listen(c->http_listen, &c->http_host, &c->http_port, &why))
-        abort(); /* the built-in default is wrong: a bug, not a user error */
 }
 
 struct config *cfg_defaults(void)
@@ -429,12 +462,13 @@ void cfg_free(struct config *c)
         const struct cfg_key *k = &cfg_keys[i];
         if (is_string_type(k->type))
             free(*str_field(c, k));
+        if (k->type == CT_LISTEN)
+            free(*host_field(c, k));
         else if (k->type == CT_STRLIST)
             strlist_free(*strlist_field(c, k), *count_field(c, k));
         else if (k->type == CT_INTLIST)
             free(*intlist_field(c, k));
     }
-    free(c->http_host);
     free(c->slack_bot_token);
     free(c->slack_app_token);
     free(c->statuspage_api_key);
@@ -646,6 +680,14 @@ static enum bot_rc check_manage_who(const char *s, struct bot_err *err)
 static enum bot_rc check_user_id_or_empty(const char *s, struct bot_err *err)
 {
     return s[0] == '\0' ? BOT_OK : check_user_id(s, err);
+}
+
+static enum bot_rc check_private_announcement(const char *s, struct bot_err *err)
+{
+    if (strcmp(s, "redacted") == 0 || strcmp(s, "none") == 0 || strcmp(s, "full") == 0)
+        return BOT_OK;
+    return bot_err_set(err, BOT_ECONFIG, "expected \"redacted\", \"none\" or \"full\", got "
+                       "\"%.20s\"", s);
 }
 
 static enum bot_rc check_channel_id(const char *s, struct bot_err *err)
@@ -1031,9 +1073,9 @@ static bool apply(struct config *c, const struct cfg_key *k, const struct toml_v
             diag_add(d, "%s:%d: %s: %s, got \"%s\"", name, line, label, why, s);
             return false;
         }
-        free(c->http_host);
-        c->http_host = host;
-        c->http_port = port;
+        free(*host_field(c, k));
+        *host_field(c, k) = host;
+        *port_field(c, k) = port;
         val = xstrdup(s);
     } else {
         val = xstrdup(s);
@@ -1456,6 +1498,24 @@ static void load_table(struct config *c, const char *name, const char *tname,
     }
 }
 
+/* A host that binds every address of the machine. */
+static bool listen_wildcard(const char *host)
+{
+    return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+/*
+ * Whether two listening addresses would take the same socket: the same port
+ * on the same host, or on a host and a wildcard covering it. Port 0 picks a
+ * free port for each, so it never collides.
+ */
+static bool listen_overlap(const char *host1, int port1, const char *host2, int port2)
+{
+    if (port1 != port2 || port1 == 0)
+        return false;
+    return strcmp(host1, host2) == 0 || listen_wildcard(host1) || listen_wildcard(host2);
+}
+
 /* The row of the field at offset off in struct config. */
 static size_t key_at(size_t off)
 {
@@ -1520,6 +1580,17 @@ static void check_cross(const struct config *c, const struct cfg_seen *seen, con
         hours_parse_clock(c->hours_end, &end) && end <= start)
         diag_add(d, "%s:%d: [business_hours] end (%s) must be after start (%s)", name,
                  seen->line[he] ? seen->line[he] : seen->line[hs], c->hours_end, c->hours_start);
+
+    size_t pub = key_at(OFF(http_listen)), internal = key_at(OFF(http_internal_listen));
+    if (!seen->bad[pub] && !seen->bad[internal] &&
+        listen_overlap(c->http_host, c->http_port, c->http_internal_host, c->http_internal_port))
+        diag_add(d,
+                 "%s:%d: [http] internal_listen (\"%s\"%s) must be another address than listen "
+                 "(\"%s\"): the internal listener serves /healthz and /metrics, which must not "
+                 "be public; give it a port of its own, e.g. \"127.0.0.1:%d\"",
+                 name, seen->line[internal] ? seen->line[internal] : seen->line[pub],
+                 c->http_internal_listen, seen->line[internal] ? "" : ", its default",
+                 c->http_listen, c->http_port < 65535 ? c->http_port + 1 : c->http_port - 1);
 }
 
 enum bot_rc cfg_load_buf(const char *name, const char *buf, size_t len, struct config **out,
@@ -1755,4 +1826,12 @@ const char *cfg_key_name(size_t i, const char **table)
         return NULL;
     *table = cfg_keys[i].table;
     return cfg_keys[i].key;
+}
+
+void config_audience(const struct config *c, struct audience_config *out)
+{
+    out->private_announcement = AUD_PRIVATE_REDACTED;
+    (void)audience_parse_private_announcement(c->privacy_private_announcement,
+                                              &out->private_announcement);
+    out->private_thread_updates = c->privacy_private_thread_updates != 0;
 }

@@ -72,9 +72,14 @@ struct config {
     int64_t store_busy_timeout_ms;
     int64_t store_fsync_every_commit; /* 1: synchronous=FULL, 0: NORMAL */
     /* [http] */
-    char *http_listen;            /* as written, e.g. "127.0.0.1:8080" */
+    char *http_listen;            /* the public listener (status page), as written, e.g.
+                                     "127.0.0.1:8080" */
     char *http_host;              /* parsed from http_listen */
     int http_port;
+    char *http_internal_listen;   /* the internal listener (/healthz, /metrics), as written;
+                                     never the same address as http_listen */
+    char *http_internal_host;     /* parsed from http_internal_listen */
+    int http_internal_port;
     /* [log] */
     enum log_level log_level;
     /* [incident]: what counts as an incident, and the zone of its clock */
@@ -88,6 +93,8 @@ struct config {
     /* [slack], continued */
     char *slack_channel_name;     /* template, passed chan_name_check_template() */
     char *slack_announce_channel; /* "" : no announcements; else a channel id, C... or G... */
+    char *privacy_private_announcement; /* "redacted", "none" or "full" */
+    int64_t privacy_private_thread_updates; /* 1: a private incident's updates go under its announcement */
     char *slack_support_channel;  /* "" : none; else the channel id where customer-facing
                                      summaries go (plan step 3) */
     /* [roles] */
@@ -216,5 +223,9 @@ const char *cfg_key_name(size_t i, const char **table);
 
 /* Writes "[table]\nkey = default  # help" for every key: the reference for config.example.toml. */
 void cfg_print_reference(FILE *f);
+
+struct audience_config;
+/* [privacy] as commands/audience.h takes it. */
+void config_audience(const struct config *c, struct audience_config *out);
 
 #endif

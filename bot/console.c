@@ -22,6 +22,7 @@
 #include "bot.h"
 #include "bot_internal.h"
 #include "log.h"
+#include "slack_text.h"
 #include "plan.h"
 #include "store.h"
 #include "store_inbox.h"
@@ -167,9 +168,10 @@ static void slash(struct console *c, const char *command, const char *text)
 
 /*
  * Slack turns "@alice" and "#general" in a command's text into <@U…|alice>
- * and <#C…|general> for apps that ask for it (the manifest's should_escape);
- * the console does the same for the workspace's names, so the plan reads
- * the same text it reads from Slack.
+ * and <#C…|general> for apps that ask for it (the manifest's should_escape),
+ * "@channel", "@here" and "@everyone" into <!channel>…, and &, < and > into
+ * entities; the console does the same for the workspace's names, so the
+ * plan reads the same text it reads from Slack.
  */
 static char *escape_mentions(struct console *c, const char *text)
 {
@@ -192,8 +194,17 @@ static char *escape_mentions(struct console *c, const char *text)
                 p += nl;
                 continue;
             }
+            static const char *const special[] = {"@channel", "@here", "@everyone"};
+            for (size_t i = 0; !found && i < sizeof(special) / sizeof(special[0]); i++)
+                if (strcmp(name, special[i]) == 0) {
+                    (void)!buf_addf(&o, "<!%s>", special[i] + 1);
+                    p += nl;
+                    found = true;
+                }
+            if (found)
+                continue;
         }
-        (void)!buf_add(&o, p, 1);
+        (void)!slack_text_escape(&o, p, 1);
         p++;
     }
     return buf_take(&o);
@@ -598,7 +609,7 @@ static void help(struct console *c)
           "  /users  /channels      the workspace's people and channels\n"
           "  /show [N]              the last N messages of the current channel (10)\n"
           "  /wait SECONDS          let time pass (reminders that fall due appear)\n"
-          "  /page                  where the status page is\n"
+          "  /page                  where the status page (and /healthz, /metrics) is\n"
           "  /help                  this; /quit (or Ctrl-D) leaves\n"
           "In a form, each question is asked in turn; /cancel closes it.\n",
           c->out);
@@ -634,11 +645,18 @@ static bool go_to(struct console *c, const char *where)
     return true;
 }
 
+/* A host to connect to for a listening one: a wildcard is reached on loopback. */
+static const char *reach(const char *host)
+{
+    return strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" : host;
+}
+
 static void page_url(struct console *c)
 {
     fprintf(c->out, "-- status page: http://%s:%d/  (JSON: /api/v2/summary.json)\n",
-            strcmp(c->cfg->http_host, "0.0.0.0") == 0 ? "127.0.0.1" : c->cfg->http_host,
-            bot_http_port(c->bot));
+            reach(c->cfg->http_host), bot_http_port(c->bot));
+    fprintf(c->out, "-- health and metrics (internal): http://%s:%d/healthz and /metrics\n",
+            reach(c->cfg->http_internal_host), bot_internal_port(c->bot));
 }
 
 /* One line of input; false to stop. */

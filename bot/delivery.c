@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "hook.h"
+#include "audience.h"
 #include "inc_view.h"
 #include "log.h"
 #include "plan.h"
@@ -838,7 +839,15 @@ static enum delivery_outcome view_announce(struct delivery *d, const struct stor
         bot_err_set(err, BOT_EINVAL, "incident.announce: needs \"channel\" (string)");
         return DELIVERY_FAIL;
     }
-    if (render_announcement(&v->r, &blocks, &text) != BOT_OK) {
+    /* What the whole company may read of this incident now (it may have become private). */
+    struct audience_config aud;
+    config_audience(d->cfg, &aud);
+    enum aud_show show = audience_show(&aud, &v->row, AUD_ANNOUNCE, AUD_TEXT_ANNOUNCEMENT);
+    if (show == AUD_SHOW_NOTHING && v->row.announce_ts == NULL)
+        return DELIVERY_DONE; /* never announced, and it must not be */
+    struct render_incident r = v->r;
+    r.redacted = show != AUD_SHOW_FULL;
+    if (render_announcement(&r, &blocks, &text) != BOT_OK) {
         bot_err_set(err, BOT_EINVAL, "incident %lld: the announcement cannot be rendered",
                     (long long)v->row.id);
         goto out;

@@ -1,6 +1,7 @@
 /*
  * HTTP routes of the built-in server (see http.h): the status page (HTML,
- * Statuspage API v2 JSON, Atom/RSS feeds), /healthz and /metrics (Prometheus text).
+ * Statuspage API v2 JSON, Atom/RSS feeds) on the public listener, /healthz
+ * and /metrics (Prometheus text) on the internal one; routes[] says which.
  *
  * The page is rendered on the loop thread from a snapshot of the store read
  * on the loop's own connection in one read transaction (components, the
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audience.h"
 #include "bot_internal.h"
 #include "buf.h"
 #include "config.h"
@@ -26,40 +28,54 @@
 #include "page_api.h"
 #include "page_feed.h"
 #include "page_html.h"
+#include "page_md.h"
+#include "slack_text.h"
 #include "store_component.h"
 #include "store_incident.h"
 #include "store_timeline.h"
 #include "xmalloc.h"
 
+#define HTTP_MAX_TEXT_HTML (512 * 1024) /* bytes of one converted public text */
 #define CT_JSON "application/json"
 #define CT_HTML "text/html; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
 
 enum route_kind { R_HEALTHZ, R_METRICS, R_INDEX, R_CSS, R_API, R_ATOM, R_RSS, R_INCIDENT };
 
+/*
+ * Every route, with the listeners it is served on (enum http_listener bits):
+ * what shows internal state (open incidents by severity, queue depths, the
+ * Slack links) is internal only; the public listener serves the page alone.
+ */
 static const struct http_route {
     const char *path;
     enum route_kind kind;
     enum page_api_doc doc;
     const char *ctype;
+    unsigned listeners;
 } routes[] = {
-    {"/healthz", R_HEALTHZ, 0, CT_JSON},
-    {"/metrics", R_METRICS, 0, "text/plain; version=0.0.4; charset=utf-8"},
-    {"/", R_INDEX, 0, CT_HTML},
-    {"/index.html", R_INDEX, 0, CT_HTML},
-    {"/style.css", R_CSS, 0, "text/css; charset=utf-8"},
-    {"/api/v2/summary.json", R_API, PAGE_API_SUMMARY, CT_JSON},
-    {"/api/v2/status.json", R_API, PAGE_API_STATUS, CT_JSON},
-    {"/api/v2/components.json", R_API, PAGE_API_COMPONENTS, CT_JSON},
-    {"/api/v2/incidents.json", R_API, PAGE_API_INCIDENTS, CT_JSON},
-    {"/api/v2/incidents/unresolved.json", R_API, PAGE_API_UNRESOLVED, CT_JSON},
-    {"/api/v2/scheduled-maintenances.json", R_API, PAGE_API_MAINTENANCES, CT_JSON},
+    {"/healthz", R_HEALTHZ, 0, CT_JSON, HTTP_INTERNAL},
+    {"/metrics", R_METRICS, 0, "text/plain; version=0.0.4; charset=utf-8", HTTP_INTERNAL},
+    {"/", R_INDEX, 0, CT_HTML, HTTP_PUBLIC},
+    {"/index.html", R_INDEX, 0, CT_HTML, HTTP_PUBLIC},
+    {"/style.css", R_CSS, 0, "text/css; charset=utf-8", HTTP_PUBLIC},
+    {"/api/v2/summary.json", R_API, PAGE_API_SUMMARY, CT_JSON, HTTP_PUBLIC},
+    {"/api/v2/status.json", R_API, PAGE_API_STATUS, CT_JSON, HTTP_PUBLIC},
+    {"/api/v2/components.json", R_API, PAGE_API_COMPONENTS, CT_JSON, HTTP_PUBLIC},
+    {"/api/v2/incidents.json", R_API, PAGE_API_INCIDENTS, CT_JSON, HTTP_PUBLIC},
+    {"/api/v2/incidents/unresolved.json", R_API, PAGE_API_UNRESOLVED, CT_JSON, HTTP_PUBLIC},
+    {"/api/v2/scheduled-maintenances.json", R_API, PAGE_API_MAINTENANCES, CT_JSON, HTTP_PUBLIC},
     {"/api/v2/scheduled-maintenances/upcoming.json", R_API, PAGE_API_MAINTENANCES_UPCOMING,
-     CT_JSON},
-    {"/api/v2/scheduled-maintenances/active.json", R_API, PAGE_API_MAINTENANCES_ACTIVE, CT_JSON},
-    {"/history.atom", R_ATOM, 0, "application/atom+xml; charset=utf-8"},
-    {"/history.rss", R_RSS, 0, "application/rss+xml; charset=utf-8"},
+     CT_JSON, HTTP_PUBLIC},
+    {"/api/v2/scheduled-maintenances/active.json", R_API, PAGE_API_MAINTENANCES_ACTIVE, CT_JSON,
+     HTTP_PUBLIC},
+    {"/history.atom", R_ATOM, 0, "application/atom+xml; charset=utf-8", HTTP_PUBLIC},
+    {"/history.rss", R_RSS, 0, "application/rss+xml; charset=utf-8", HTTP_PUBLIC},
 };
+
+/* /incidents/<id or slug>: matched by prefix, after the exact paths of routes[]. */
+static const struct http_route incident_route = {"/incidents/", R_INCIDENT, 0, CT_HTML,
+                                                 HTTP_PUBLIC};
 
 /* The store rows a snapshot was built from, and the page structs pointing into them. */
 struct http_snapshot {
@@ -77,7 +93,10 @@ struct http_snapshot {
     struct page_incident *pincs;
     struct page_update **pups;
     const char ***pnames;
+    char **pm; /* each incident's postmortem as plain text (slack_text_plain), or NULL */
     char *url; /* [statuspage] url without its trailing '/' */
+    char **owned; /* texts converted for the public (names, update bodies), freed with it */
+    size_t nowned, capowned;
     struct page page;
 };
 
@@ -158,6 +177,8 @@ static void snapshot_free(struct http_snapshot *s)
             free(s->pups[i]);
         if (s->pnames)
             free(s->pnames[i]);
+        if (s->pm)
+            free(s->pm[i]);
     }
     store_component_list_free(s->comps, s->ncomps);
     store_incident_list_free(s->incs, s->nincs);
@@ -170,8 +191,36 @@ static void snapshot_free(struct http_snapshot *s)
     free(s->pincs);
     free(s->pups);
     free(s->pnames);
+    free(s->pm);
+    for (size_t i = 0; i < s->nowned; i++)
+        free(s->owned[i]);
+    free(s->owned);
     free(s->url);
     free(s);
+}
+
+/* Keeps str (owned) until the snapshot is freed; returns it. */
+static const char *snapshot_keep(struct http_snapshot *s, char *str)
+{
+    if (s->nowned == s->capowned) {
+        s->capowned = s->capowned ? s->capowned * 2 : 64;
+        s->owned = xrealloc(s->owned, s->capowned * sizeof(*s->owned));
+    }
+    s->owned[s->nowned++] = str;
+    return str;
+}
+
+/* Stored text (Slack's form) as an escaped HTML fragment with safe links, kept by s. */
+static const char *snapshot_html(struct http_snapshot *s, const char *text,
+                                 const struct slack_names *names)
+{
+    struct buf b;
+    buf_init(&b, HTTP_MAX_TEXT_HTML);
+    if (slack_text_html(&b, text ? text : "", text ? strlen(text) : 0, names) != BOT_OK) {
+        buf_free(&b);
+        return NULL; /* the page escapes the plain text instead */
+    }
+    return snapshot_keep(s, buf_take(&b));
 }
 
 /*
@@ -332,6 +381,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
         s->nlinks = xcalloc(s->nincs, sizeof(*s->nlinks));
         s->pups = xcalloc(s->nincs, sizeof(*s->pups));
         s->pnames = xcalloc(s->nincs, sizeof(*s->pnames));
+        s->pm = xcalloc(s->nincs, sizeof(*s->pm));
         s->pincs = xcalloc(s->nincs, sizeof(*s->pincs));
     }
     for (size_t i = 0; i < s->nincs; i++) {
@@ -364,6 +414,10 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
             goto out;
     }
 
+    /* Texts leave Slack's stored form here, once: plain for the API and feeds, HTML for the
+     * page, people named from the workspace directory (read on this connection). */
+    struct slack_names names;
+    audience_public_names(&names, b->store);
     for (size_t i = 0; i < s->nincs; i++) {
         const struct store_incident *inc = &s->incs[i];
         struct page_incident *p = &s->pincs[i];
@@ -371,25 +425,34 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
             s->pups[i] = xcalloc(s->ntl[i], sizeof(**s->pups));
         for (size_t j = 0; j < s->ntl[i]; j++) {
             const struct store_timeline_entry *e = &s->tl[i][j];
-            s->pups[i][j] = (struct page_update){e->id, e->status, e->text, e->at};
+            const char *plain =
+                snapshot_keep(s, slack_text_plain_dup(e->text, HTTP_MAX_TEXT_HTML, &names));
+            s->pups[i][j] = (struct page_update){e->id, e->status, plain, e->at,
+                                                 snapshot_html(s, e->text, &names)};
         }
         if (s->nlinks[i] > 0)
             s->pnames[i] = xcalloc(s->nlinks[i], sizeof(**s->pnames));
         for (size_t j = 0; j < s->nlinks[i]; j++)
             s->pnames[i][j] = s->links[i][j].component;
+        /* The postmortem leaves Slack's stored form here: the page renders plain Markdown. */
+        if (inc->postmortem && *inc->postmortem && inc->postmortem_published_at > 0)
+            s->pm[i] = slack_text_plain_dup(inc->postmortem, PAGE_MD_MAX_INPUT, &names);
         *p = (struct page_incident){
             .id = inc->id,
             .slug = inc->slug,
-            .name = inc->public_title && *inc->public_title ? inc->public_title : inc->title,
+            .name = snapshot_keep(s, slack_text_plain_dup(inc->public_title && *inc->public_title
+                                                              ? inc->public_title
+                                                              : inc->title,
+                                                          HTTP_MAX_TEXT_HTML, &names)),
             .status = inc->status,
             .severity = inc->severity,
             .started_at = inc->started_at > 0 ? inc->started_at : inc->declared_at,
             .published_at = inc->published_at,
             .resolved_at = inc->resolved_at,
             .updated_at = inc->updated_at,
-            .postmortem = inc->postmortem,
-            .postmortem_at = inc->postmortem && *inc->postmortem ? inc->postmortem_published_at
-                                                                 : 0,
+            .postmortem = s->pm[i],
+            .postmortem_at = s->pm[i] ? inc->postmortem_published_at : 0,
+            .postmortem_updated_at = s->pm[i] ? inc->postmortem_updated_at : 0,
             .updates = s->pups[i],
             .nupdates = s->ntl[i],
             .components = s->pnames[i],
@@ -580,16 +643,25 @@ static void healthz(struct bot *b, struct http_session *s, int *status)
     session_set(s, out, (size_t)n);
 }
 
-static const struct http_route *route_find(const char *uri)
+/* The listener a request came in on, by its vhost's name; public when in doubt (serves less). */
+static enum http_listener listener_of(struct lws *wsi)
 {
-    static const struct http_route incident = {"/incidents/", R_INCIDENT, 0, CT_HTML};
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+    struct lws_vhost *vh = lws_get_vhost(wsi);
+    const char *name = vh ? lws_get_vhost_name(vh) : NULL;
+    return name && strcmp(name, HTTP_VHOST_INTERNAL) == 0 ? HTTP_INTERNAL : HTTP_PUBLIC;
+}
+
+/* The route of uri on listener l; NULL (a 404) when there is none there. */
+static const struct http_route *route_find(const char *uri, enum http_listener l)
+{
+    const struct http_route *r = NULL;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && r == NULL; i++)
         if (strcmp(uri, routes[i].path) == 0)
-            return &routes[i];
-    if (strncmp(uri, incident.path, strlen(incident.path)) == 0 &&
-        incident_key_ok(uri + strlen(incident.path)))
-        return &incident;
-    return NULL;
+            r = &routes[i];
+    if (r == NULL && strncmp(uri, incident_route.path, strlen(incident_route.path)) == 0 &&
+        incident_key_ok(uri + strlen(incident_route.path)))
+        r = &incident_route;
+    return r != NULL && (r->listeners & l) ? r : NULL;
 }
 
 /* Answers the request: headers now, the body (if any) when writable. */
@@ -619,7 +691,7 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
     } else {
         memcpy(uri, in, len);
         uri[len] = '\0';
-        r = route_find(uri);
+        r = route_find(uri, listener_of(wsi));
         if (r == NULL) {
             status = 404;
             err_text = "not found\n";

@@ -19,6 +19,7 @@
 #include "store_inbox.h"
 #include "store_outbox.h"
 #include "store_reminder.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 struct worker {
@@ -48,6 +49,7 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc,
     pc->channel_template = cfg->slack_channel_name;
     pc->announce_channel = cfg->slack_announce_channel;
     pc->support_channel = cfg->slack_support_channel;
+    config_audience(cfg, &pc->privacy);
     pc->postmortem_due_hours = cfg->postmortem_due_hours;
     pc->postmortem_remind_hours = cfg->postmortem_remind_before_hours;
     pc->n_postmortem_remind_hours = cfg->n_postmortem_remind_before_hours;
@@ -141,7 +143,10 @@ enum bot_rc worker_decide(struct plan *p, const char *type, const char *payload,
                           struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
-    cJSON *pl = cJSON_Parse(payload);
+    /* A "\u0000" as UTF8_NUL_MARK, which the plan refuses, not as a string cut short. */
+    char *marked = utf8_json_mark_nul(payload, strlen(payload), NULL);
+    cJSON *pl = cJSON_Parse(marked ? marked : payload);
+    free(marked);
     if (!cJSON_IsObject(pl)) {
         rc = bot_err_set(err, BOT_EPROTO, "%s payload is not a JSON object", type);
         goto out;

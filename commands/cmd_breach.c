@@ -5,6 +5,7 @@
  * reminders.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -29,15 +30,12 @@ static enum bot_rc decide(const struct cmd_call *call, const struct cmd_args *ar
                         "mark it first with `/incident breach`.", (long long)inc->id);
         return BOT_EINVAL;
     }
-    struct buf why, text;
-    buf_init(&why, PLAN_MAX_REASON * 4);
+    struct buf text;
+    char *why = cmd_args_raw(args, 3, argc); /* as typed: quotes, spacing, lines */
     buf_init(&text, PLAN_MAX_REASON * 8);
-    for (int i = 3; i < argc; i++)
-        if (buf_addf(&why, "%s%s", i > 3 ? " " : "", args->argv[i]) != BOT_OK)
-            break;
     (void)!buf_addf(&text, "Regulator notification decision by <@%s>: %s. Why: ", call->user_id,
                     yes ? "notify" : "do not notify");
-    (void)!slack_text_escape(&text, buf_str(&why), why.len);
+    (void)!slack_text_user(&text, why, strlen(why));
     enum bot_rc rc = store_incident_attr_set(p->store, inc->id, "breach_decision",
                                              buf_str(&text), p->now_ms, err);
     if (rc == BOT_OK)
@@ -49,7 +47,7 @@ static enum bot_rc decide(const struct cmd_call *call, const struct cmd_args *ar
     if (rc == BOT_OK)
         (void)!buf_addf(&out->reply, "Recorded for INC-%lld; the regulator clock's reminders "
                         "are stopped.", (long long)inc->id);
-    buf_free(&why);
+    free(why);
     buf_free(&text);
     return rc;
 }

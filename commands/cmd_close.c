@@ -26,7 +26,7 @@ static void open_list(const struct store_followup *f, size_t n, struct buf *b, s
             continue;
         size_t before = b->len;
         (void)!buf_addf(b, "\n• %d. ", f[i].n);
-        (void)!slack_text_escape(b, f[i].text, strlen(f[i].text));
+        (void)!slack_text_user(b, f[i].text, strlen(f[i].text));
         if (f[i].owner)
             (void)!buf_addf(b, " (<@%s>)", f[i].owner);
         if (b->len > max && before < b->len) {
@@ -113,19 +113,10 @@ static enum bot_rc close_incident(const struct cmd_call *call, struct store_inci
         rc = plan_say(p, inc, buf_str(&text), err);
     if (rc == BOT_OK)
         rc = plan_refresh(p, inc, err);
-    if (rc == BOT_OK && p->cfg->announce_channel[0]) {
+    if (rc == BOT_OK) {
         struct render_update u = {.kind = RENDER_UPDATE_STATUS, .status = ST_CLOSED,
                                   .actor = call->user_id};
-        char *line = NULL;
-        rc = render_update_line(&u, &line);
-        if (rc == BOT_OK) {
-            cJSON *args = cJSON_CreateObject();
-            cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
-            cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
-            cJSON_AddStringToObject(args, "text", line);
-            rc = plan_call(p, inc->id, "chat.postMessage", args, err);
-        }
-        free(line);
+        rc = plan_announce_update(p, inc, &u, err);
     }
     if (rc == BOT_OK)
         (void)!buf_addf(&out->reply, "Done: INC-%lld is closed.", (long long)inc->id);

@@ -23,7 +23,7 @@
 static void describe(struct buf *b, const struct store_followup *f, int64_t now)
 {
     (void)!buf_addf(b, "%s *%d.* ", f->done_at ? ":white_check_mark:" : ":white_circle:", f->n);
-    (void)!slack_text_escape(b, f->text, strlen(f->text));
+    (void)!slack_text_user(b, f->text, strlen(f->text));
     if (f->owner)
         (void)!buf_addf(b, " · owner <@%s>", f->owner);
     if (f->due_at) {
@@ -81,9 +81,9 @@ static enum bot_rc add(const struct cmd_call *call, const struct cmd_args *args,
     }
     struct buf text;
     buf_init(&text, PLAN_MAX_FOLLOWUP_TEXT * 4 + 16);
-    enum bot_rc rc = BOT_OK;
-    for (int i = 2; i < end && rc == BOT_OK; i++)
-        rc = buf_addf(&text, "%s%s", i > 2 ? " " : "", args->argv[i]);
+    char *raw = cmd_args_raw(args, 2, end); /* as typed: quotes, spacing, lines */
+    enum bot_rc rc = buf_addstr(&text, raw);
+    free(raw);
     if (text.len == 0) {
         (void)!buf_addstr(&out->reply, ":warning: Say what should be done. Usage: "
                           FOLLOWUP_USAGE);
@@ -118,7 +118,7 @@ static enum bot_rc add(const struct cmd_call *call, const struct cmd_args *args,
     struct buf rec;
     buf_init(&rec, PLAN_MAX_FOLLOWUP_TEXT * 8 + 400);
     (void)!buf_addf(&rec, "Follow-up %d added by <@%s>: ", num, call->user_id);
-    (void)!slack_text_escape(&rec, text.data, text.len);
+    (void)!slack_text_user(&rec, text.data, text.len);
     if (owner[0])
         (void)!buf_addf(&rec, " (owner <@%s>)", owner);
     if (due) {
@@ -206,7 +206,7 @@ static enum bot_rc done(const struct cmd_call *call, const struct cmd_args *args
     buf_init(&rec, PLAN_MAX_FOLLOWUP_TEXT * 8 + 400);
     if (rc == BOT_OK) {
         (void)!buf_addf(&rec, "Follow-up %ld done by <@%s>: ", num, call->user_id);
-        (void)!slack_text_escape(&rec, f->text, strlen(f->text));
+        (void)!slack_text_user(&rec, f->text, strlen(f->text));
         rc = store_followup_done(p->store, inc->id, (int)num, call->user_id, p->now_ms, err);
     }
     int64_t open = 0;

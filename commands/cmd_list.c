@@ -1,6 +1,9 @@
 /* `/incident list`: the open incidents, oldest first, potential ones marked. */
+#include <stdlib.h>
+
 #include "cmd.h"
 #include "plan.h"
+#include "slack_text.h"
 
 static enum bot_rc list_cmd(const struct cmd_call *call, const struct cmd_args *args,
                             struct cmd_result *out)
@@ -23,10 +26,18 @@ static enum bot_rc list_cmd(const struct cmd_call *call, const struct cmd_args *
         const struct store_incident *r = &rows[i];
         (void)!buf_addf(&out->reply, "• *INC-%lld* %s · %s · ", (long long)r->id, r->severity,
                         r->status);
+        bool may = false;
+        if (plan_may_read(p, r, call->user_id, call->channel_id, &may, &err) != BOT_OK || !may) {
+            (void)!buf_addstr(&out->reply, ":lock: a private incident\n");
+            continue;
+        }
         if (r->channel_id)
             (void)!buf_addf(&out->reply, "<#%s> · ", r->channel_id);
-        if (cmd_add_user_text(&out->reply, r->title) != BOT_OK ||
-            buf_addstr(&out->reply, "\n") != BOT_OK)
+        char *title = slack_text_title_dup(r->title, 4096); /* a label: pings nobody */
+        bool full = cmd_add_user_text(&out->reply, title) != BOT_OK ||
+                    buf_addstr(&out->reply, "\n") != BOT_OK;
+        free(title);
+        if (full)
             break;
     }
     if (n > PLAN_MAX_LIST)

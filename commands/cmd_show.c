@@ -39,7 +39,9 @@ static enum bot_rc show_cmd(const struct cmd_call *call, const struct cmd_args *
     if (rc == BOT_OK) {
         struct buf *b = &out->reply;
         (void)!buf_addf(b, "*INC-%lld: ", (long long)inc.id);
-        (void)!slack_text_escape(b, inc.title, strlen(inc.title));
+        char *title = slack_text_title_dup(inc.title, 4096); /* a label: pings nobody */
+        (void)!buf_addstr(b, title);
+        free(title);
         (void)!buf_addf(b, "*\nSeverity: %s · Status: %s · Step %d of 9\n", inc.severity,
                         inc.status, inc.step);
         if (inc.channel_id)

@@ -179,23 +179,30 @@ static enum bot_rc summary(const struct cmd_call *call, const struct cmd_args *a
     buf_init(&text, PLAN_MAX_SUMMARY * 4 + 16);
     buf_init(&msg, PLAN_MAX_SUMMARY * 12 + 2000);
     buf_init(&esc, PLAN_MAX_SUMMARY * 6 + 16);
-    enum bot_rc rc = BOT_OK;
-    for (int i = 2; i < argc && rc == BOT_OK; i++)
-        rc = buf_addf(&text, "%s%s", i > 2 ? " " : "", args->argv[i]);
+    char *raw = cmd_args_raw(args, 2, argc); /* as typed: quotes, spacing, lines */
+    enum bot_rc rc = buf_addstr(&text, raw);
+    free(raw);
     if (rc || chars(buf_str(&text)) > PLAN_MAX_SUMMARY) {
         (void)!buf_addf(&out->reply, ":warning: The summary is longer than %d characters; "
                         "nothing changed.", PLAN_MAX_SUMMARY);
         rc = BOT_EINVAL;
         goto out;
     }
-    (void)!slack_text_escape(&esc, text.data, text.len);
-    (void)!buf_addf(&msg, ":information_source: *INC-%lld: ", (long long)inc->id);
-    (void)!slack_text_escape(&msg, inc->title, strlen(inc->title));
+    (void)!slack_text_user(&esc, text.data, text.len);
+    /* The support channel reads what is sent on purpose; a private incident's subject stays out. */
+    bool full = audience_show(&p->cfg->privacy, inc, AUD_SUPPORT, AUD_TEXT_SUPPORT_SUMMARY) ==
+                AUD_SHOW_FULL;
+    (void)!buf_addf(&msg, ":information_source: *INC-%lld", (long long)inc->id);
+    if (full) {
+        char *title = slack_text_title_dup(inc->title, 4096);
+        (void)!buf_addf(&msg, ": %s", title);
+        free(title);
+    }
     (void)!buf_addf(&msg, "* (severity %s, %s): customer-facing summary from <@%s>\n>",
                     inc->severity, inc->status, call->user_id);
     for (const char *c = buf_str(&esc); *c; c++)
         (void)!(*c == '\n' ? buf_addstr(&msg, "\n>") : buf_add(&msg, c, 1));
-    if (inc->channel_id)
+    if (inc->channel_id && full)
         (void)!buf_addf(&msg, "\nIncident channel: <#%s>", inc->channel_id);
     cJSON *args_ = cJSON_CreateObject();
     cJSON_AddStringToObject(args_, "channel", sc);

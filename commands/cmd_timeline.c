@@ -126,9 +126,11 @@ static enum bot_rc timeline_cmd(const struct cmd_call *call, const struct cmd_ar
         struct buf b, title;
         buf_init(&b, TIMELINE_SECTION_MAX);
         buf_init(&title, TIMELINE_TITLE_MAX * 5);
-        char *t = cut_mrkdwn(inc.title, TIMELINE_TITLE_MAX);
-        (void)!slack_text_escape(&title, t, strlen(t));
+        char *plain = slack_text_title_dup(inc.title, 4096); /* a label: pings nobody */
+        char *t = cut_mrkdwn(plain, TIMELINE_TITLE_MAX);
+        (void)!buf_addstr(&title, t);
         free(t);
+        free(plain);
         cJSON *blocks = cJSON_CreateArray();
         (void)!buf_addf(&b, "*Timeline of INC-%lld: %s* · %zu entr%s", (long long)inc.id,
                         buf_str(&title), n, n == 1 ? "y" : "ies");

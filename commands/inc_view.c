@@ -41,6 +41,7 @@ static enum bot_rc fill(struct inc_view *v, struct bot_err *err)
     r->title = row->title;
     r->description = row->description;
     r->breach = row->breach != 0;
+    r->declarer = row->declarer;
     r->public_ = row->published != 0;
     r->started_at_ms = row->started_at;
     r->declared_at_ms = row->declared_at;

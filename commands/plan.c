@@ -19,6 +19,7 @@
 #include "slack_text.h"
 #include "store_outbox.h"
 #include "store_timeline.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static const char *str_field(const cJSON *obj, const char *name)
@@ -104,11 +105,35 @@ enum bot_rc plan_refresh(struct plan *p, const struct store_incident *inc, struc
     rc = plan_effect(p, inc->id, "slack", "incident.control", cJSON_CreateObject(), err);
     if (rc == BOT_OK)
         rc = plan_effect(p, inc->id, "slack", "incident.topic", cJSON_CreateObject(), err);
-    if (rc == BOT_OK && p->cfg->announce_channel[0] != '\0') {
+    bool announce = audience_show(&p->cfg->privacy, inc, AUD_ANNOUNCE, AUD_TEXT_ANNOUNCEMENT) !=
+                        AUD_SHOW_NOTHING ||
+                    inc->announce_ts != NULL;
+    if (rc == BOT_OK && p->cfg->announce_channel[0] != '\0' && announce) {
         cJSON *pl = cJSON_CreateObject();
         cJSON_AddStringToObject(pl, "channel", p->cfg->announce_channel);
         rc = plan_effect(p, inc->id, "slack", "incident.announce", pl, err);
     }
+    return rc;
+}
+
+enum bot_rc plan_announce_update(struct plan *p, const struct store_incident *inc,
+                                 const struct render_update *u, struct bot_err *err)
+{
+    enum aud_text kind = u->kind == RENDER_UPDATE_NOTE ? AUD_TEXT_NOTE : AUD_TEXT_THREAD_UPDATE;
+    if (p->cfg->announce_channel[0] == '\0' || strcmp(inc->status, "potential") == 0 ||
+        audience_show(&p->cfg->privacy, inc, AUD_ANNOUNCE, kind) != AUD_SHOW_FULL)
+        return BOT_OK;
+    char *line = NULL;
+    enum bot_rc rc = render_update_line(u, &line);
+    if (rc == BOT_OK) {
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
+        cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
+        cJSON_AddStringToObject(args, "text", line);
+        cJSON_AddFalseToObject(args, "unfurl_links");
+        rc = plan_call(p, inc->id, "chat.postMessage", args, err);
+    }
+    free(line);
     return rc;
 }
 
@@ -434,6 +459,9 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
         rc = plan_publish(p, &a, &inc, err);
     } else if (strcmp(action_id, "inc_publish_cancel") == 0) {
         rc = plan_respond(p, url, "Not published: the incident stays internal.", NULL, true, err);
+    } else if (strncmp(action_id, "inc_pm_", 7) == 0) { /* the postmortem preview's buttons */
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        rc = plan_postmortem_action(p, &a, &inc, action_id, arg, err);
     }
     /* Other inc_ actions (e.g. a button of an older version) are ignored. */
     store_incident_clear(&inc);
@@ -441,6 +469,62 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
 }
 
 /* ---- modal submissions ---- */
+
+/* The input block of the view whose block_id is id, or NULL. */
+static const cJSON *view_block(const cJSON *payload, const char *id)
+{
+    const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(payload, "view"), "blocks");
+    const cJSON *b;
+    cJSON_ArrayForEach(b, blocks)
+    {
+        const char *bid = str_field(b, "block_id");
+        if (bid != NULL && strcmp(bid, id) == 0)
+            return b;
+    }
+    return NULL;
+}
+
+/*
+ * The characters typed into any of the bot's forms, checked in one place
+ * (cmd_check_text, utf8_check_text) before any form's own rules: every text
+ * value of view.state.values, named by its block's label, with line breaks
+ * and tabs allowed only where the block's input is multiline (an input the
+ * view does not describe counts as multiline: the rules of its form still
+ * apply). False with the errors for the first refused value in *errors_out.
+ */
+static bool view_text_ok(const cJSON *payload, cJSON **errors_out)
+{
+    const cJSON *values = render_view_state_values(payload), *block, *entry;
+    cJSON_ArrayForEach(block, values)
+    {
+        cJSON_ArrayForEach(entry, block)
+        {
+            const char *v = str_field(entry, "value");
+            if (v == NULL || block->string == NULL)
+                continue;
+            const cJSON *def = view_block(payload, block->string);
+            const cJSON *el = cJSON_GetObjectItemCaseSensitive(def, "element");
+            const cJSON *multi = cJSON_GetObjectItemCaseSensitive(el, "multiline");
+            const char *label = str_field(cJSON_GetObjectItemCaseSensitive(def, "label"),
+                                          "text");
+            bool multiline = def == NULL || cJSON_IsTrue(multi);
+            char *field = label != NULL ? xasprintf("The field “%s”", label)
+                                        : xstrdup("This field");
+            struct buf msg;
+            buf_init(&msg, RENDER_MAX_LABEL);
+            bool ok = cmd_check_text(field, v, strlen(v), multiline ? UTF8_MULTILINE : 0, false,
+                                     &msg);
+            if (!ok)
+                *errors_out = render_view_errors(block->string, buf_str(&msg));
+            buf_free(&msg);
+            free(field);
+            if (!ok)
+                return false;
+        }
+    }
+    return true;
+}
 
 /* Builds a declare_req from the modal's values; false with the field's error in *errors. */
 static bool submission_req(const cJSON *payload, const struct plan_config *cfg,
@@ -460,7 +544,10 @@ static bool submission_req(const cJSON *payload, const struct plan_config *cfg,
     }
     declare_req_init(req);
     const char *block = "title";
-    rc = declare_set_title(req, v.title, &err);
+    /* A form's text arrives raw; it is stored in the form a slash command carries (slack_text.h). */
+    char *title = slack_text_escape_dup(v.title, 64 * 1024);
+    rc = declare_set_title(req, title, &err);
+    free(title);
     if (rc == BOT_OK && v.affected_users >= 0) {
         block = "users";
         if (v.affected_users > DECLARE_MAX_USERS)
@@ -489,7 +576,7 @@ static bool submission_req(const cJSON *payload, const struct plan_config *cfg,
                                                  cfg ? &cfg->sev : NULL);
     }
     if (rc == BOT_OK && description)
-        *description = v.description ? xstrdup(v.description) : NULL;
+        *description = v.description ? slack_text_escape_dup(v.description, 256 * 1024) : NULL;
     render_declare_values_free(&v);
     if (rc != BOT_OK) {
         *errors = render_view_errors(block, err.msg);
@@ -500,13 +587,15 @@ static bool submission_req(const cJSON *payload, const struct plan_config *cfg,
 
 void plan_check_submission(const cJSON *payload, cJSON **errors_out)
 {
-    if (plan_steps_check_submission(payload, errors_out))
-        return; /* the postmortem modal (plan_steps.c) */
     struct declare_req req;
     const cJSON *view = cJSON_GetObjectItemCaseSensitive(payload, "view");
     *errors_out = NULL;
     if (strcmp(str_field(payload, "type") ? str_field(payload, "type") : "", "view_submission"))
         return;
+    if (!view_text_ok(payload, errors_out))
+        return; /* every form: a control, a NUL or a bidirectional override */
+    if (plan_steps_check_submission(payload, errors_out))
+        return; /* the postmortem modal (plan_steps.c) */
     if (strcmp(str_field(view, "callback_id") ? str_field(view, "callback_id") : "",
                RENDER_STATUS_CALLBACK) == 0) {
         plan_status_check_submission(payload, errors_out);
@@ -526,6 +615,12 @@ static enum bot_rc view_submission(struct plan *p, const cJSON *payload, struct 
     if (callback == NULL || user_id == NULL)
         return bot_err_set(err, BOT_EPROTO, "view_submission payload: \"view.callback_id\" or "
                            "\"user.id\" is missing");
+    cJSON *refused = NULL;
+    if (!view_text_ok(payload, &refused)) {
+        /* Shown under the field when it was acked; the modal stayed open. Nothing changes. */
+        cJSON_Delete(refused);
+        return BOT_OK;
+    }
     bool steps = false; /* the postmortem modal (plan_steps.c) */
     enum bot_rc src = plan_steps_submission(p, payload, user_id, &steps, err);
     if (steps)
@@ -677,6 +772,18 @@ enum bot_rc plan_cmd_incident(const struct cmd_call *call, const struct cmd_args
             if (rc == BOT_ENOTFOUND)
                 (void)!buf_addf(reply, ":warning: There is no incident INC-%lld. `/incident "
                                 "list` shows the open ones.", (long long)id);
+            if (rc == BOT_OK) { /* named from elsewhere: a private one only for its team */
+                bool may = false;
+                rc = plan_may_read(p, inc, call->user_id, call->channel_id, &may, err);
+                if (rc == BOT_OK && !may) {
+                    (void)!buf_addf(reply, ":lock: INC-%lld is a private incident: only its "
+                                    "response team and the IRMs can see or change it. Ask its "
+                                    "IRM for access.", (long long)id);
+                    store_incident_clear(inc);
+                    store_incident_init(inc);
+                    rc = BOT_ENOTFOUND;
+                }
+            }
             return rc;
         }
     }

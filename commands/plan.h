@@ -32,6 +32,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "audience.h"
 #include "declare.h"
 #include "hook.h"
 #include "hours.h"
@@ -59,6 +60,7 @@ struct plan_config {
     struct declare_sev_thresholds sev;
     const char *channel_template;
     const char *announce_channel;
+    struct audience_config privacy; /* [privacy]: what the announcement channel may show */
     const char *irm_group;
     const char *const *irm_users;
     size_t n_irm_users;
@@ -140,9 +142,13 @@ enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r,
 
 /*
  * Checks a view_submission before it is acked: *errors_out is set to a
- * {"response_action":"errors",...} object (caller frees) when the declare
- * modal's values are not acceptable, so Slack shows the message under the
- * field and keeps the modal open; NULL when it is fine or not ours. Pure.
+ * {"response_action":"errors",...} object (caller frees) when the modal's
+ * values are not acceptable, so Slack shows the message under the field and
+ * keeps the modal open; NULL when it is fine or not ours. Every form's text
+ * values are first checked for characters no user text may contain
+ * (cmd_check_text: controls, NUL, bidirectional overrides); then the
+ * modal's own rules. plan_interactive() makes the same checks and changes
+ * nothing when one fails. Pure.
  */
 void plan_check_submission(const cJSON *payload, cJSON **errors_out);
 
@@ -168,9 +174,24 @@ enum bot_rc plan_say(struct plan *p, const struct store_incident *inc, const cha
 /* An ephemeral answer through url (replace: replace the message clicked); blocks consumed. */
 enum bot_rc plan_respond(struct plan *p, const char *url, const char *text, cJSON *blocks,
                          bool replace, struct bot_err *err) BOT_MUST_CHECK;
-/* Re-renders the control message and topic (and the announcement when there is one). */
+/*
+ * Re-renders the control message and topic, and the announcement when there
+ * is an announcement channel and the audience rules let it show inc (a
+ * private incident's is redacted; with [privacy] private_announcement =
+ * "none" it is not posted, but one posted before is redacted).
+ */
 enum bot_rc plan_refresh(struct plan *p, const struct store_incident *inc,
                          struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * One line under the incident's announcement (a note, a status, severity
+ * or close), only when there is an announcement channel and the audience
+ * rules let the whole company read it (never for a private incident by
+ * default, never for a potential one).
+ */
+struct render_update;
+enum bot_rc plan_announce_update(struct plan *p, const struct store_incident *inc,
+                                 const struct render_update *u,
+                                 struct bot_err *err) BOT_MUST_CHECK;
 /*
  * A timeline entry by actor (NULL: the bot) of kind with text. A "declare",
  * "promote" or "severity" entry also restarts the incident's severity
@@ -259,6 +280,17 @@ enum bot_rc plan_cmd_incident(const struct cmd_call *call, const struct cmd_args
  */
 enum bot_rc plan_may_manage(struct plan *p, const struct store_incident *inc, const char *user,
                             bool *allowed, char *why, size_t whysz) BOT_MUST_CHECK;
+/*
+ * Whether user, acting in channel (may be NULL), may see or address inc: any
+ * incident that is not private; a private one (audience_private) only in its
+ * own channel, or for its declarer, its current role holders, the DPO, the
+ * admins and the IRMs ([roles] irm_users, or irm_group as last synced: a
+ * group never synced counts nobody).
+ * plan_cmd_incident() answers the others that the incident is private, and
+ * `/incident list` shows them its number only.
+ */
+enum bot_rc plan_may_read(struct plan *p, const struct store_incident *inc, const char *user,
+                          const char *channel, bool *allowed, struct bot_err *err) BOT_MUST_CHECK;
 /* Whether user may declare ([permissions] declare); why says who may when not. */
 bool plan_may_declare(const struct plan_config *cfg, const char *user, char *why, size_t whysz);
 /* True when user is one of the IRMs (list, or the group as last synced; unknown counts as yes). */
@@ -407,10 +439,13 @@ enum bot_rc plan_reassess_remind(struct plan *p, const struct store_incident *in
  * "postmortem_held", "reminder" and "status" (closed). Incident attributes:
  * "support.summary|plan|docs|contact|done" ({"by","at"[,"value"]} JSON),
  * "postmortem.due_at" (Unix ms), "postmortem.held" ({"by","at"}),
- * "postmortem.overdue" (Unix ms) and "postmortem.parts" (the public
- * postmortem's parts, JSON, to amend it). The public postmortem goes to the
+ * "postmortem.overdue" (Unix ms), "postmortem.draft" (a submitted draft
+ * waiting for its preview's click: {"parts","at","by"}; "" once published)
+ * and "postmortem.parts" (the published postmortem's parts, JSON, to amend
+ * it); parts in Slack's stored text form. The public postmortem goes to the
  * status page as a "statuspage.postmortem" effect (lane "statuspage",
- * payload {"body": Markdown}) when the incident is published.
+ * payload {"body": Markdown}) when the incident is published, on its first
+ * publication and again on each amendment.
  */
 
 #define PLAN_POSTMORTEM_DUE_HOURS 24     /* default of [postmortem] due_hours */
@@ -486,13 +521,31 @@ enum bot_rc plan_is_incident_irm(struct plan *p, const struct store_incident *in
 bool plan_is_over(const struct store_incident *inc);
 
 /*
- * Opens the public postmortem modal for a (a->trigger_id, fast lane),
- * drafted from the timeline, or holding the published text to amend it.
- * Refused (answered, nothing changed) before the incident is resolved.
+ * Opens the public postmortem modal for a (a->trigger_id, fast lane): the
+ * draft saved by an earlier submission if one waits, else the published
+ * text to amend it, else a new draft from the public record only (the
+ * public timeline entries with their times, the impact, the duration, the
+ * components; never notes), its prose left as RENDER_PM_PLACEHOLDERs that
+ * a submission must replace. Refused (answered, nothing changed) before the
+ * incident is resolved. Submitting the modal publishes nothing: the draft
+ * is kept in the incident's attributes ("postmortem.draft") and its author
+ * gets a preview whose click publishes it (plan_postmortem_action()).
  */
 enum bot_rc plan_postmortem_open(struct plan *p, const struct plan_actor *a,
                                  const struct store_incident *inc,
                                  struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * A click on the postmortem preview's buttons (action_id RENDER_PM_*_ACTION,
+ * arg the value after "<id>:"): Publish postmortem publishes the draft the
+ * preview showed (refused when a newer draft replaced it or none waits):
+ * the incident's postmortem, status postmortem, step 8, and for a published
+ * incident the status page effect and webhooks; a first publication sets
+ * postmortem_published_at, an amendment postmortem_updated_at. Edit opens
+ * the modal again with the draft; Not yet keeps it. Other actions: nothing.
+ */
+enum bot_rc plan_postmortem_action(struct plan *p, const struct plan_actor *a,
+                                   struct store_incident *inc, const char *action_id,
+                                   const char *arg, struct bot_err *err) BOT_MUST_CHECK;
 /* Posts the internal postmortem draft (Markdown: timeline, roles, durations, follow-ups). */
 enum bot_rc plan_postmortem_internal(struct plan *p, const struct store_incident *inc,
                                      const char *actor, const char *url,

@@ -19,15 +19,10 @@
 #include "xmalloc.h"
 
 /* s escaped for mrkdwn (whole, never cut); caller frees. */
+/* User text as stored (Slack's format) for mrkdwn: mentions work, crowds are never pinged. */
 static char *esc(const char *s)
 {
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    if (slack_text_escape(&b, s ? s : "", s ? strlen(s) : 0) != BOT_OK)
-        buf_reset(&b);
-    char *out = xstrdup(buf_str(&b));
-    buf_free(&b);
-    return out;
+    return slack_text_user_dup(s, 256 * 1024);
 }
 
 /* A section block of mrkdwn text. */
@@ -165,6 +160,37 @@ enum bot_rc plan_may_manage(struct plan *p, const struct store_incident *inc, co
         rc = plan_is_irm(p, user, allowed, &err);
     if (rc == BOT_OK && !*allowed)
         who_may(cfg, why, whysz);
+    return rc;
+}
+
+enum bot_rc plan_may_read(struct plan *p, const struct store_incident *inc, const char *user,
+                          const char *channel, bool *allowed, struct bot_err *err)
+{
+    const struct plan_config *cfg = p->cfg;
+    enum bot_rc rc = BOT_OK;
+    *allowed = !audience_private(inc) ||
+               (channel && inc->channel_id && strcmp(channel, inc->channel_id) == 0) ||
+               (inc->declarer && strcmp(inc->declarer, user) == 0) ||
+               in_list(cfg->admins, cfg->n_admins, user) ||
+               (cfg->dpo && cfg->dpo[0] && strcmp(cfg->dpo, user) == 0);
+    if (!*allowed) {
+        struct store_role *roles = NULL;
+        size_t n = 0;
+        rc = store_role_list_current(p->store, inc->id, &roles, &n, err);
+        for (size_t i = 0; rc == BOT_OK && i < n && !*allowed; i++)
+            *allowed = strcmp(roles[i].user_id, user) == 0;
+        store_role_list_free(roles, n);
+    }
+    if (rc == BOT_OK && !*allowed)
+        *allowed = in_list(cfg->irm_users, cfg->n_irm_users, user);
+    if (rc == BOT_OK && !*allowed && cfg->irm_group[0]) {
+        /* Unlike running the plan, a group never synced grants no one a look. */
+        rc = store_directory_in_group(p->store, cfg->irm_group, user, allowed, err);
+        if (rc == BOT_ENOTFOUND) {
+            *allowed = false;
+            rc = BOT_OK;
+        }
+    }
     return rc;
 }
 
@@ -460,7 +486,7 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
      *    on-call engineers contain it, and the IRMs are paged only for severe incidents. */
     bool in_hours = hours_within(&cfg->hours, p->now_ms, p->tz_offset_min);
     if (rc == BOT_OK) {
-        char *title = esc(inc->title);
+        char *title = slack_text_title_dup(inc->title, 4096);
         char *text = xasprintf(":rotating_light: *INC-%lld: %s* was declared by <@%s> "
                                "(severity %s).%s%s\nThe IRM appoints a technical liaison and a "
                                "support liaison. Commands: `/incident help`.",
@@ -583,7 +609,7 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
 
     struct buf t;
     buf_init(&t, 4096);
-    char *title = esc(inc.title);
+    char *title = slack_text_title_dup(inc.title, 4096);
     (void)!buf_addf(&t, "Declared by <@%s>: %s (severity %s%s)", a->user_id, title,
                     inc.severity, raised ? ", raised from minor because a breach is suspected" :
                     "");
@@ -873,19 +899,10 @@ enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum s
         rc = plan_say(p, inc, text, err);
         if (rc == BOT_OK)
             rc = plan_refresh(p, inc, err);
-        if (rc == BOT_OK && p->cfg->announce_channel[0]) {
+        if (rc == BOT_OK) {
             struct render_update u = {.kind = RENDER_UPDATE_SEVERITY, .severity = sev,
                                       .actor = actor, .text = why};
-            char *line = NULL;
-            rc = render_update_line(&u, &line);
-            if (rc == BOT_OK) {
-                cJSON *args = cJSON_CreateObject();
-                cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
-                cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
-                cJSON_AddStringToObject(args, "text", line);
-                rc = plan_call(p, inc->id, "chat.postMessage", args, err);
-            }
-            free(line);
+            rc = plan_announce_update(p, inc, &u, err);
         }
     }
     /* Raised to a severity that escalates: page the IRMs if nobody has yet. */

@@ -78,6 +78,14 @@ enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *in
     return rc;
 }
 
+/* Stored text (Slack's format) as the public reads it: plain words, people by name. Caller frees. */
+static char *public_text(struct plan *p, const char *s)
+{
+    struct slack_names names;
+    audience_public_names(&names, p->store);
+    return slack_text_plain_dup(s, 256 * 1024, &names);
+}
+
 /*
  * The webhook body of event ev of inc, built from the public data only: the
  * mirror's payload gives this change's status, message and impact; the
@@ -112,9 +120,10 @@ static enum bot_rc webhook_effects(struct plan *p, const struct store_incident *
             url = xasprintf("%sincidents/INC-%lld", c->statuspage_url, (long long)inc->id);
     }
     const char *status = cJSON_IsString(st) ? st->valuestring : inc->status;
+    char *name = public_text(p, inc->public_title ? inc->public_title : inc->title);
     struct hook_incident hi = {
         .id = inc->id,
-        .name = inc->public_title ? inc->public_title : inc->title,
+        .name = name,
         .status = status,
         .impact = cJSON_IsString(impact) ? impact->valuestring : inc->severity,
         .message = cJSON_IsString(body) ? body->valuestring : NULL,
@@ -127,6 +136,8 @@ static enum bot_rc webhook_effects(struct plan *p, const struct store_incident *
                            ? 0
                            : (inc->resolved_at > 0 ? inc->resolved_at : p->now_ms),
         .url = url,
+        .postmortem_published_at = inc->postmortem_published_at,
+        .postmortem_updated_at = inc->postmortem_updated_at,
     };
     char *event_id = xasprintf("%s/%u", p->event_id, p->seq);
     cJSON *doc = hook_payload(event_id, ev, p->now_ms, &hi);
@@ -141,6 +152,7 @@ static enum bot_rc webhook_effects(struct plan *p, const struct store_incident *
     }
     cJSON_Delete(doc);
     free(event_id);
+    free(name);
     free(url);
     free(names);
     store_component_links_free(links, nl);
@@ -151,9 +163,20 @@ enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, enum h
                         const char *kind, cJSON *payload, struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
-    if (!inc->published) {
+    if (audience_show(&p->cfg->privacy, inc, AUD_PUBLIC, AUD_TEXT_PUBLIC_UPDATE) !=
+        AUD_SHOW_FULL) {
         cJSON_Delete(payload);
         return BOT_OK;
+    }
+    /* The one conversion of this change's texts for every public copy (mirror and webhooks). */
+    static const char *const texts[] = {"body", "name"};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(payload, texts[i]);
+        if (cJSON_IsString(v) && v->valuestring != NULL) {
+            char *plain = public_text(p, v->valuestring);
+            cJSON_ReplaceItemInObjectCaseSensitive(payload, texts[i], cJSON_CreateString(plain));
+            free(plain);
+        }
     }
     /* Our own page first: its components follow every public change. */
     rc = plan_sync_components(p, inc, err);
@@ -259,10 +282,12 @@ enum bot_rc plan_publish_preview(struct plan *p, const struct plan_actor *a,
     struct buf b;
     buf_init(&b, 8192);
     (void)!buf_addf(&b, "*Preview: INC-%lld on the public status page*\n>*", (long long)inc->id);
-    (void)!slack_text_escape(&b, inc->public_title ? inc->public_title : inc->title,
-                             strlen(inc->public_title ? inc->public_title : inc->title));
+    /* Shown as the public will read it: plain words, then escaped for Slack. */
+    char *title = public_text(p, inc->public_title ? inc->public_title : inc->title);
+    char *plain = public_text(p, msg);
+    (void)!slack_text_escape(&b, title, strlen(title));
     (void)!buf_addf(&b, "* — %s, impact %s\n>", inc->status, inc->severity);
-    for (const char *c = msg; *c; c++) {
+    for (const char *c = plain; *c; c++) {
         if (*c == '\n')
             (void)!buf_addstr(&b, "\n>");
         else
@@ -270,6 +295,8 @@ enum bot_rc plan_publish_preview(struct plan *p, const struct plan_actor *a,
     }
     (void)!buf_addstr(&b, "\nOnce public, every status change, update and the postmortem are "
                           "mirrored there. Publish it?");
+    free(title);
+    free(plain);
     char value[24];
     snprintf(value, sizeof(value), "%lld", (long long)inc->id);
     cJSON *blocks = cJSON_CreateArray(), *sec = cJSON_CreateObject(), *t, *acts, *els;
@@ -386,7 +413,7 @@ enum bot_rc plan_public_update(struct plan *p, const struct plan_actor *a,
         struct buf b;
         buf_init(&b, 8192);
         (void)!buf_addf(&b, ":loudspeaker: Public update by <@%s>: ", a->user_id);
-        (void)!slack_text_escape(&b, message, strlen(message));
+        (void)!slack_text_user(&b, message, strlen(message));
         rc = plan_say(p, inc, buf_str(&b), err);
         buf_free(&b);
     }

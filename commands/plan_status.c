@@ -22,15 +22,10 @@
 #define REFUSAL_MAX 2048 /* bytes of a refusal's text */
 
 /* s escaped for mrkdwn (whole, never cut); caller frees. */
+/* User text as stored (Slack's format) for mrkdwn: mentions work, crowds are never pinged. */
 static char *esc(const char *s)
 {
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    if (slack_text_escape(&b, s ? s : "", s ? strlen(s) : 0) != BOT_OK)
-        buf_reset(&b);
-    char *out = xstrdup(buf_str(&b));
-    buf_free(&b);
-    return out;
+    return slack_text_user_dup(s, 256 * 1024);
 }
 
 /* A copy of s without leading and trailing blanks (may be ""); caller frees. */
@@ -80,26 +75,6 @@ static char *role_holder(struct plan *p, int64_t id, const char *role, enum bot_
     return r == BOT_OK ? who : NULL;
 }
 
-/* The line under the announcement, when there is an announcement channel. */
-static enum bot_rc announce_thread(struct plan *p, const struct store_incident *inc,
-                                   const struct render_update *u, struct bot_err *err)
-{
-    char *line = NULL;
-    if (p->cfg->announce_channel[0] == '\0')
-        return BOT_OK;
-    enum bot_rc rc = render_update_line(u, &line);
-    if (rc == BOT_OK) {
-        cJSON *args = cJSON_CreateObject();
-        cJSON_AddStringToObject(args, "channel", "{{incident.announce_channel}}");
-        cJSON_AddStringToObject(args, "thread_ts", "{{incident.announce_ts}}");
-        cJSON_AddStringToObject(args, "text", line);
-        cJSON_AddFalseToObject(args, "unfurl_links");
-        rc = plan_call(p, inc->id, "chat.postMessage", args, err);
-    }
-    free(line);
-    return rc;
-}
-
 /* ---- step 4: notes ---- */
 
 enum bot_rc plan_note(struct plan *p, const struct store_incident *inc, const char *actor,
@@ -136,7 +111,7 @@ enum bot_rc plan_note(struct plan *p, const struct store_incident *inc, const ch
         }
         free(line);
         if (rc == BOT_OK)
-            rc = announce_thread(p, inc, &u, err);
+            rc = plan_announce_update(p, inc, &u, err);
     }
     snprintf(reply, sizeof(reply), "Noted on the timeline of INC-%lld%s.", (long long)inc->id,
              potential ? " (a potential incident: not posted anywhere)" : "");
@@ -449,7 +424,7 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
     if (rc == BOT_OK) {
         struct render_update u = {.kind = RENDER_UPDATE_STATUS, .status = to, .actor = actor,
                                   .text = message};
-        rc = announce_thread(p, inc, &u, err);
+        rc = plan_announce_update(p, inc, &u, err);
     }
     if (rc == BOT_OK && to == ST_RESOLVED)
         rc = plan_on_resolved(p, inc, actor, err); /* step 9: the internal postmortem's clock */
@@ -543,8 +518,11 @@ enum bot_rc plan_status_submission(struct plan *p, const cJSON *payload, const c
         snprintf(text, sizeof(text), ":warning: There is no incident INC-%lld.", (long long)id);
         rc = plan_respond(p, url, text, NULL, false, err);
     } else if (rc == BOT_OK) {
-        /* The rules again: the incident may have moved on while the form was open. */
-        rc = plan_set_status(p, &inc, to, user_id, message, url, err);
+        /* The rules again: the incident may have moved on while the form was open. The
+         * form's text arrives raw and is stored as a slash command carries it. */
+        char *stored = slack_text_escape_dup(message, 256 * 1024);
+        rc = plan_set_status(p, &inc, to, user_id, stored, url, err);
+        free(stored);
     }
     store_incident_clear(&inc);
     free(message);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "slack_text.h"
 #include "xmalloc.h"
 #include "utf8.h"
 
@@ -80,7 +81,8 @@ const char *render_next_status_label(enum inc_status st)
 
 enum text_mode {
     TEXT_PLAIN,  /* plain_text: shown literally, not entity-escaped */
-    TEXT_MRKDWN, /* user text inside mrkdwn: & < > escaped */
+    TEXT_MRKDWN, /* a raw string inside mrkdwn: & < > escaped */
+    TEXT_READY,  /* mrkdwn made by slack_text_user(): kept, its entities and <...> never split */
 };
 
 /* What one input character becomes in the output. */
@@ -97,6 +99,13 @@ static struct piece next_piece(const char *s, size_t n, size_t i, enum text_mode
         return (struct piece){"\xef\xbf\xbd", 3, 1, 1}; /* U+FFFD for a bad byte */
     if (l > 1) /* Slack counts UTF-16 units: an astral character is two */
         return (struct piece){s + i, l, l == 4 ? 2 : 1, l};
+    if (mode == TEXT_READY && (c == '&' || c == '<')) {
+        const char *end = memchr(s + i, c == '&' ? ';' : '>', n - i);
+        if (end != NULL && end - (s + i) < 600) {
+            size_t len = (size_t)(end - (s + i)) + 1;
+            return (struct piece){s + i, len, len, len};
+        }
+    }
     if (mode == TEXT_MRKDWN) {
         if (c == '&')
             return (struct piece){"&amp;", 5, 5, 1};
@@ -164,6 +173,47 @@ static void txt_user_n(struct txt *t, const char *s, size_t n, enum text_mode mo
 static void txt_user(struct txt *t, const char *s, enum text_mode mode, size_t cap)
 {
     txt_user_n(t, s ? s : "", s ? strlen(s) : 0, mode, cap);
+}
+
+/*
+ * Appends user text as stored (Slack's message format, see slack_text.h):
+ * for mrkdwn converted so that it pings only the people it names, for
+ * plain_text converted to plain words; then bounded as txt_user_n().
+ */
+static void txt_stored(struct txt *t, const char *s, enum text_mode mode, size_t cap)
+{
+    struct buf conv;
+    if (t->rc)
+        return;
+    buf_init(&conv, 256 * 1024);
+    s = s ? s : "";
+    enum bot_rc rc = mode == TEXT_PLAIN ? slack_text_plain(&conv, s, strlen(s), NULL)
+                                        : slack_text_user(&conv, s, strlen(s));
+    if (rc != BOT_OK)
+        t->rc = rc;
+    else
+        txt_user_n(t, buf_str(&conv), conv.len, mode == TEXT_PLAIN ? TEXT_PLAIN : TEXT_READY, cap);
+    buf_free(&conv);
+}
+
+/*
+ * Appends a title as stored: a label, not a message, so it never mentions
+ * anyone: converted to plain words (people "@name", mass mentions the plain
+ * words), then escaped for mrkdwn or kept for plain_text.
+ */
+static void txt_title(struct txt *t, const char *s, enum text_mode mode, size_t cap)
+{
+    struct buf conv;
+    if (t->rc)
+        return;
+    buf_init(&conv, 256 * 1024);
+    s = s ? s : "";
+    enum bot_rc rc = slack_text_plain(&conv, s, strlen(s), NULL);
+    if (rc != BOT_OK)
+        t->rc = rc;
+    else
+        txt_user_n(t, buf_str(&conv), conv.len, mode, cap);
+    buf_free(&conv);
 }
 
 /* Appends our own text (it may hold mrkdwn syntax); it must fit whole, or it is a bug. */
@@ -506,7 +556,7 @@ static enum bot_rc fallback_text(const struct render_incident *inc, const char *
     struct txt t;
     txt_init(&t, RENDER_MAX_FALLBACK);
     txt_rawf(&t, "%s INC-%" PRId64 "%s", sev_emoji[inc->severity], inc->id, sep);
-    txt_user(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
+    txt_title(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
     txt_rawf(&t, " (%s, %s)", plan_severity_name(inc->severity), plan_status_name(inc->status));
     return txt_take(&t, out);
 }
@@ -527,7 +577,7 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
     /* Header: plain text, so the title is shown literally; only its length is bounded. */
     txt_init(&t, RENDER_MAX_HEADER_TEXT);
     txt_rawf(&t, "INC-%" PRId64 ": ", id);
-    txt_user(&t, inc->title, TEXT_PLAIN, RENDER_MAX_HEADER_TEXT);
+    txt_title(&t, inc->title, TEXT_PLAIN, RENDER_MAX_HEADER_TEXT);
     char *header = NULL;
     if (txt_take(&t, &header) != BOT_OK)
         rc = BOT_ETOOBIG;
@@ -561,7 +611,7 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
     if (inc->description != NULL && inc->description[0] != '\0') {
         txt_init(&t, RENDER_MAX_SECTION_TEXT);
         txt_raw(&t, "*Description*\n");
-        txt_user(&t, inc->description, TEXT_MRKDWN, RENDER_MAX_SECTION_TEXT);
+        txt_stored(&t, inc->description, TEXT_MRKDWN, RENDER_MAX_SECTION_TEXT);
         section_take(blocks, id, "description", &t, &rc);
     }
     if (inc->n_components > 0) {
@@ -656,10 +706,40 @@ enum bot_rc render_announcement(const struct render_incident *inc, cJSON **block
     cJSON *blocks = cJSON_CreateArray();
     bool over = inc->status >= ST_RESOLVED;
 
+    if (inc->redacted) {
+        const char *ask = valid_id(inc->irm) ? inc->irm : inc->declarer;
+        txt_init(&t, RENDER_MAX_SECTION_TEXT);
+        txt_rawf(&t, "%s *INC-%" PRId64 "*, a private incident\n*Severity:* %s  ·  *Status:* %s\n"
+                 "Its details stay in its private channel. ",
+                 over ? ":white_check_mark:" : ":lock:", inc->id,
+                 plan_severity_name(inc->severity), plan_status_name(inc->status));
+        if (valid_id(ask)) {
+            txt_raw(&t, "Ask ");
+            txt_mention(&t, ask);
+            txt_raw(&t, valid_id(inc->irm) ? ", its IRM, " : ", who declared it, ");
+            txt_raw(&t, "if you need access.");
+        }
+        section_take(blocks, inc->id, "announce", &t, &rc);
+        if (rc == BOT_OK)
+            rc = check_counts(blocks, RENDER_MAX_BLOCKS);
+        if (rc == BOT_OK) {
+            txt_init(&t, RENDER_MAX_FALLBACK);
+            txt_rawf(&t, "INC-%" PRId64 ", a private incident — %s, %s", inc->id,
+                     plan_severity_name(inc->severity), plan_status_name(inc->status));
+            rc = txt_take(&t, fallback_text_out);
+        }
+        if (rc) {
+            cJSON_Delete(blocks);
+            return rc;
+        }
+        *blocks_out = blocks;
+        return BOT_OK;
+    }
+
     txt_init(&t, RENDER_MAX_SECTION_TEXT);
     txt_rawf(&t, "%s *INC-%" PRId64 "* ", over ? ":white_check_mark:" : sev_emoji[inc->severity],
              inc->id);
-    txt_user(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
+    txt_title(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
     txt_rawf(&t, "\n*Severity:* %s  ·  *Status:* %s  ·  *Channel:* ",
              plan_severity_name(inc->severity), plan_status_name(inc->status));
     if (valid_id(inc->channel_id))
@@ -683,7 +763,7 @@ enum bot_rc render_announcement(const struct render_incident *inc, cJSON **block
         txt_init(&t, RENDER_MAX_FALLBACK);
         txt_rawf(&t, "%s INC-%" PRId64 " ", over ? ":white_check_mark:" : sev_emoji[inc->severity],
                  inc->id);
-        txt_user(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
+        txt_title(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
         txt_rawf(&t, " — %s, %s", plan_severity_name(inc->severity), plan_status_name(inc->status));
         rc = txt_take(&t, fallback_text_out);
     }
@@ -725,7 +805,7 @@ enum bot_rc render_update_line(const struct render_update *u, char **text_out)
     }
     if (u->text != NULL && u->text[0] != '\0') {
         txt_raw(&t, ": ");
-        txt_user(&t, u->text, TEXT_MRKDWN, UPDATE_TEXT_MAX);
+        txt_stored(&t, u->text, TEXT_MRKDWN, UPDATE_TEXT_MAX);
     }
     return txt_take(&t, text_out);
 bad:
@@ -758,7 +838,7 @@ enum bot_rc render_purpose(const struct render_incident *inc, char **purpose_out
     if (check_incident(inc))
         return BOT_EINVAL;
     txt_init(&t, RENDER_MAX_PURPOSE);
-    txt_user(&t, inc->title, TEXT_MRKDWN, RENDER_MAX_PURPOSE);
+    txt_title(&t, inc->title, TEXT_MRKDWN, RENDER_MAX_PURPOSE);
     return txt_take(&t, purpose_out);
 }
 
@@ -840,7 +920,7 @@ enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON 
         struct txt t;
         char *s;
         txt_init(&t, RENDER_MAX_TITLE_INPUT);
-        txt_user(&t, d->title, TEXT_PLAIN, RENDER_MAX_TITLE_INPUT);
+        txt_title(&t, d->title, TEXT_PLAIN, RENDER_MAX_TITLE_INPUT);
         if (txt_take(&t, &s) == BOT_OK) {
             cJSON_AddStringToObject(e, "initial_value", s);
             free(s);

@@ -75,6 +75,9 @@ struct render_incident {
                                      "failed: why"; NULL when not mirrored (bot text, escaped) */
     const char *const *components;
     size_t n_components;
+    const char *declarer;   /* Slack user id; may be NULL */
+    bool redacted;          /* the announcement of a private incident (see audience.h): its
+                               number, severity, status and whom to ask, nothing else */
 };
 
 /* Name of a plan step ("Support plan" for 3), "?" when out of range. */
@@ -95,7 +98,12 @@ const char *render_next_status_label(enum inc_status st);
 enum bot_rc render_control_message(const struct render_incident *inc, int64_t now_ms,
                                    cJSON **blocks_out, char **fallback_text_out) BOT_MUST_CHECK;
 
-/* The message in the announcement channel; outputs and ownership as render_control_message(). */
+/*
+ * The message in the announcement channel; outputs and ownership as
+ * render_control_message(). When inc->redacted it names neither the title
+ * nor the channel: "INC-7, a private incident (major, investigating): ask
+ * <@IRM> for access", the declarer when there is no IRM yet.
+ */
 enum bot_rc render_announcement(const struct render_incident *inc, cJSON **blocks_out,
                                 char **fallback_text_out) BOT_MUST_CHECK;
 

@@ -135,7 +135,8 @@ static bool lookup(bool (*fn)(void *, const char *, char *, size_t), void *ctx, 
  * the neutral word.
  */
 static enum bot_rc put_name(struct buf *out, char sigil, const char *name, const char *label,
-                            size_t llen, const char *neutral, enum out_mode mode)
+                            size_t llen, const char *neutral, enum out_mode mode, const char *id,
+                            size_t idlen)
 {
     enum bot_rc rc;
     if (name != NULL && *name) {
@@ -157,6 +158,10 @@ static enum bot_rc put_name(struct buf *out, char sigil, const char *name, const
     if (llen > 0) {
         rc = buf_add(out, &sigil, 1);
         return rc ? rc : put_text(out, label, llen, mode);
+    }
+    if (id != NULL) {
+        rc = buf_add(out, &sigil, 1);
+        return rc ? rc : buf_add(out, id, idlen);
     }
     return buf_addstr(out, neutral);
 }
@@ -198,14 +203,16 @@ static enum bot_rc put_control(struct buf *out, const char *body, size_t n, enum
         if (mode == OUT_USER)
             return buf_addf(out, "<@%.*s>", (int)(head - 1), body + 1);
         bool known = lookup(names ? names->user : NULL, ctx, body + 1, head - 1, name, sizeof(name));
-        return put_name(out, '@', known ? name : NULL, label, llen, "someone", mode);
+        return put_name(out, '@', known ? name : NULL, label, llen, "someone", mode,
+                        names && names->ids ? body + 1 : NULL, head - 1);
     }
     if (body[0] == '#' && is_id(body + 1, head - 1)) { /* a channel */
         if (mode == OUT_USER)
             return buf_addf(out, "<#%.*s>", (int)(head - 1), body + 1);
         bool known =
             lookup(names ? names->channel : NULL, ctx, body + 1, head - 1, name, sizeof(name));
-        return put_name(out, '#', known ? name : NULL, label, llen, "a channel", mode);
+        return put_name(out, '#', known ? name : NULL, label, llen, "a channel", mode,
+                        names && names->ids ? body + 1 : NULL, head - 1);
     }
     if (body[0] == '!') {
         const char *word = body + 1;
@@ -213,17 +220,18 @@ static enum bot_rc put_control(struct buf *out, const char *body, size_t n, enum
         if (starts(word, wl, "subteam^")) { /* a user group: never pinged from user text */
             bool known = lookup(names ? names->group : NULL, ctx, word + 8, wl - 8, name,
                                 sizeof(name));
-            return put_name(out, '@', known ? name : NULL, label, llen, "a group", mode);
+            return put_name(out, '@', known ? name : NULL, label, llen, "a group", mode, NULL, 0);
         }
         if ((wl == 7 && memcmp(word, "channel", 7) == 0) || (wl == 4 && memcmp(word, "here", 4) == 0) ||
             (wl == 8 && memcmp(word, "everyone", 8) == 0)) {
             enum bot_rc rc = buf_addstr(out, "@");
             return rc ? rc : buf_add(out, word, wl);
         }
-        /* a date or anything else Slack may add: its fallback text, else nothing known */
-        return llen ? put_text(out, label, llen, mode) : put_text(out, body, n, mode);
+        /* a date or anything else Slack may add: its fallback text */
+        if (llen)
+            return put_text(out, label, llen, mode);
     }
-    if (!has_scheme(body, head)) { /* not one of Slack's sequences: characters */
+    if (body[0] == '!' || !has_scheme(body, head)) { /* not one of Slack's sequences: characters */
         enum bot_rc rc = put_text(out, "&lt;", 4, mode);
         if (rc == BOT_OK)
             rc = put_text(out, body, n, mode);
@@ -332,4 +340,12 @@ char *slack_text_plain_dup(const char *s, size_t max, const struct slack_names *
 char *slack_text_escape_dup(const char *s, size_t max)
 {
     return dup_with(s, max, OUT_USER, true, NULL);
+}
+
+char *slack_text_title_dup(const char *s, size_t max)
+{
+    char *plain = slack_text_plain_dup(s, max, NULL);
+    char *out = slack_text_escape_dup(plain, max);
+    free(plain);
+    return out;
 }

@@ -45,6 +45,7 @@ struct slack_names {
     bool (*channel)(void *ctx, const char *id, char *out, size_t outsz);
     bool (*group)(void *ctx, const char *id, char *out, size_t outsz);
     void *ctx;
+    bool ids; /* internal documents: an unknown id with no label is shown as "@U123" */
 };
 
 /*
@@ -74,5 +75,7 @@ enum bot_rc slack_text_html(struct buf *out, const char *s, size_t len,
 char *slack_text_user_dup(const char *s, size_t max);
 char *slack_text_plain_dup(const char *s, size_t max, const struct slack_names *names);
 char *slack_text_escape_dup(const char *s, size_t max);
+/* A title (a label, never a message) for mrkdwn: its plain words, escaped; pings nobody. */
+char *slack_text_title_dup(const char *s, size_t max);
 
 #endif

@@ -19,8 +19,8 @@ scope, a missing scope, an unclassified method name) and fails unless each
 alteration is caught, so the checker itself cannot silently pass.
 
 A Slack method name in the source counts as a call when it is the method
-argument of plan_call / slack_api_call / slack_api_call_ex / call_api /
-slack_api_paginate, or the value after "method" in an effect payload. It is
+argument of plan_call / plan_call_linking / slack_api_call /
+slack_api_call_ex / call_api / slack_api_paginate, or the value after "method" in an effect payload. It is
 ignored in the two lookup tables that list methods without calling them
 (slack_api.c json_methods, slack_ratelimit.c method_tiers), in comments and
 in strcmp() comparisons. Anywhere else the test fails and asks for the use
@@ -91,7 +91,7 @@ FAMILIES = ("admin", "api", "apps", "assistant", "auth", "bookmarks", "bots", "c
             "reminders", "rtm", "search", "slackLists", "stars", "team", "tooling",
             "usergroups", "users", "views", "workflows")
 METHOD_RE = re.compile(r'"((?:%s)\.[A-Za-z][A-Za-z.]*)"' % "|".join(FAMILIES))
-CALL_RE = re.compile(r'\b(plan_call|slack_api_call|slack_api_call_ex|call_api|'
+CALL_RE = re.compile(r'\b(plan_call|plan_call_linking|slack_api_call|slack_api_call_ex|call_api|'
                      r'slack_api_paginate)\s*\(')
 SOURCE_DIRS = ("bot", "commands", "slack", "statuspage", "store", "common")
 LIST_TABLES = ("json_methods[]", "method_tiers[]")

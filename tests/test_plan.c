@@ -13,6 +13,7 @@
 #include "check.h"
 #include "plan_fixture.h"
 #include "store_directory.h"
+#include "utf8.h"
 
 #define ALICE "U0ALICE0001"
 #define BOB "U0BOB000002"
@@ -72,7 +73,7 @@ static void test_declare_by_text_sets_everything_up(void)
     CHECK_INT(calls("conversations.setPurpose"), 1);
     CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.args.purpose') FROM outbox WHERE "
                           "json_extract(payload, '$.method') = 'conversations.setPurpose'"),
-                   "DB &lt;!channel&gt; down");
+                   "DB @channel down");
     CHECK_INT(effects("incident.control"), 1);
     CHECK_INT(effects("incident.topic"), 1);
     CHECK_INT(effects("incident.announce"), 1);
@@ -370,7 +371,8 @@ static void test_severity_changes_are_recorded(void)
     CHECK_STR(fx_str("SELECT severity FROM incidents"), "critical");
     const char *t = fx_str("SELECT text FROM timeline WHERE kind = 'severity'");
     CHECK_CONTAINS(t, "from minor to critical by <@" BOB ">");
-    CHECK_CONTAINS(t, "&lt;!here&gt;");
+    CHECK_CONTAINS(t, "checkout @here fails"); /* the reason as sent, pinging nobody */
+    CHECK(strstr(t, "<!here>") == NULL);
     CHECK_STR(fx_str("SELECT actor FROM timeline WHERE kind = 'severity'"), BOB);
     /* The announcement gets a threaded update. */
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, '$.args.thread_ts') "
@@ -433,7 +435,7 @@ static void test_call_link_by_hand(void)
     CHECK_INT(fx_slash(ALICE, "C0INC000001", "call javascript:alert(1)"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "needs an http:// or https:// link");
     CHECK_INT(fx_slash(ALICE, "C0INC000001", "call https://a.example.com/<!channel>"), BOT_OK);
-    CHECK_CONTAINS(fx_last_reply(), "&lt;!channel&gt;");
+    CHECK_CONTAINS(fx_last_reply(), "not `https://a.example.com/@channel`");
     CHECK_INT(state_count(), before);
     fx_close();
 }
@@ -452,7 +454,7 @@ static void test_bad_inputs_change_nothing(void)
         {"C1", "declare DB down --started 99:99", "--started"},
         {"C0INC000001", "role tech @nobody", "there is no user `@nobody`"},
         {"C0INC000001", "role boss <@U0BOB000002>", "There is no role `boss`"},
-        {"C0INC000001", "role tech <!channel>", "&lt;!channel&gt;"},
+        {"C0INC000001", "role tech <!channel>", "not `@channel`"},
         {"C0INC000001", "severity huge", "There is no severity `huge`"},
         {"C0RANDOM001", "role tech me", "not an incident's"},
         {"C0RANDOM001", "severity major", "not an incident's"},
@@ -479,6 +481,151 @@ static void test_bad_inputs_change_nothing(void)
     fx_close();
 }
 
+/* text with every "NULHERE" replaced by the JSON escape "\u0000" (cJSON would print "\\u0000"). */
+static char *with_nul_escape(const char *text)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    for (const char *s = text; *s;) {
+        if (strncmp(s, "NULHERE", 7) == 0) {
+            (void)!buf_addstr(&b, "\\u0000");
+            s += 7;
+        } else {
+            (void)!buf_add(&b, s++, 1);
+        }
+    }
+    return buf_take(&b);
+}
+
+/* A slash command as Slack sends it, with "\u0000" where text says NULHERE. */
+static enum bot_rc slash_with_nul(const char *user, const char *channel, const char *text,
+                                  const char *event_id)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "command", "/incident");
+    cJSON_AddStringToObject(p, "text", text);
+    cJSON_AddStringToObject(p, "user_id", user);
+    cJSON_AddStringToObject(p, "channel_id", channel);
+    cJSON_AddStringToObject(p, "response_url", "https://hooks.slack.com/commands/T1/1/x");
+    char *s = cJSON_PrintUnformatted(p), *j = with_nul_escape(s);
+    cJSON_Delete(p);
+    enum bot_rc rc = fx_decide("slash_commands", j, event_id);
+    free(j);
+    free(s);
+    return rc;
+}
+
+/* Issue 13: quotes are kept as typed; controls, NULs and bidi overrides change nothing. */
+static void test_quotes_kept_and_hidden_characters_refused(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Users see \"Error 500\" --sev major --component "
+                                    "\"EU API\""),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT title || ' / ' || severity FROM incidents WHERE id = 1"),
+              "Users see \"Error 500\" / major");
+    CHECK_STR(fx_str("SELECT c.name FROM incident_components ic JOIN components c ON c.id = "
+                     "ic.component_id WHERE ic.incident_id = 1"),
+              "EU API");
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "note the “fix”  didn't\n  work: 'cache' INC-1"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT text FROM timeline WHERE kind = 'note'"),
+              "the “fix”  didn't\n  work: 'cache'");
+
+    long long before = state_count();
+    CHECK_INT(fx_slash(BOB, "C1", "declare Users see \xe2\x80\xae" "005 rorrE --sev critical"),
+              BOT_OK);
+    CHECK_STR(fx_last_reply(), ":warning: The command contains a right-to-left override (U+202E) "
+                               "at character 19 (right after “declare Users see ”); remove it "
+                               "and try again. Nothing changed.");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "status identified Fixed \xe2\x81\xa7" "x"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "a right-to-left isolate (U+2067) at character 25");
+    CHECK_INT(fx_slash(BOB, "C0INC000001", "note beep \x07"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "a control character (U+0007) at character 11");
+    /* cJSON alone would have declared "DB" and lost the rest silently. */
+    CHECK_INT(slash_with_nul(BOB, "C1", "declare DB NULHERE down --sev minor", "env-nul"), BOT_OK);
+    CHECK_STR(fx_last_reply(), ":warning: The command contains a NUL character (U+0000) at "
+                               "character 12 (right after “declare DB ”); remove it and try "
+                               "again. Nothing changed.");
+    CHECK_INT(slash_with_nul(BOB, "C0INC000001", "update NULHERE", "env-nul-2"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "a NUL character (U+0000) at character 8");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 1);
+    fx_close();
+}
+
+/* The same in a form: refused in the ack under the field, and by the plan. */
+static void test_form_refuses_hidden_characters(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare"), BOT_OK);
+    cJSON *view = cJSON_Parse(fx_str("SELECT json_extract(payload, '$.args.view') FROM outbox "
+                                     "WHERE json_extract(payload, '$.method') = 'views.open'"));
+    CHECK(view != NULL);
+    cJSON *sub = cJSON_CreateObject();
+    cJSON_AddStringToObject(sub, "type", "view_submission");
+    cJSON_AddItemToObject(sub, "user", cJSON_Parse("{\"id\":\"U0ALICE0001\"}"));
+    cJSON_AddItemToObject(sub, "view", view);
+    cJSON *values = cJSON_AddObjectToObject(cJSON_AddObjectToObject(view, "state"), "values");
+    cJSON *title = cJSON_AddObjectToObject(cJSON_AddObjectToObject(values, "title"),
+                                           "title_input");
+    cJSON_AddStringToObject(title, "type", "plain_text_input");
+    cJSON *tv = cJSON_AddStringToObject(title, "value", "Users see \xe2\x80\xae" "005");
+    cJSON *desc = cJSON_AddObjectToObject(cJSON_AddObjectToObject(values, "description"),
+                                          "description_input");
+    cJSON_AddStringToObject(desc, "type", "plain_text_input");
+    cJSON *dv = cJSON_AddStringToObject(desc, "value", "Line one\n\tline \"two\"");
+    static const struct {
+        const char *title, *desc, *block, *want;
+    } cases[] = {
+        {"Users see \xe2\x80\xae" "005", NULL, "title",
+         "The field “Title” contains a right-to-left override (U+202E) at character 11 (right "
+         "after “Users see ”); remove it and try again."},
+        {"Users\tsee", NULL, "title", "The field “Title” contains a tab (U+0009) at character 6"},
+        {"Users see", "ok\n\xc2\x9b", "description",
+         "The field “Description” contains a control character (U+009B) at character 4"},
+        {"Users see", "ok" UTF8_NUL_MARK "cut", "description",
+         "The field “Description” contains a NUL character (U+0000) at character 3"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cJSON *errors = NULL;
+        cJSON_SetValuestring(tv, cases[i].title);
+        cJSON_SetValuestring(dv, cases[i].desc ? cases[i].desc : "Line one\n\tline \"two\"");
+        plan_check_submission(sub, &errors);
+        const char *got = cJSON_GetStringValue(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(errors, "errors"), cases[i].block));
+        CHECK_MSG(got != NULL && strstr(got, cases[i].want) != NULL, "case %zu: %s", i,
+                  got ? got : "no error");
+        cJSON_Delete(errors);
+        char *s = cJSON_PrintUnformatted(sub), id[32];
+        snprintf(id, sizeof(id), "env-form-%zu", i);
+        CHECK_INT(fx_decide("interactive", s, id), BOT_OK);
+        free(s);
+        CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 0);
+    }
+    /* A "\u0000" in the JSON, as Slack would send it: the plan refuses it too. */
+    cJSON_SetValuestring(tv, "Users see 500s");
+    cJSON_SetValuestring(dv, "cut NULHERE here");
+    char *s = cJSON_PrintUnformatted(sub), *j = with_nul_escape(s);
+    CHECK_INT(fx_decide("interactive", j, "env-form-nul"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM incidents"), 0);
+    free(j);
+    free(s);
+    /* Quotes, line breaks and tabs where the input is multiline are fine. */
+    cJSON *errors = NULL;
+    cJSON_SetValuestring(tv, "Users see \"Error 500\"");
+    cJSON_SetValuestring(dv, "Line one\n\tline \"two\"");
+    plan_check_submission(sub, &errors);
+    CHECK(errors == NULL);
+    s = cJSON_PrintUnformatted(sub);
+    CHECK_INT(fx_decide("interactive", s, "env-form-ok"), BOT_OK);
+    free(s);
+    CHECK_STR(fx_str("SELECT title FROM incidents"), "Users see \"Error 500\"");
+    cJSON_Delete(sub);
+    fx_close();
+}
+
 static void test_list_and_show(void)
 {
     fx_open();
@@ -491,7 +638,7 @@ static void test_list_and_show(void)
     const char *r = fx_last_reply();
     CHECK_CONTAINS(r, "*2 open incidents:*");
     CHECK_CONTAINS(r, "*INC-1* major · investigating · <#C0INC000001> · First one");
-    CHECK_CONTAINS(r, "*INC-2* major · potential · Second &lt;@U0BOB000002&gt;");
+    CHECK_CONTAINS(r, "*INC-2* major · potential · Second someone");
     CHECK_INT(fx_slash(ALICE, "C0INC000001", "show"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "*INC-1: First one*");
     CHECK_CONTAINS(fx_last_reply(), "No IRM yet");
@@ -816,7 +963,7 @@ static void test_pure_helpers(void)
     CHECK_STR(id, "U0SELF");
     CHECK(!plan_parse_user("<@u0bob>", "U1", id, sizeof(id), why, sizeof(why)));
     CHECK(!plan_parse_user("<!channel>", "U1", id, sizeof(id), why, sizeof(why)));
-    CHECK_CONTAINS(why, "&lt;!channel&gt;");
+    CHECK_CONTAINS(why, "`@channel`");
     CHECK(plan_parse_incident_ref("INC-42", &n) && n == 42);
     CHECK(plan_parse_incident_ref("#7", &n) && n == 7);
     CHECK(!plan_parse_incident_ref("INC-0", &n));
@@ -967,6 +1114,8 @@ int main(void)
     RUN(test_raise_on_public_incident_prompts_status_page);
     RUN(test_call_link_by_hand);
     RUN(test_bad_inputs_change_nothing);
+    RUN(test_quotes_kept_and_hidden_characters_refused);
+    RUN(test_form_refuses_hidden_characters);
     RUN(test_list_and_show);
     RUN(test_modal_open_and_submit);
     RUN(test_reminders);

@@ -69,6 +69,94 @@ static void declared(void)
     fx_channel_created(1, CHAN);
 }
 
+/*
+ * A private incident (a suspected breach) in the announcement channel: the
+ * redacted announcement is kept current, and nothing is threaded under it,
+ * unless [privacy] private_thread_updates says so.
+ */
+static void test_private_incident_threads_nothing(void)
+{
+    for (int threads = 0; threads < 2; threads++) {
+        struct plan_config saved = fx_cfg;
+        fx_cfg.privacy.private_thread_updates = threads == 1;
+        fx_now = T0;
+        fx_open();
+        CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare Export SECRET-T leaked --breach"),
+                  BOT_OK);
+        fx_channel_created(1, CHAN);
+        CHECK_INT(fx_slash(BOB, CHAN, "note files are names, emails SECRET-N"), BOT_OK);
+        CHECK_INT(fx_slash(ALICE, CHAN, "severity critical SECRET-W"), BOT_OK);
+        CHECK_INT(fx_slash(ALICE, CHAN, "status identified SECRET-S"), BOT_OK);
+        CHECK_INT(fx_slash(DAVE, "C0GENERAL01", "list"), BOT_OK); /* its number only */
+        CHECK_CONTAINS(fx_last_reply(), "*INC-1* critical · identified · :lock: a private "
+                                        "incident");
+        CHECK(strstr(fx_last_reply(), "SECRET") == NULL);
+        CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring SECRET-M"), BOT_OK);
+        CHECK_INT(fx_slash(ALICE, CHAN, "status resolved SECRET-R"), BOT_OK);
+        CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
+        CHECK(effects("incident.announce") >= 1); /* the redacted announcement follows */
+        long long under = fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, "
+                                 "'$.args.channel') = '{{incident.announce_channel}}'");
+        long long secret = fx_int("SELECT count(*) FROM outbox WHERE json_extract(payload, "
+                                  "'$.args.channel') = '{{incident.announce_channel}}' AND "
+                                  "payload LIKE '%%SECRET%%'");
+        if (threads == 0) {
+            CHECK_INT(under, 0);
+            CHECK_INT(secret, 0);
+        } else {
+            CHECK_MSG(under >= 5, "%lld under the announcement", under);
+            CHECK(secret >= 5);
+        }
+        /* The incident channel keeps the whole record. */
+        CHECK(posts_like("%SECRET-N%") >= 1);
+        /* Someone outside its team, elsewhere, learns nothing more. */
+        static const char *const asks[] = {"show INC-1", "timeline INC-1", "note more INC-1",
+                                           "severity minor SECRET-X INC-1"};
+        for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+            long long before = fx_int("SELECT count(*) FROM timeline");
+            CHECK_INT(fx_slash(DAVE, "C0GENERAL01", asks[i]), BOT_OK);
+            CHECK_CONTAINS(fx_last_reply(), "INC-1 is a private incident");
+            CHECK(strstr(fx_last_reply(), "SECRET") == NULL);
+            CHECK_INT(fx_int("SELECT count(*) FROM timeline"), before);
+        }
+        /* Its team may, from anywhere, and anyone in its (private) channel. */
+        CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "show INC-1"), BOT_OK);
+        CHECK_CONTAINS(fx_last_reply(), "SECRET-T");
+        CHECK_INT(fx_slash(DAVE, CHAN, "timeline"), BOT_OK);
+        CHECK_CONTAINS(fx_last_reply(), "Timeline of INC-1");
+        fx_close();
+        fx_cfg = saved;
+    }
+}
+
+static void fx_published(long long id);
+
+/*
+ * A public message as Slack sends it (entities, mentions, links) is stored
+ * once as sent, shown in Slack with its mention working, and reaches the
+ * public copies (the Atlassian mirror, here) as plain words.
+ */
+static void test_public_message_is_converted_once(void)
+{
+    declared();
+    fx_published(1);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status identified A &amp; B (&gt;50%) for <@" BOB
+                       "|bob> <!channel> see <https://example.com/x|our docs> "
+                       "{{incident.channel_id}}"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND public = 1"),
+              "A &amp; B (&gt;50%) for <@" BOB "> @channel see <https://example.com/x|our docs> "
+              "{{incident.channel_id}}");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.body') FROM outbox WHERE kind = "
+                     "'statuspage.update'"),
+              "A & B (>50%) for @bob @channel see our docs {{incident.channel_id}}");
+    CHECK(posts_like("%*Public message:* A &amp; B (&gt;50%) for <@" BOB "> @channel%") == 1);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%&amp;amp;%%' OR payload "
+                     "LIKE '%%&amp;lt;%%' OR payload LIKE '%%<!channel>%%'"),
+              0);
+    fx_close();
+}
+
 /* Pretends the incident was published to the status page. */
 static void fx_published(long long id)
 {
@@ -128,8 +216,8 @@ static void test_note_records_posts_and_threads(void)
     CHECK_STR(fx_str("SELECT kind || ' ' || actor FROM timeline ORDER BY id DESC LIMIT 1"),
               "note " BOB);
     CHECK_STR(fx_str("SELECT text FROM timeline WHERE kind = 'note'"),
-              "DB primary ran out of disk &lt;!channel&gt; at 42");
-    CHECK_INT(posts_like(":memo: Note by <@" BOB ">: DB primary ran out of disk &lt;!channel&gt; "
+              "DB primary ran out of disk @channel at 42"); /* as sent, less the crowd ping */
+    CHECK_INT(posts_like(":memo: Note by <@" BOB ">: DB primary ran out of disk @channel "
                          "at 42"),
               1);
     CHECK_INT(thread_posts_like("Note by <@" BOB ">: DB primary%"), 1);
@@ -304,6 +392,20 @@ static void test_button_opens_modal_and_submission_changes_status(void)
     CHECK(errors != NULL);
     cJSON_Delete(errors);
     cJSON_Delete(sub);
+    /* A bidirectional override (or a control, or a NUL) in the public message: the same. */
+    static const char rlo[] = "{\"message\":{\"message_input\":{\"type\":\"plain_text_input\","
+                              "\"value\":\"Fixed.\\nPay \\u202e005\"}}}";
+    sub = fx_submission(BOB, RENDER_STATUS_CALLBACK, meta, rlo);
+    plan_check_submission(sub, &errors);
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(errors, "errors"),
+                                                       "message")),
+              "This field contains a right-to-left override (U+202E) at character 12 (right "
+              "after “Pay ”); remove it and try again.");
+    cJSON_Delete(errors);
+    cJSON_Delete(sub);
+    CHECK_INT(fx_submit(BOB, RENDER_STATUS_CALLBACK, meta, rlo), BOT_OK);
+    CHECK_INT(state_count(), before);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "investigating");
 
     /* A good one: acked without errors, then the change, answered where the button was. */
     static const char good[] = "{\"message\":{\"message_input\":{\"type\":\"plain_text_input\","
@@ -404,7 +506,7 @@ static void test_refusals_change_nothing(void)
         const char *user, *channel, *text, *want;
     } cases[] = {
         {BOB, CHAN, "status fixed it works", "There is no status `fixed`"},
-        {BOB, CHAN, "status <!channel>", "There is no status `&lt;!channel&gt;`"},
+        {BOB, CHAN, "status <!channel>", "There is no status `@channel`"},
         {BOB, CHAN, "status postmortem", "*postmortem* is not set this way"},
         {BOB, CHAN, "status closed", "*closed* is not set this way"},
         {BOB, CHAN, "status investigating", "already *investigating*"},
@@ -617,7 +719,7 @@ static void test_timeline_shows_the_record(void)
     char head[120];
     snprintf(head, sizeof(head), "*Timeline of INC-1: Checkout fails* · %lld entries", n);
     CHECK_CONTAINS(blocks, head);
-    CHECK_CONTAINS(blocks, "<@" BOB "> · *note*: &lt;!here&gt; cache hit rate dropped");
+    CHECK_CONTAINS(blocks, "<@" BOB "> · *note*: @here cache hit rate dropped");
     CHECK_CONTAINS(blocks, "<@" ALICE "> · *status → identified* (public): Cause found");
     CHECK_CONTAINS(blocks, "2026-11-23 10:01 UTC");
     CHECK(strstr(blocks, "<!here>") == NULL);
@@ -807,6 +909,8 @@ int main(void)
     RUN(test_render_status_pieces);
     RUN(test_help_lists_the_new_commands);
     RUN(test_note_records_posts_and_threads);
+    RUN(test_private_incident_threads_nothing);
+    RUN(test_public_message_is_converted_once);
     RUN(test_note_on_potential_incident_is_only_recorded);
     RUN(test_status_by_command_moves_forward);
     RUN(test_step_pointer_never_moves_back);

@@ -147,6 +147,9 @@ static void test_convert_entities_and_stray_marks(void)
     /* raw marks (never sent by Slack, but possible in old rows) are escaped, not markup */
     conv("a < b & c > d", "a &lt; b &amp; c &gt; d", "a < b & c > d",
          "a &lt; b &amp; c &gt; d");
+    conv("<!-->", "&lt;!--&gt;", "<!-->", "&lt;!--&gt;");
+    conv("<!foo|the label> <!foo>", "the label &lt;!foo&gt;", "the label <!foo>",
+         "the label &lt;!foo&gt;");
     conv("<b>bold</b>", "&lt;b&gt;bold&lt;/b&gt;", "<b>bold</b>", "&lt;b&gt;bold&lt;/b&gt;");
     conv("<", "&lt;", "<", "&lt;");
     conv("<>", "&lt;&gt;", "<>", "&lt;&gt;");

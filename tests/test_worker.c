@@ -30,7 +30,7 @@ static void test_slash_becomes_one_reply_effect(void)
               "https://hooks.slack.com/commands/T1/1/abc");
     CHECK_STR(fx_str("SELECT json_extract(payload, '$.message.response_type') FROM outbox"),
               "ephemeral");
-    CHECK_CONTAINS(fx_last_reply(), "&lt;!channel&gt;");
+    CHECK_CONTAINS(fx_last_reply(), "Unknown command `@channel`"); /* echoed, pinging nobody */
     /* The same envelope decided again (a crash before the commit was recorded) adds nothing. */
     CHECK_INT(fx_decide("slash_commands", slash, "env-1"), BOT_OK);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox"), 1);

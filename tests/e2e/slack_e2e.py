@@ -53,7 +53,7 @@ def main():
                        and len(call(base, "/_emu/state")["connections"]) == 2),
               "incidentd opened 2 Socket Mode links")
         health = wait_for(lambda: (lambda h: h if h["slack_links"] == 2 else None)(
-            call(bot_http, "/healthz")))
+            call(bot_http.internal, "/healthz")))
         check(health and health["slack"] == "connected" and health["database"] == "ok",
               "/healthz shows the links and the database: %r" % health)
 
@@ -69,11 +69,11 @@ def main():
         check(eph and "`/incident help [command]`" in eph[0]["text"]
               and eph[0]["channel"] == "C0GENERAL01", "help answered ephemerally: %r" % eph)
 
-        # A mistake is answered too, with the user's text escaped.
+        # A mistake is answered too, with the user's text shown, pinging nobody.
         call(base, "/_emu/slash", {"user_id": "U0BOB000002", "channel_id": "C0GENERAL01",
                                    "command": "/incident", "text": "<!channel> now"})
         eph = wait_for(lambda: ephemerals(base, "U0BOB000002"))
-        check(eph and "Unknown command `&lt;!channel&gt;`" in eph[0]["text"]
+        check(eph and "Unknown command `@channel`" in eph[0]["text"]
               and "<!channel>" not in eph[0]["text"], "unknown command escaped: %r" % eph)
 
         # Slack's retry of one event (same event_id, new envelope): both acked, stored once.

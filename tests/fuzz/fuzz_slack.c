@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for what slack/ decodes from the network: a Socket Mode
  * frame (slack_envelope_parse, and the ack built for it) and a Web API
- * answer (slack_api_result_parse). Arbitrary bytes must never crash, leak
+ * answer (slack_api_result_parse), and user text in Slack's message format
+ * converted for each output (slack_text.h). Arbitrary bytes must never crash, leak
  * or hand back a half-filled struct. Built only with clang (tests/slack.cmake);
  * seeds: shared/slack-samples/socket-mode and web-api.
  */
@@ -12,6 +13,7 @@
 
 #include "slack_api.h"
 #include "slack_envelope.h"
+#include "slack_text.h"
 #include "xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,5 +55,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strlen(res.error) >= sizeof(res.error))
         abort();
     slack_api_result_free(&res);
+
+    /* The converters: bounded, and mrkdwn converted twice reads the same. */
+    struct buf a, b2;
+    buf_init(&a, 8 * size + 64);
+    buf_init(&b2, 8 * size + 64);
+    if (slack_text_user(&a, text, size) != BOT_OK ||
+        slack_text_user(&b2, buf_str(&a), a.len) != BOT_OK || a.len != b2.len ||
+        (a.len && memcmp(a.data, b2.data, a.len) != 0))
+        abort();
+    for (size_t i = 0; i < a.len; i++)
+        if (a.data[i] == '<' && a.data[i + 1] == '!')
+            abort(); /* user text never pings a crowd */
+    buf_reset(&a);
+    if (slack_text_plain(&a, text, size, NULL) != BOT_OK)
+        abort();
+    buf_reset(&a);
+    if (slack_text_html(&a, text, size, NULL) != BOT_OK)
+        abort();
+    /* The only markup in the HTML is a link to http(s), and its end. */
+    for (size_t i = 0; i < a.len; i++)
+        if (a.data[i] == '<' && strncmp(a.data + i, "<a href=\"http", 13) != 0 &&
+            strncmp(a.data + i, "</a>", 4) != 0)
+            abort();
+    buf_free(&a);
+    buf_free(&b2);
     return 0;
 }
