@@ -38,9 +38,9 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import urllib.error
 
+from e2e_util import check, failures, run_scenario
 from e2e_util import (BOT_AUTH, bot_idle, call, db_rows, emu_state, log_tail, response_posts,
                       slash, start_incidentd, start_slackemu, wait_for, wait_response)
 
@@ -55,16 +55,6 @@ CALL_TEMPLATE = "https://meet.example.com/{channel}"
 # What must never reach Slack unescaped from user text: broadcasts and pings.
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>")
 
-failures = []
-lock = threading.Lock()
-
-
-def check(cond, scenario, what):
-    if not cond:
-        with lock:
-            failures.append("%s: %s" % (scenario, what))
-            print("FAIL [%s] %s" % (scenario, what), file=sys.stderr, flush=True)
-    return bool(cond)
 
 
 def web_api(base, method, body):
@@ -313,13 +303,6 @@ def last_incident_id(env):
     return env.scalar("SELECT coalesce(max(id), 0) FROM incidents")
 
 
-def run_scenario(name, fn, *args):
-    t0 = time.time()
-    try:
-        fn(*args)
-    except Exception:  # noqa: BLE001 - an exception is a failed scenario, the others go on
-        check(False, name, "raised:\n" + traceback.format_exc())
-    print("scenario %s: %.1f s" % (name, time.time() - t0), flush=True)
 
 
 # ---- A: declare by text, roles, escaping, bad inputs ----

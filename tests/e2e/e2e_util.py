@@ -7,7 +7,10 @@ import os
 import re
 import socket
 import subprocess
+import sys
+import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 
@@ -251,3 +254,43 @@ def control_field(msg, label):
             if t.startswith("*%s*\n" % label):
                 return t.split("\n", 1)[1]
     return None
+
+
+# ---- scenarios run side by side: a failed check is recorded and the scenario goes on ----
+
+failures = []  # "scenario: what" of every failed check of this process
+_failures_lock = threading.Lock()
+
+
+def check(cond, scenario, what):
+    """Records a failure of scenario when cond is false; returns whether it held."""
+    if not cond:
+        with _failures_lock:
+            failures.append("%s: %s" % (scenario, what))
+            print("FAIL [%s] %s" % (scenario, what), file=sys.stderr, flush=True)
+    return bool(cond)
+
+
+def run_scenario(name, fn, *args):
+    """Runs fn(*args); an exception is a failed check of scenario name, the others go on."""
+    t0 = time.time()
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - an exception is a failed scenario, the others go on
+        check(False, name, "raised:\n" + traceback.format_exc())
+    print("scenario %s: %.1f s" % (name, time.time() - t0), flush=True)
+
+
+def run_side_by_side(title, scenarios):
+    """Runs each (name, fn) of scenarios in a thread of its own, then prints the failures;
+    returns the process's exit status."""
+    t0 = time.time()
+    threads = [threading.Thread(target=run_scenario, args=(n, f)) for n, f in scenarios]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("%s: %.0f s, %d failed" % (title, time.time() - t0, len(failures)))
+    for f in failures:
+        print("  FAILED " + f.splitlines()[0])
+    return 1 if failures else 0

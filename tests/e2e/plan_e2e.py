@@ -38,10 +38,9 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
-import traceback
 
+from e2e_util import check, failures, run_side_by_side
 from e2e_util import (action_ids, block_ids, bot_idle, bot_messages, call, channel_by_id,
                       control_field, db_rows, emu_state, log_tail, message_text, pinned, slash,
                       start_incidentd, start_slackemu, thread_replies, top_level, wait_for,
@@ -54,16 +53,6 @@ ALICE, BOB, CAROL, DAVE = "U0ALICE0001", "U0BOB000002", "U0CAROL0003", "U0DAVE00
 INCIDENTS, GENERAL = "C0INCIDENTS", "C0GENERAL01"
 IRM_GROUP, ONCALL_GROUP = "S0SRETEAM01", "S0ONCALL001"
 
-failures = []
-lock = threading.Lock()
-
-
-def check(cond, scenario, what):
-    if not cond:
-        with lock:
-            failures.append("%s: %s" % (scenario, what))
-            print("FAIL [%s] %s" % (scenario, what), file=sys.stderr, flush=True)
-    return bool(cond)
 
 
 class Env:
@@ -260,13 +249,6 @@ def refused_unchanged(env, s, inc_id, who, text, words, status=None):
         check(got == status, s, "%r: the status stays %s, is %s" % (text, status, got))
 
 
-def run_scenario(name, fn):
-    t0 = time.time()
-    try:
-        fn()
-    except Exception:  # noqa: BLE001 - an exception is a failed scenario, the others go on
-        check(False, name, "raised:\n" + traceback.format_exc())
-    print("scenario %s: %.1f s" % (name, time.time() - t0), flush=True)
 
 
 # ---- 1: the nine steps in business hours ----
@@ -892,19 +874,10 @@ def scenario_permissions():
 
 
 def main():
-    t0 = time.time()
-    threads = [threading.Thread(target=run_scenario, args=(n, f)) for n, f in (
+    return run_side_by_side("plan_e2e", (
         ("1-nine-steps", scenario_nine_steps), ("2-out-of-hours", scenario_out_of_hours),
-        ("3-permissions", scenario_permissions))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    print("plan_e2e: %.0f s, %d failed" % (time.time() - t0, len(failures)))
-    for f in failures:
-        print("  FAILED " + f.splitlines()[0])
+        ("3-permissions", scenario_permissions)))
 
 
 if __name__ == "__main__":
-    main()
-    sys.exit(1 if failures else 0)
+    sys.exit(main())

@@ -48,14 +48,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-import traceback
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from e2e_util import check, failures, run_side_by_side
 from e2e_util import (EMU_BOT_USER, block_ids, bot_idle, bot_messages, call, channel_by_id,
                       db_rows, emu_state, free_port, log_tail, message_text, slash,
                       start_incidentd, start_slackemu, thread_replies, top_level, url_path,
@@ -72,16 +71,6 @@ ALICE, BOB, CAROL, DAVE, ERIN = ("U0ALICE0001", "U0BOB000002", "U0CAROL0003", "U
                                  "U0ERIN00005")
 INCIDENTS, GENERAL = "C0INCIDENTS", "C0GENERAL01"
 
-failures = []
-lock = threading.Lock()
-
-
-def check(cond, scenario, what):
-    if not cond:
-        with lock:
-            failures.append("%s: %s" % (scenario, what))
-            print("FAIL [%s] %s" % (scenario, what), file=sys.stderr, flush=True)
-    return bool(cond)
 
 
 class Receiver:
@@ -781,31 +770,15 @@ def scenario_markup():
         env.close()
 
 
-def run_scenario(name, fn):
-    t0 = time.time()
-    try:
-        fn()
-    except Exception:  # noqa: BLE001 - an exception is a failed scenario, the others go on
-        check(False, name, "raised:\n" + traceback.format_exc())
-    print("scenario %s: %.1f s" % (name, time.time() - t0), flush=True)
 
 
 def main():
     os.environ["STATUSPAGE_API_KEY"] = SP_KEY
     os.environ["E2E_PRIVACY_WEBHOOK_SECRET"] = HOOK_SECRET
-    t0 = time.time()
-    threads = [threading.Thread(target=run_scenario, args=(n, f)) for n, f in (
+    return run_side_by_side("privacy_e2e", (
         ("1-breach", scenario_breach), ("2-published-notes", scenario_published),
-        ("3-markup", scenario_markup))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    print("privacy_e2e: %.0f s, %d failed" % (time.time() - t0, len(failures)))
-    for f in failures:
-        print("  FAILED " + f.splitlines()[0])
+        ("3-markup", scenario_markup)))
 
 
 if __name__ == "__main__":
-    main()
-    sys.exit(1 if failures else 0)
+    sys.exit(main())
