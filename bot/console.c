@@ -169,8 +169,8 @@ static void slash(struct console *c, const char *command, const char *text)
 /*
  * Slack turns "@alice" and "#general" in a command's text into <@U…|alice>
  * and <#C…|general> for apps that ask for it (the manifest's should_escape),
- * "@channel", "@here" and "@everyone" into <!channel>…, and &, < and > into
- * entities; the console does the same for the workspace's names, so the
+ * "@channel", "@here" and "@everyone" into <!channel>…, a link into
+ * <https://…>, and &, < and > into entities; the console does the same for the workspace's names, so the
  * plan reads the same text it reads from Slack.
  */
 static char *escape_mentions(struct console *c, const char *text)
@@ -179,6 +179,16 @@ static char *escape_mentions(struct console *c, const char *text)
     buf_init(&o, CONSOLE_LINE_MAX * 4);
     for (const char *p = text; *p;) {
         bool start = p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '(' || p[-1] == ',';
+        if (start && (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0)) {
+            size_t n = strcspn(p, " \t\n<>\"");
+            while (n > 8 && strchr(".,;:!?)", p[n - 1]) != NULL)
+                n--; /* "see https://x.example/a." ends a sentence */
+            (void)!buf_addstr(&o, "<");
+            (void)!slack_text_escape(&o, p, n);
+            (void)!buf_addstr(&o, ">");
+            p += n;
+            continue;
+        }
         if (start && (*p == '@' || *p == '#')) {
             size_t n = 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                          "0123456789-_.");

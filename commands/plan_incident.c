@@ -409,11 +409,14 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
     /* 1. The channel: the template's name, then variants for when it is taken. */
     cJSON *pl = cJSON_CreateObject();
     cJSON *names = cJSON_AddArrayToObject(pl, "names");
+    /* The slug comes from the title's words, not from its stored form ("R&amp;D"). */
+    char *words = slack_text_plain_dup(inc->title, 64 * 1024, NULL);
     for (int n = 1; n <= PLAN_CHANNEL_VARIANTS; n++) {
-        rc = chan_name_render_variant(cfg->channel_template, inc->id, inc->title, sev,
+        rc = chan_name_render_variant(cfg->channel_template, inc->id, words, sev,
                                       inc->declared_at, p->tz_offset_min, n, name, sizeof(name),
                                       err);
         if (rc) {
+            free(words);
             cJSON_Delete(pl);
             return rc;
         }
@@ -424,6 +427,7 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
         }
         cJSON_AddItemToArray(names, cJSON_CreateString(name));
     }
+    free(words);
     cJSON_AddBoolToObject(pl, "is_private", inc->breach != 0);
     cJSON *save = cJSON_AddObjectToObject(pl, "save");
     cJSON_AddStringToObject(save, "channel_id", "channel.id");

@@ -38,6 +38,19 @@ static long long calls(const char *method)
                   "json_extract(payload, '$.method') = '%s'", method);
 }
 
+/* The channel's name comes from the title's words, not from its stored form's entities. */
+static void test_channel_name_from_the_words(void)
+{
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare R&amp;D search &lt;slow&gt; for "
+                       "<@U0BOB000002|bob>"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.names[0]') FROM outbox WHERE kind = "
+                     "'slack.create_channel'"),
+              "inc-2026-11-23-1-r-d-search-slow-for-bob");
+    fx_close();
+}
+
 static void test_declare_by_text_sets_everything_up(void)
 {
     fx_open();
@@ -1102,6 +1115,7 @@ int main(void)
     xmalloc_init_cjson();
     RUN(test_pure_helpers);
     RUN(test_declare_by_text_sets_everything_up);
+    RUN(test_channel_name_from_the_words);
     RUN(test_declare_twice_same_event_is_one_incident);
     RUN(test_breach_declare_is_private_with_dpo_and_clock);
     RUN(test_breach_later_on_public_channel_advises);
