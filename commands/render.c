@@ -176,44 +176,37 @@ static void txt_user(struct txt *t, const char *s, enum text_mode mode, size_t c
 }
 
 /*
- * Appends user text as stored (Slack's message format, see slack_text.h):
- * for mrkdwn converted so that it pings only the people it names, for
- * plain_text converted to plain words; then bounded as txt_user_n().
+ * Appends user text as stored (Slack's message format, see slack_text.h),
+ * converted once, then bounded as txt_user_n(). A message (title false) in
+ * mrkdwn pings only the people it names; a title is a label, not a message,
+ * so it never mentions anyone: its plain words (people "@name", mass
+ * mentions the words), escaped for mrkdwn. For plain_text both are plain.
  */
-static void txt_stored(struct txt *t, const char *s, enum text_mode mode, size_t cap)
+static void txt_conv(struct txt *t, const char *s, enum text_mode mode, size_t cap, bool title)
 {
     struct buf conv;
     if (t->rc)
         return;
     buf_init(&conv, 256 * 1024);
     s = s ? s : "";
-    enum bot_rc rc = mode == TEXT_PLAIN ? slack_text_plain(&conv, s, strlen(s), NULL)
-                                        : slack_text_user(&conv, s, strlen(s));
+    bool plain = title || mode == TEXT_PLAIN;
+    enum bot_rc rc = plain ? slack_text_plain(&conv, s, strlen(s), NULL)
+                           : slack_text_user(&conv, s, strlen(s));
     if (rc != BOT_OK)
         t->rc = rc;
     else
-        txt_user_n(t, buf_str(&conv), conv.len, mode == TEXT_PLAIN ? TEXT_PLAIN : TEXT_READY, cap);
+        txt_user_n(t, buf_str(&conv), conv.len, plain ? mode : TEXT_READY, cap);
     buf_free(&conv);
 }
 
-/*
- * Appends a title as stored: a label, not a message, so it never mentions
- * anyone: converted to plain words (people "@name", mass mentions the plain
- * words), then escaped for mrkdwn or kept for plain_text.
- */
+static void txt_stored(struct txt *t, const char *s, enum text_mode mode, size_t cap)
+{
+    txt_conv(t, s, mode, cap, false);
+}
+
 static void txt_title(struct txt *t, const char *s, enum text_mode mode, size_t cap)
 {
-    struct buf conv;
-    if (t->rc)
-        return;
-    buf_init(&conv, 256 * 1024);
-    s = s ? s : "";
-    enum bot_rc rc = slack_text_plain(&conv, s, strlen(s), NULL);
-    if (rc != BOT_OK)
-        t->rc = rc;
-    else
-        txt_user_n(t, buf_str(&conv), conv.len, mode, cap);
-    buf_free(&conv);
+    txt_conv(t, s, mode, cap, true);
 }
 
 /* Appends our own text (it may hold mrkdwn syntax); it must fit whole, or it is a bug. */

@@ -41,6 +41,7 @@ import time
 import urllib.error
 
 from e2e_util import check, failures, run_scenario
+from e2e_util import directory_synced
 from e2e_util import (BOT_AUTH, bot_idle, call, db_rows, emu_state, log_tail, response_posts,
                       slash, start_incidentd, start_slackemu, wait_for, wait_response)
 
@@ -103,13 +104,7 @@ class Env:
                                % log_tail(os.path.join(self.tmp, "bot.log")))
 
     def directory_synced(self):
-        if not os.path.exists(self.db):
-            return False
-        if not db_rows(self.db, "SELECT count(*) FROM sqlite_master WHERE name ="
-                       " 'directory_syncs'")[0][0]:
-            return True  # a bot without a directory
-        return db_rows(self.db, "SELECT count(*) FROM directory_syncs WHERE directory ="
-                       " 'users'")[0][0] == 1
+        return directory_synced(self.db)
 
     def state(self):
         return emu_state(self.base)

@@ -173,6 +173,15 @@ def bot_idle(db):
                    " ('pending', 'sending'))")[0][0] == 0
 
 
+def directory_synced(db):
+    """Whether the bot at db has synced the workspace's users once (or predates the sync)."""
+    if not os.path.exists(db):
+        return False
+    if not db_rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'directory_syncs'")[0][0]:
+        return True
+    return db_rows(db, "SELECT count(*) FROM directory_syncs WHERE directory = 'users'")[0][0] == 1
+
+
 def log_tail(path, lines=40):
     """The last lines of a log file ("" when it does not exist)."""
     if not os.path.exists(path):

@@ -41,6 +41,7 @@ import tempfile
 import time
 
 from e2e_util import check, failures, run_side_by_side
+from e2e_util import directory_synced
 from e2e_util import (action_ids, block_ids, bot_idle, bot_messages, call, channel_by_id,
                       control_field, db_rows, emu_state, log_tail, message_text, pinned, slash,
                       start_incidentd, start_slackemu, thread_replies, top_level, wait_for,
@@ -77,13 +78,7 @@ class Env:
                                % log_tail(os.path.join(self.tmp, "bot.log")))
 
     def directory_synced(self):
-        if not os.path.exists(self.db):
-            return False
-        if not db_rows(self.db, "SELECT count(*) FROM sqlite_master WHERE name ="
-                       " 'directory_syncs'")[0][0]:
-            return True
-        return db_rows(self.db, "SELECT count(*) FROM directory_syncs WHERE directory ="
-                       " 'users'")[0][0] == 1
+        return directory_synced(self.db)
 
     def state(self):
         return emu_state(self.base)

@@ -55,6 +55,7 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from e2e_util import check, failures, run_side_by_side
+from e2e_util import directory_synced
 from e2e_util import (EMU_BOT_USER, block_ids, bot_idle, bot_messages, call, channel_by_id,
                       db_rows, emu_state, free_port, log_tail, message_text, slash,
                       start_incidentd, start_slackemu, thread_replies, top_level, url_path,
@@ -153,13 +154,7 @@ class Env:
         return log_tail(os.path.join(self.tmp, "bot.log"))
 
     def directory_synced(self):
-        if not os.path.exists(self.db):
-            return False
-        if not db_rows(self.db, "SELECT count(*) FROM sqlite_master WHERE name ="
-                       " 'directory_syncs'")[0][0]:
-            return True
-        return db_rows(self.db, "SELECT count(*) FROM directory_syncs WHERE directory ="
-                       " 'users'")[0][0] == 1
+        return directory_synced(self.db)
 
     def state(self):
         return emu_state(self.base)
