@@ -68,6 +68,7 @@ static cfg_check_fn check_sp_id, check_sp_component, check_private_announcement;
 
 static const char *const def_days[] = {"mon", "tue", "wed", "thu", "fri"};
 static const char *const def_escalate[] = {"critical"};
+static const char *const def_postmortem_required[] = {"critical", "major", "minor"};
 static const char *const def_declare[] = {"everyone"};
 static const char *const def_manage[] = {"team", "irms", "admins"};
 #define NDEF(a) .def_strs = (a), .n_def = sizeof(a) / sizeof((a)[0])
@@ -276,6 +277,12 @@ static const struct cfg_key cfg_keys[] = {
      .off_n = OFF(n_postmortem_remind_before_hours),
      .help = "Remind the incident channel this many hours before the internal postmortem is "
              "due; each less than due_hours, at most 10"},
+    {.table = "postmortem", .key = "required_for", .type = CT_STRLIST,
+     NDEF(def_postmortem_required), .min = 5, .max = 8, .max_items = 3,
+     .check = check_severity, .off = OFF(postmortem_required_for),
+     .off_n = OFF(n_postmortem_required_for),
+     .help = "Severities whose internal postmortem is required (a deadline and reminders once "
+             "resolved); for the others it is optional: none, and the channel is told so"},
     {.table = "reminders", .key = "irm_unclaimed_minutes", .type = CT_INT, .def_int = 15,
      .min = 0, .max = 1440, .off = OFF(reminders_irm_unclaimed_minutes),
      .help = "Remind the channel (and ping the IRMs again) every this many minutes while nobody "

@@ -114,6 +114,8 @@ struct config {
     int64_t postmortem_due_hours;            /* 1..720: internal postmortem due after resolving */
     int64_t *postmortem_remind_before_hours; /* each 1..720, < due_hours; NULL when none */
     size_t n_postmortem_remind_before_hours;
+    char **postmortem_required_for; /* severities whose internal postmortem is required */
+    size_t n_postmortem_required_for;
     /* [oncall], continued */
     char *oncall_group;           /* "" or a user group id, S... */
     char **oncall_rotation;       /* weekly rotation of user ids */

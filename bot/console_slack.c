@@ -405,6 +405,9 @@ static void element(struct cslack *cs, struct buf *o, const cJSON *e, const char
                         u ? ")" : "");
     } else if (strcmp(type, "button") != 0) {
         (void)!buf_addf(o, " (%s)", type);
+    } else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "confirm"))) {
+        /* Slack asks first; the console has no dialog, so clicking it is the confirmation. */
+        out_str(o, " (asks to confirm)");
     }
 }
 

@@ -53,6 +53,14 @@ static void plan_config_from(const struct config *cfg, struct plan_config *pc,
     pc->postmortem_due_hours = cfg->postmortem_due_hours;
     pc->postmortem_remind_hours = cfg->postmortem_remind_before_hours;
     pc->n_postmortem_remind_hours = cfg->n_postmortem_remind_before_hours;
+    for (int sev = 0; sev < SEV_COUNT; sev++)
+        pc->postmortem_optional[sev] = true;
+    for (size_t i = 0; i < cfg->n_postmortem_required_for; i++) {
+        enum severity sev;
+        if (plan_severity_parse(cfg->postmortem_required_for[i],
+                                strlen(cfg->postmortem_required_for[i]), &sev))
+            pc->postmortem_optional[sev] = false;
+    }
     pc->irm_group = cfg->roles_irm_group;
     pc->irm_users = (const char *const *)cfg->roles_irm_users;
     pc->n_irm_users = cfg->n_roles_irm_users;

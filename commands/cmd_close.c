@@ -3,7 +3,9 @@
  * incident closes when its follow-ups are done; with follow-ups still open
  * only its IRM may close it, and they are listed in the channel. Closing
  * needs [permissions] manage like any status change, marks step 9 done and
- * cancels the incident's pending reminders.
+ * cancels the incident's pending reminders. The internal postmortem does
+ * not hold it up; when [postmortem] required_for made it optional and it was
+ * not held, the record says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,7 @@ static enum bot_rc close_incident(const struct cmd_call *call, struct store_inci
     struct plan *p = call->plan;
     struct store_followup *f = NULL;
     size_t nf = 0, open = 0;
-    char why[600], *irm = NULL;
+    char why[600], *irm = NULL, *held = NULL;
     bool allowed = false, is_irm = false;
     if (strcmp(inc->status, "closed") == 0) {
         (void)!buf_addf(&out->reply, ":information_source: INC-%lld is closed already; nothing "
@@ -85,6 +87,11 @@ static enum bot_rc close_incident(const struct cmd_call *call, struct store_inci
         }
         goto out;
     }
+    if (rc == BOT_OK && !plan_postmortem_required(p, inc)) {
+        rc = store_incident_attr_get(p->store, inc->id, "postmortem.held", &held, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = BOT_OK;
+    }
     if (rc)
         goto out;
 
@@ -103,6 +110,9 @@ static enum bot_rc close_incident(const struct cmd_call *call, struct store_inci
     } else {
         (void)!buf_addstr(&text, ": every follow-up is done");
     }
+    if (!plan_postmortem_required(p, inc) && (held == NULL || held[0] == '\0'))
+        (void)!buf_addf(&text, "\nThe internal postmortem was optional for a %s incident and "
+                        "was not held.", inc->severity);
     if (rc == BOT_OK)
         rc = plan_record(p, inc, call->user_id, "status", buf_str(&text), err);
     if (rc == BOT_OK)
@@ -122,6 +132,7 @@ static enum bot_rc close_incident(const struct cmd_call *call, struct store_inci
         (void)!buf_addf(&out->reply, "Done: INC-%lld is closed.", (long long)inc->id);
     buf_free(&text);
 out:
+    free(held);
     free(irm);
     store_followup_list_free(f, nf);
     return rc;

@@ -37,8 +37,6 @@ static enum bot_rc open_modal(const struct cmd_call *call, struct cmd_result *ou
     char *metas = cJSON_PrintUnformatted(meta);
     cJSON_Delete(meta);
     struct render_declare_defaults d = {
-        .now_ms = p->now_ms,
-        .suggested = SEV_MAJOR,
         .private_metadata = strlen(metas) <= RENDER_MAX_PRIVATE_META ? metas : NULL,
         .components = names,
         .n_components = nc,

@@ -1,8 +1,11 @@
 /*
- * `/incident status identified|monitoring|resolved [public message] [INC-N]`:
- * moves the incident on (plan steps 5-7). With a message the status changes
- * at once; without, a form asks for the public message, pre-filled from the
- * status's template (see plan_status_request).
+ * `/incident status investigating|identified|monitoring|resolved [public
+ * message] [INC-N]`: moves the incident on (plan steps 5-7), or corrects it
+ * back to an earlier status (monitoring -> identified, identified or
+ * monitoring -> investigating). With a message the status changes at once;
+ * without, a form asks for the public message, pre-filled from the status's
+ * template (see plan_status_request). A resolved incident is reopened with
+ * `/incident reopen`.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +13,8 @@
 #include "cmd.h"
 #include "plan.h"
 
-#define STATUS_USAGE "`/incident status identified|monitoring|resolved [public message] [INC-N]`"
+#define STATUS_USAGE                                                                              \
+    "`/incident status investigating|identified|monitoring|resolved [public message] [INC-N]`"
 
 static enum bot_rc status_cmd(const struct cmd_call *call, const struct cmd_args *args,
                               struct cmd_result *out)
@@ -26,13 +30,14 @@ static enum bot_rc status_cmd(const struct cmd_call *call, const struct cmd_args
         (void)!buf_addstr(&out->reply, ":warning: There is no status `");
         (void)!cmd_add_user_text(&out->reply, args->argv[1]);
         (void)!buf_addstr(&out->reply,
-                          "`: use identified, monitoring or resolved. Usage: " STATUS_USAGE);
+                          "`: use investigating, identified, monitoring or resolved. "
+                          "Usage: " STATUS_USAGE);
         return BOT_EINVAL;
     }
     if (to == ST_POTENTIAL || to > ST_RESOLVED) {
         (void)!buf_addf(&out->reply,
-                        ":warning: `/incident status` sets identified, monitoring or "
-                        "resolved; *%s* is not set this way. Usage: " STATUS_USAGE,
+                        ":warning: `/incident status` sets investigating, identified, "
+                        "monitoring or resolved; *%s* is not set this way. Usage: " STATUS_USAGE,
                         plan_status_name(to));
         return BOT_EINVAL;
     }
@@ -51,8 +56,9 @@ static enum bot_rc status_cmd(const struct cmd_call *call, const struct cmd_args
 
 const struct cmd_entry cmd_status_entry = {
     .name = "status",
-    .args = "identified|monitoring|resolved [public message] [INC-N]",
-    .summary = "move the incident on; without a message a form asks for the public one",
+    .args = "investigating|identified|monitoring|resolved [public message] [INC-N]",
+    .summary = "move the incident on, or back after a failed fix; without a message a form asks "
+               "for the public one",
     .min_args = 1,
     .max_args = -1,
     .handler = status_cmd,

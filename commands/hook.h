@@ -23,7 +23,8 @@
 enum hook_event {
     HOOK_PUBLISHED,            /* "incident.published": made public */
     HOOK_UPDATED,              /* "incident.updated": a public message, status unchanged */
-    HOOK_STATUS_CHANGED,       /* "incident.status_changed": identified or monitoring */
+    HOOK_STATUS_CHANGED,       /* "incident.status_changed": investigating, identified or
+                                  monitoring, forward or back (a correction, a reopen) */
     HOOK_SEVERITY_CHANGED,     /* "incident.severity_changed": the public impact follows */
     HOOK_RESOLVED,             /* "incident.resolved": the status change to resolved */
     HOOK_POSTMORTEM_PUBLISHED, /* "incident.postmortem_published": published, and again on

@@ -442,7 +442,18 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
         }
     } else if (strcmp(action_id, "inc_next_status") == 0 && next_status(arg, &st)) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
-        rc = plan_status_request(p, &a, &inc, st, NULL, err);
+        enum inc_status cur = ST_INVESTIGATING;
+        (void)plan_status_parse(inc.status, strlen(inc.status), &cur);
+        if (st < cur) { /* a button of an older control message: it only moves forward */
+            char text[300];
+            snprintf(text, sizeof(text), ":warning: That button is out of date: INC-%lld is "
+                     "*%s* now; nothing changed. To step back, use `/incident status "
+                     "investigating|identified <public message>` or `/incident reopen <why>`.",
+                     (long long)id, plan_status_name(cur));
+            rc = plan_respond(p, url, text, NULL, false, err);
+        } else {
+            rc = plan_status_request(p, &a, &inc, st, NULL, err);
+        }
     } else if (strcmp(action_id, "inc_next_status") == 0 && strcmp(arg, "postmortem") == 0) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         rc = plan_postmortem_open(p, &a, &inc, err); /* "Mark postmortem published" */
@@ -696,26 +707,7 @@ enum bot_rc plan_reminder(struct plan *p, const struct store_reminder *r, struct
         if (rc == BOT_ENOTFOUND)
             rc = plan_irm_unclaimed(p, &inc, err);
     } else if (strcmp(r->kind, "liaisons") == 0) {
-        char *irm = NULL, *tech = NULL, *support = NULL;
-        if (store_role_get(p->store, inc.id, "irm", &irm, err) == BOT_OK) {
-            (void)!store_role_get(p->store, inc.id, "tech", &tech, err);
-            (void)!store_role_get(p->store, inc.id, "support", &support, err);
-            if (tech == NULL || support == NULL) {
-                char *text = xasprintf("<@%s>, a reminder: this incident still has no %s%s%s. "
-                                       "Appoint them with the menus on the pinned message or "
-                                       "`/incident role tech @someone`.", irm,
-                                       tech ? "" : "technical liaison",
-                                       !tech && !support ? " and no " : "",
-                                       support ? "" : "support liaison");
-                rc = plan_say(p, &inc, text, err);
-                if (rc == BOT_OK)
-                    rc = plan_record(p, &inc, NULL, "reminder", text, err);
-                free(text);
-            }
-        }
-        free(irm);
-        free(tech);
-        free(support);
+        rc = plan_liaisons_remind(p, &inc, err);
     } else if (strcmp(r->kind, "breach_clock") == 0) {
         char *decision = NULL;
         if (store_incident_attr_get(p->store, inc.id, "breach_decision", &decision, err) ==

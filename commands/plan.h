@@ -103,6 +103,8 @@ struct plan_config {
     int64_t postmortem_due_hours;    /* internal postmortem due after resolving; 0: default */
     const int64_t *postmortem_remind_hours; /* reminders this many hours before that deadline */
     size_t n_postmortem_remind_hours;
+    bool postmortem_optional[SEV_COUNT]; /* severities [postmortem] required_for leaves out: no
+                                            internal postmortem deadline, no reminders */
 };
 
 /* One decision in progress. */
@@ -297,9 +299,46 @@ bool plan_may_declare(const struct plan_config *cfg, const char *user, char *why
 enum bot_rc plan_is_irm(struct plan *p, const char *user, bool *irm,
                         struct bot_err *err) BOT_MUST_CHECK;
 
-/* A reminder found the incident without an IRM: ping the IRMs again and schedule the next. */
+/*
+ * Who is paged (README "Business hours and paging"): every page and reminder of
+ * an open incident asks plan_page_targets() whom to mention, so [business_hours]
+ * and escalate_severities hold everywhere. In business hours, or when the
+ * incident's severity (as it is now, so a later raise counts) is one of
+ * escalate_severities, the IRMs or the role holder are addressed as they
+ * always were; outside business hours for any other severity only the on-call
+ * engineers are:
+ *
+ *   kind           in hours   out of hours, escalates   out of hours, does not
+ *   DECLARE        IRMS       IRMS | ONCALL             ONCALL
+ *   RAISE          IRMS (1)   IRMS (1)                  0
+ *   IRM_UNCLAIMED  IRMS       IRMS | ONCALL             ONCALL
+ *   LIAISONS       HOLDER     HOLDER                    ONCALL
+ *   PUBLIC_UPDATE  HOLDER     HOLDER                    ONCALL
+ *
+ * (1) only when the new severity escalates; 0 otherwise. Pure over p->cfg,
+ * p->now_ms, p->tz_offset_min and inc->severity (an unknown severity does
+ * not escalate).
+ */
+enum plan_page_kind {
+    PLAN_PAGE_DECLARE,       /* an incident was just declared (or promoted) */
+    PLAN_PAGE_RAISE,         /* its severity was just raised */
+    PLAN_PAGE_IRM_UNCLAIMED, /* reminder: nobody took the IRM role */
+    PLAN_PAGE_LIAISONS,      /* reminder: the IRM has not appointed both liaisons */
+    PLAN_PAGE_PUBLIC_UPDATE, /* reminder: a public incident's page had no update */
+};
+#define PLAN_PAGE_IRMS 1u   /* [roles] irm_group and irm_users */
+#define PLAN_PAGE_ONCALL 2u /* [oncall] group, users and this week's rotation engineer */
+#define PLAN_PAGE_HOLDER 4u /* the holder of the role the reminder is about */
+unsigned plan_page_targets(const struct plan *p, const struct store_incident *inc,
+                           enum plan_page_kind kind);
+
+/* A reminder found the incident without an IRM: ping whom plan_page_targets() says, schedule
+ * the next. */
 enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
                                struct bot_err *err) BOT_MUST_CHECK;
+/* A reminder found the IRM without both liaisons: remind whom plan_page_targets() says. */
+enum bot_rc plan_liaisons_remind(struct plan *p, const struct store_incident *inc,
+                                 struct bot_err *err) BOT_MUST_CHECK;
 
 /*
  * A public update went out (or the incident was just published): restarts
@@ -308,7 +347,8 @@ enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
  */
 enum bot_rc plan_public_update_schedule(struct plan *p, const struct store_incident *inc,
                                         struct bot_err *err) BOT_MUST_CHECK;
-/* That clock ran out: remind the support liaison (or the IRM) in the channel, and restart it. */
+/* That clock ran out: remind the support liaison (or the IRM; out of hours for a severity that
+ * does not escalate, the on-call engineers) in the channel, and restart it. */
 enum bot_rc plan_public_update_remind(struct plan *p, const struct store_incident *inc,
                                       struct bot_err *err) BOT_MUST_CHECK;
 
@@ -362,7 +402,9 @@ bool plan_severity_higher(enum severity a, enum severity b);
  *
  * Timeline entries written here: "note" (the finding), "status" (public = 1:
  * the public message; its status column is the new status), "skip" (the IRM
- * skipped a status) and "reminder" (a re-assessment prompt); like every
+ * skipped a status), "status_back" (a correction to an earlier status),
+ * "reopen" (a resolved incident reopened: who and why) and "reminder" (a
+ * re-assessment prompt); like every
  * entry, their text is mrkdwn with user text escaped. The public message
  * goes as typed to the status page, as the body of a "statuspage.update"
  * effect (lane "statuspage", payload {"status", "body", "impact"}), when the
@@ -370,6 +412,13 @@ bool plan_severity_higher(enum severity a, enum severity b);
  */
 
 #define PLAN_MAX_NOTE 2000               /* characters of a note */
+/* The pre-filled public message of a step back (a status correction or a reopen). */
+#define PLAN_STATUS_TEMPLATE_BACK_IDENTIFIED                                                       \
+    "The fix for the issue affecting {title} did not work as expected. We are working on it " \
+    "again and will post an update soon."
+#define PLAN_STATUS_TEMPLATE_BACK_INVESTIGATING                                                    \
+    "The issue affecting {title} is not resolved yet. We are investigating it further and will " \
+    "post an update soon."
 #define PLAN_REMINDER_REASSESS "reassess" /* store_reminder kind of the re-assessment prompt */
 
 /*
@@ -385,8 +434,11 @@ enum bot_rc plan_note(struct plan *p, const struct store_incident *inc, const ch
  * A request by a->user_id to move inc to status to (identified, monitoring
  * or resolved), from the command or the control message's button. Checks
  * the rules first and answers a refusal through a->response_url with
- * nothing changed: a potential incident must be promoted; statuses only
- * move forward; skipping one only by the incident's IRM; [permissions]
+ * nothing changed: a potential incident must be promoted; a status moves
+ * forward (skipping one only by the incident's IRM) or, as a correction,
+ * from identified or monitoring back to an earlier one (investigating or
+ * identified); a resolved incident is reopened with plan_reopen() instead,
+ * and a postmortem or closed one no longer changes; [permissions]
  * manage (plan_may_manage); a message of at most RENDER_MAX_STATUS_MESSAGE
  * characters. With a message the status changes at once (plan_set_status);
  * without, the status modal opens (views.open with a->trigger_id, fast
@@ -398,9 +450,11 @@ enum bot_rc plan_status_request(struct plan *p, const struct plan_actor *a,
 /*
  * Moves inc to status to with the public message (plain text, as typed) by
  * actor, after checking the rules of plan_status_request again: the row
- * (status, identified_at, resolved_at), the timeline, the checklist (step
- * 5, 6 or 7 done, a skipped status's step skipped, with plan_step_set(), so
- * the pointer moves as it does: on, never backwards), the control message,
+ * (status, identified_at, resolved_at), the timeline (a step back adds a
+ * "status_back" entry), the checklist (step 5, 6 or 7 done, a skipped
+ * status's step skipped, with plan_step_set(), so the pointer moves on; a
+ * step back reopens the steps of the statuses undone and the pointer moves
+ * back to the first of them), the control message,
  * topic and announcement, a line in the channel and one under the
  * announcement, plan_on_resolved() when resolved, the status-page effect
  * when published, and the re-assessment prompt. Answers through url (may
@@ -409,6 +463,25 @@ enum bot_rc plan_status_request(struct plan *p, const struct plan_actor *a,
 enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc_status to,
                             const char *actor, const char *message, const char *url,
                             struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * `/incident reopen <why>` by a->user_id: a resolved incident goes back to
+ * identified (the cause was known; the fix did not hold). Refused (answered
+ * through a->response_url, nothing changed) unless inc is resolved (a
+ * postmortem or closed incident is not reopened: a new incident is
+ * declared), without [permissions] manage (plan_may_manage), or with an
+ * empty why or one over RENDER_MAX_STATUS_MESSAGE characters. Then: the row
+ * (status, resolved_at 0), the timeline ("reopen" with who and why, and a
+ * public "status" entry whose text is the why), the internal postmortem no
+ * longer due (its PLAN_REMINDER_POSTMORTEM reminders cancelled,
+ * "postmortem.due_at" and "postmortem.overdue" "0"), steps 7 and 6 reopened
+ * (the pointer moves back), the views, the channel, the announcement's
+ * thread, for a published incident the why as the public message
+ * (plan_mirror: HOOK_STATUS_CHANGED and "statuspage.update", components
+ * degraded again) and the public-update clock, and the severity
+ * re-assessment prompt and clock.
+ */
+enum bot_rc plan_reopen(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                        const char *why, struct bot_err *err) BOT_MUST_CHECK;
 /* A view_submission of the status modal (RENDER_STATUS_CALLBACK) by user_id. */
 enum bot_rc plan_status_submission(struct plan *p, const cJSON *payload, const char *user_id,
                                    struct bot_err *err) BOT_MUST_CHECK;
@@ -435,7 +508,7 @@ enum bot_rc plan_reassess_remind(struct plan *p, const struct store_incident *in
  * the first open step after one marked done, never backwards. Timeline
  * entries written here: "checklist" (a step done, skipped or reopened),
  * "support" (the support plan), "followup", "postmortem" (the public one
- * published or amended), "postmortem_due", "postmortem_draft",
+ * published or amended), "postmortem_due", "postmortem_optional", "postmortem_draft",
  * "postmortem_held", "reminder" and "status" (closed). Incident attributes:
  * "support.summary|plan|docs|contact|done" ({"by","at"[,"value"]} JSON),
  * "postmortem.due_at" (Unix ms), "postmortem.held" ({"by","at"}),
@@ -488,10 +561,20 @@ enum bot_rc plan_step_done(struct plan *p, struct store_incident *inc, int step,
  * reminders (PLAN_REMINDER_POSTMORTEM, before the deadline and at it, the
  * overdue flag) replace any pending ones, so a second resolve after a
  * reopen starts a new deadline; nothing is scheduled once the internal
- * postmortem was recorded as held. Tells the channel.
+ * postmortem was recorded as held. When it is not required for inc's
+ * severity (plan_postmortem_required), nothing falls due instead: pending
+ * reminders are cancelled, "postmortem.due_at" and "postmortem.overdue" are
+ * "0", and the timeline ("postmortem_optional") and the channel say it is
+ * optional. Tells the channel.
  */
 enum bot_rc plan_on_resolved(struct plan *p, struct store_incident *inc, const char *actor,
                              struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * False when [postmortem] required_for leaves out inc's severity
+ * (cfg->postmortem_optional): its internal postmortem has no deadline and no
+ * reminders; it can still be drafted and recorded as held.
+ */
+bool plan_postmortem_required(const struct plan *p, const struct store_incident *inc);
 
 /* Answers through url with the checklist (replace: replacing the message clicked). */
 enum bot_rc plan_checklist_show(struct plan *p, const struct store_incident *inc, const char *url,

@@ -223,15 +223,61 @@ static size_t oncall_now(const struct plan *p, const char **out, size_t max)
     return n;
 }
 
-/* "<!subteam^S1> <@U1> <@U2>" for the on-call engineers; caller frees. */
-static char *oncall_ping(const struct plan *p)
+/*
+ * plan_page_targets() as a table: [kind][column], the columns being in business hours
+ * and the severity escalates, in hours and it does not, out of hours and it escalates,
+ * out of hours and it does not.
+ */
+#define PG_IRMS PLAN_PAGE_IRMS
+#define PG_ONCALL PLAN_PAGE_ONCALL
+#define PG_HOLDER PLAN_PAGE_HOLDER
+static const unsigned page_table[][4] = {
+    [PLAN_PAGE_DECLARE] = {PG_IRMS, PG_IRMS, PG_IRMS | PG_ONCALL, PG_ONCALL},
+    [PLAN_PAGE_RAISE] = {PG_IRMS, 0, PG_IRMS, 0},
+    [PLAN_PAGE_IRM_UNCLAIMED] = {PG_IRMS, PG_IRMS, PG_IRMS | PG_ONCALL, PG_ONCALL},
+    [PLAN_PAGE_LIAISONS] = {PG_HOLDER, PG_HOLDER, PG_HOLDER, PG_ONCALL},
+    [PLAN_PAGE_PUBLIC_UPDATE] = {PG_HOLDER, PG_HOLDER, PG_HOLDER, PG_ONCALL},
+};
+
+unsigned plan_page_targets(const struct plan *p, const struct store_incident *inc,
+                           enum plan_page_kind kind)
 {
-    const char *who[64];
-    size_t n = oncall_now(p, who, 64);
+    enum severity sev;
+    bool escalates = inc->severity != NULL &&
+                     plan_severity_parse(inc->severity, strlen(inc->severity), &sev) &&
+                     p->cfg->escalate[sev];
+    bool in_hours = hours_within(&p->cfg->hours, p->now_ms, p->tz_offset_min);
+    if ((unsigned)kind >= sizeof(page_table) / sizeof(page_table[0]))
+        return 0;
+    return page_table[kind][(in_hours ? 0 : 2) + (escalates ? 0 : 1)];
+}
+
+/* The mentions of targets (PLAN_PAGE_*): "<!subteam^S1> <@U1> <@U2>", each person once; holder
+ * may be NULL. "" when nobody is configured. Caller frees. */
+static char *page_ping(const struct plan *p, unsigned targets, const char *holder)
+{
+    const struct plan_config *cfg = p->cfg;
+    const char *who[128];
+    size_t n = 0;
     struct buf b;
     buf_init(&b, 8192);
-    if (p->cfg->oncall_group[0])
-        (void)!buf_addf(&b, "<!subteam^%s>", p->cfg->oncall_group);
+    if ((targets & PLAN_PAGE_IRMS) && cfg->irm_group[0])
+        (void)!buf_addf(&b, "<!subteam^%s>", cfg->irm_group);
+    if ((targets & PLAN_PAGE_ONCALL) && cfg->oncall_group[0] &&
+        !((targets & PLAN_PAGE_IRMS) && strcmp(cfg->oncall_group, cfg->irm_group) == 0))
+        (void)!buf_addf(&b, "%s<!subteam^%s>", b.len ? " " : "", cfg->oncall_group);
+    if ((targets & PLAN_PAGE_HOLDER) && holder != NULL)
+        who[n++] = holder;
+    for (size_t i = 0; (targets & PLAN_PAGE_IRMS) && i < cfg->n_irm_users && n < 64; i++)
+        if (!in_list(who, n, cfg->irm_users[i]))
+            who[n++] = cfg->irm_users[i];
+    if (targets & PLAN_PAGE_ONCALL) {
+        const char *oc[64];
+        size_t no = oncall_now(p, oc, 64);
+        for (size_t i = 0; i < no; i++)
+            if (!in_list(who, n, oc[i]))
+                who[n++] = oc[i];
+    }
     for (size_t i = 0; i < n; i++)
         (void)!buf_addf(&b, "%s<@%s>", b.len ? " " : "", who[i]);
     char *s = xstrdup(buf_str(&b));
@@ -267,10 +313,18 @@ enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
                                struct bot_err *err)
 {
     int64_t minutes = (p->now_ms - inc->declared_at) / 60000;
-    char *ping = irm_ping(p->cfg);
-    char *text = xasprintf(":hourglass: INC-%lld has had no IRM for %lld minutes. %s%sPress "
-                           "*Take IRM* on the pinned message, or `/incident role irm @someone`.",
-                           (long long)inc->id, (long long)minutes, ping, ping[0] ? ": " : "");
+    unsigned to = plan_page_targets(p, inc, PLAN_PAGE_IRM_UNCLAIMED);
+    char *ping = page_ping(p, to, NULL);
+    char *text = (to & PLAN_PAGE_IRMS)
+        ? xasprintf(":hourglass: INC-%lld has had no IRM for %lld minutes. %s%sPress *Take IRM* "
+                    "on the pinned message, or `/incident role irm @someone`.",
+                    (long long)inc->id, (long long)minutes, ping, ping[0] ? ": " : "")
+        : xasprintf(":hourglass: INC-%lld has had no IRM for %lld minutes. %s%sOutside business "
+                    "hours the on-call engineers contain it; the IRMs are not paged for severity "
+                    "%s and take over in business hours (raise the severity with `/incident "
+                    "severity` if it needs them now).",
+                    (long long)inc->id, (long long)minutes, ping, ping[0] ? ": " : "",
+                    inc->severity);
     enum bot_rc rc = plan_say(p, inc, text, err);
     if (rc == BOT_OK)
         rc = plan_record(p, inc, NULL, "reminder", text, err);
@@ -280,6 +334,45 @@ enum bot_rc plan_irm_unclaimed(struct plan *p, const struct store_incident *inc,
                                 p->now_ms, NULL, err);
     free(text);
     free(ping);
+    return rc;
+}
+
+enum bot_rc plan_liaisons_remind(struct plan *p, const struct store_incident *inc,
+                                 struct bot_err *err)
+{
+    char *irm = NULL, *tech = NULL, *support = NULL;
+    enum bot_rc rc = store_role_get(p->store, inc->id, "irm", &irm, err);
+    if (rc == BOT_ENOTFOUND)
+        return BOT_OK; /* nobody to appoint them: the IRM reminder is the one that runs */
+    if (rc == BOT_OK)
+        rc = store_role_get(p->store, inc->id, "tech", &tech, err);
+    if (rc == BOT_ENOTFOUND)
+        rc = BOT_OK;
+    if (rc == BOT_OK)
+        rc = store_role_get(p->store, inc->id, "support", &support, err);
+    if (rc == BOT_ENOTFOUND)
+        rc = BOT_OK;
+    if (rc == BOT_OK && (tech == NULL || support == NULL)) {
+        unsigned to = plan_page_targets(p, inc, PLAN_PAGE_LIAISONS);
+        char *ping = page_ping(p, to, irm);
+        char *text = xasprintf("%s%sa reminder: this incident still has no %s%s%s. Appoint them "
+                               "with the menus on the pinned message or `/incident role tech "
+                               "@someone`.%s", ping, ping[0] ? ", " : "",
+                               tech ? "" : "technical liaison",
+                               !tech && !support ? " and no " : "",
+                               support ? "" : "support liaison",
+                               (to & PLAN_PAGE_HOLDER) ? ""
+                                                      : " Outside business hours this goes to "
+                                                        "the on-call engineers.");
+        rc = plan_say(p, inc, text, err);
+        if (rc == BOT_OK)
+            rc = plan_record(p, inc, NULL, "reminder", text, err);
+        free(text);
+        free(ping);
+    }
+    free(irm);
+    free(tech);
+    free(support);
     return rc;
 }
 
@@ -309,11 +402,13 @@ enum bot_rc plan_public_update_remind(struct plan *p, const struct store_inciden
         rc = store_role_get(p->store, inc->id, "irm", &who, err);
     if (rc != BOT_OK && rc != BOT_ENOTFOUND)
         return rc;
-    char *text = xasprintf(":loudspeaker: %s%s%sINC-%lld is public and its status page has had no "
+    char *ping = page_ping(p, plan_page_targets(p, inc, PLAN_PAGE_PUBLIC_UPDATE), who);
+    char *text = xasprintf(":loudspeaker: %s%sINC-%lld is public and its status page has had no "
                            "update for %lld minutes. Customers are waiting: post one with "
                            "`/incident status <status> <message>`.",
-                           who ? "<@" : "", who ? who : "", who ? ">: " : "", (long long)inc->id,
+                           ping, ping[0] ? ": " : "", (long long)inc->id,
                            (long long)p->cfg->public_update_minutes);
+    free(ping);
     free(who);
     rc = plan_say(p, inc, text, err);
     if (rc == BOT_OK)
@@ -488,7 +583,7 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
 
     /* 5. Who should do what next: in business hours the IRMs take charge; outside them the
      *    on-call engineers contain it, and the IRMs are paged only for severe incidents. */
-    bool in_hours = hours_within(&cfg->hours, p->now_ms, p->tz_offset_min);
+    unsigned to = plan_page_targets(p, inc, PLAN_PAGE_DECLARE);
     if (rc == BOT_OK) {
         char *title = slack_text_title_dup(inc->title, 4096);
         char *text = xasprintf(":rotating_light: *INC-%lld: %s* was declared by <@%s> "
@@ -501,19 +596,19 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
         free(text);
         free(title);
     }
-    if (rc == BOT_OK && in_hours) {
+    if (rc == BOT_OK && !(to & PLAN_PAGE_ONCALL)) {
         rc = page_irms(p, inc, "declared in business hours", err);
     } else if (rc == BOT_OK) {
         static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
         int day, minute;
         hours_local(p->now_ms, p->tz_offset_min, &day, &minute);
-        char *ping = oncall_ping(p);
+        char *ping = page_ping(p, PLAN_PAGE_ONCALL, NULL);
         char *text = xasprintf(":crescent_moon: Declared outside business hours (%s %02d:%02d). "
                                "%s%sOn call: contain the problem and follow the simplified plan: "
                                "1. mitigate, 2. assess the severity (`/incident severity`), "
                                "3. the IRMs are paged %s.",
                                days[day], minute / 60, minute % 60, ping, ping[0] ? ": " : "",
-                               cfg->escalate[sev] ? "now (this severity escalates)"
+                               (to & PLAN_PAGE_IRMS) ? "now (this severity escalates)"
                                                   : "if the severity is raised to one that "
                                                     "escalates; otherwise they take over in "
                                                     "business hours");
@@ -535,7 +630,7 @@ enum bot_rc plan_setup(struct plan *p, struct store_incident *inc, const char *a
             free(dm);
             rc = plan_call_linking(p, inc->id, "chat.postMessage", args, err);
         }
-        if (rc == BOT_OK && cfg->escalate[sev]) {
+        if (rc == BOT_OK && (to & PLAN_PAGE_IRMS)) {
             char reason[120];
             snprintf(reason, sizeof(reason), "severity %s escalates outside business hours",
                      inc->severity);
@@ -809,14 +904,21 @@ static enum bot_rc assign(struct plan *p, struct store_incident *inc, const char
                      plan_role_title(role), actor);
         rc = plan_record(p, inc, actor, "role", text, err);
     }
-    free(prev);
     if (rc == BOT_OK && !is_potential(inc)) {
         rc = invite(p, inc, user, err);
         if (rc == BOT_OK)
             rc = plan_say(p, inc, text, err);
+        /* Taken over: the previous holder is told in so many words, unless they gave it away. */
+        if (rc == BOT_OK && prev != NULL && strcmp(prev, actor) != 0) {
+            snprintf(text, sizeof(text), ":arrows_counterclockwise: <@%s>, you are no longer the "
+                     "%s of INC-%lld: <@%s> took it over.", prev, plan_role_title(role),
+                     (long long)inc->id, user);
+            rc = plan_say(p, inc, text, err);
+        }
         if (rc == BOT_OK)
             rc = plan_refresh(p, inc, err);
     }
+    free(prev);
     /* The IRM appoints the liaisons: say so now, and once more later if they are still missing. */
     char *tech = NULL, *support = NULL;
     if (rc == BOT_OK)
@@ -910,8 +1012,8 @@ enum bot_rc plan_set_severity(struct plan *p, struct store_incident *inc, enum s
         }
     }
     /* Raised to a severity that escalates: page the IRMs if nobody has yet. */
-    if (rc == BOT_OK && !is_potential(inc) && p->cfg->escalate[sev] &&
-        plan_severity_higher(sev, old)) {
+    if (rc == BOT_OK && !is_potential(inc) && plan_severity_higher(sev, old) &&
+        (plan_page_targets(p, inc, PLAN_PAGE_RAISE) & PLAN_PAGE_IRMS)) {
         char reason[120];
         snprintf(reason, sizeof(reason), "severity raised to %s", plan_severity_name(sev));
         rc = page_irms(p, inc, reason, err);

@@ -147,15 +147,21 @@ static enum bot_rc check_status(struct plan *p, const struct store_incident *inc
                  plan_status_name(from));
         return BOT_OK;
     }
-    if (to < from) {
-        snprintf(text, textsz, ":warning: INC-%lld is *%s*, and statuses only move forward "
-                 "(investigating → identified → monitoring → resolved): it cannot go back to "
-                 "%s; nothing changed.", id, plan_status_name(from), plan_status_name(to));
+    if (to == ST_POTENTIAL || to > ST_RESOLVED) {
+        snprintf(text, textsz, ":warning: A status change sets investigating, identified, "
+                 "monitoring or resolved, not %s; nothing changed.", plan_status_name(to));
         return BOT_OK;
     }
-    if (to < ST_IDENTIFIED || to > ST_RESOLVED) {
-        snprintf(text, textsz, ":warning: A status change sets identified, monitoring or "
-                 "resolved, not %s; nothing changed.", plan_status_name(to));
+    if (from == ST_RESOLVED) { /* to < from: reopening has its own command and effects */
+        snprintf(text, textsz, ":warning: INC-%lld is *resolved*: to work on it again, reopen "
+                 "it with `/incident reopen <why> INC-%lld` (it goes back to identified); "
+                 "nothing changed.", id, id);
+        return BOT_OK;
+    }
+    if (from > ST_RESOLVED) {
+        snprintf(text, textsz, ":warning: INC-%lld is *%s*: its status no longer changes and it "
+                 "cannot be reopened. If the problem is back, declare a new incident and mention "
+                 "INC-%lld; nothing changed.", id, plan_status_name(from), id);
         return BOT_OK;
     }
     bool allowed = true;
@@ -208,17 +214,27 @@ static enum bot_rc check_status(struct plan *p, const struct store_incident *inc
     return BOT_OK;
 }
 
-/* The template of status to, filled for inc; caller frees. */
+/*
+ * The template of status to, filled for inc; caller frees. A step back has
+ * its own wording, not configurable: "we have identified the cause" would
+ * read wrong after a failed fix.
+ */
 static char *status_template(const struct plan *p, const struct store_incident *inc,
                              enum inc_status to)
 {
     static const char *const defaults[3] = {RENDER_STATUS_TEMPLATE_IDENTIFIED,
                                             RENDER_STATUS_TEMPLATE_MONITORING,
                                             RENDER_STATUS_TEMPLATE_RESOLVED};
-    int i = to - ST_IDENTIFIED;
-    const char *tmpl = p->cfg->status_templates[i];
-    if (tmpl == NULL || tmpl[0] == '\0')
-        tmpl = defaults[i];
+    const char *tmpl = NULL;
+    if (to < status_of(inc)) { /* a correction: the configured templates speak of progress */
+        tmpl = to == ST_INVESTIGATING ? PLAN_STATUS_TEMPLATE_BACK_INVESTIGATING
+                                      : PLAN_STATUS_TEMPLATE_BACK_IDENTIFIED;
+    } else {
+        int i = to - ST_IDENTIFIED;
+        tmpl = p->cfg->status_templates[i];
+        if (tmpl == NULL || tmpl[0] == '\0')
+            tmpl = defaults[i];
+    }
     const char *title = inc->public_title && inc->public_title[0] ? inc->public_title : inc->title;
     return render_status_fill(tmpl, inc->id, title, severity_of(inc));
 }
@@ -235,6 +251,7 @@ static enum bot_rc open_status_modal(struct plan *p, const struct plan_actor *a,
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddNumberToObject(meta, "id", (double)inc->id);
     cJSON_AddStringToObject(meta, "status", plan_status_name(to));
+    cJSON_AddStringToObject(meta, "from", plan_status_name(status_of(inc)));
     if (a->response_url && strlen(a->response_url) < RENDER_MAX_PRIVATE_META - 100)
         cJSON_AddStringToObject(meta, "response_url", a->response_url);
     char *metas = cJSON_PrintUnformatted(meta);
@@ -367,6 +384,12 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
         rc = plan_record(p, inc, actor, "skip", t, err);
         free(t);
     }
+    if (rc == BOT_OK && to < from) {
+        char *t = xasprintf("Status corrected: <@%s> moved INC-%lld back from %s to %s",
+                            actor, id, plan_status_name(from), plan_status_name(to));
+        rc = plan_record(p, inc, actor, "status_back", t, err);
+        free(t);
+    }
     char *msg = esc(message);
     if (rc == BOT_OK) {
         struct store_timeline_entry e = {
@@ -393,6 +416,12 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
         if (rc == BOT_EEXISTS)
             rc = BOT_OK;
     }
+    /* A step back opens the steps of the statuses undone; the pointer follows back. */
+    for (enum inc_status st = from; rc == BOT_OK && st > to; st = (enum inc_status)(st - 1)) {
+        rc = plan_step_set(p, inc, status_step(st), PLAN_STEP_REOPEN, actor, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = BOT_OK; /* open already */
+    }
 
     /*
      * Everything that shows the incident (views render the state as it is when
@@ -404,8 +433,12 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
     if (rc == BOT_OK) {
         struct buf b;
         buf_init(&b, 64 * 1024);
-        (void)!buf_addf(&b, "%s <@%s> marked INC-%lld *%s*", status_emoji(to), actor, id,
-                        plan_status_name(to));
+        if (to < from)
+            (void)!buf_addf(&b, ":leftwards_arrow_with_hook: <@%s> moved INC-%lld back from %s "
+                            "to *%s*", actor, id, plan_status_name(from), plan_status_name(to));
+        else
+            (void)!buf_addf(&b, "%s <@%s> marked INC-%lld *%s*", status_emoji(to), actor, id,
+                            plan_status_name(to));
         if (to > from + 1)
             (void)!buf_addf(&b, " (from %s, skipping %s)", plan_status_name(from),
                             to == from + 2 ? plan_status_name((enum inc_status)(from + 1))
@@ -443,8 +476,8 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
     if (rc == BOT_OK) {
         char why[120];
         snprintf(why, sizeof(why), to == ST_RESOLVED ? "INC-%lld is resolved; its final severity "
-                 "goes into the postmortem and the metrics" : "INC-%lld is %s now", id,
-                 plan_status_name(to));
+                 "goes into the postmortem and the metrics" : to < from ? "INC-%lld is %s again"
+                 : "INC-%lld is %s now", id, plan_status_name(to));
         rc = reassess_prompt(p, inc, why, err);
     }
     if (rc == BOT_OK)
@@ -459,8 +492,13 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
     return rc;
 }
 
-/* The status modal's private_metadata: incident, status, where to answer. */
-static bool parse_meta(const cJSON *payload, int64_t *id, enum inc_status *to, char **url)
+/*
+ * The status modal's private_metadata: incident, status, where to answer,
+ * and the status it was opened at (*from; ST_COUNT when absent: a form
+ * opened by an older version).
+ */
+static bool parse_meta(const cJSON *payload, int64_t *id, enum inc_status *to,
+                       enum inc_status *from, char **url)
 {
     const cJSON *view = cJSON_GetObjectItemCaseSensitive(payload, "view");
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(view,
@@ -469,6 +507,9 @@ static bool parse_meta(const cJSON *payload, int64_t *id, enum inc_status *to, c
     const cJSON *jid = cJSON_GetObjectItemCaseSensitive(meta, "id");
     const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "status"));
     const char *u = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "response_url"));
+    const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "from"));
+    if (f == NULL || !plan_status_parse(f, strlen(f), from))
+        *from = ST_COUNT;
     bool ok = cJSON_IsNumber(jid) && jid->valuedouble >= 1 && jid->valuedouble < 9e15 &&
               st != NULL && plan_status_parse(st, strlen(st), to);
     if (ok) {
@@ -501,9 +542,9 @@ enum bot_rc plan_status_submission(struct plan *p, const cJSON *payload, const c
     struct bot_err perr = {{0}};
     char *message = NULL, *url = NULL;
     int64_t id;
-    enum inc_status to;
+    enum inc_status to, from;
     const cJSON *values = render_view_state_values(payload);
-    if (!parse_meta(payload, &id, &to, &url))
+    if (!parse_meta(payload, &id, &to, &from, &url))
         return bot_err_set(err, BOT_EPROTO, "status modal: private_metadata without an "
                            "incident id and status");
     /* A message the ack refused (the modal stayed open) changes nothing. */
@@ -517,6 +558,16 @@ enum bot_rc plan_status_submission(struct plan *p, const cJSON *payload, const c
         char text[120];
         snprintf(text, sizeof(text), ":warning: There is no incident INC-%lld.", (long long)id);
         rc = plan_respond(p, url, text, NULL, false, err);
+    } else if (rc == BOT_OK && from != ST_COUNT && status_of(&inc) != from &&
+               status_of(&inc) != to && (to > from) != (to > status_of(&inc))) {
+        /* Moved meanwhile so that the form would now go the other way: a form opened to
+         * move on never steps back (nor the reverse). */
+        char text[400];
+        snprintf(text, sizeof(text), ":warning: INC-%lld became *%s* while the form was open "
+                 "(it was %s): marking it %s now would %s; nothing changed.", (long long)id,
+                 plan_status_name(status_of(&inc)), plan_status_name(from),
+                 plan_status_name(to), to > from ? "step it back" : "move it forward");
+        rc = plan_respond(p, url, text, NULL, false, err);
     } else if (rc == BOT_OK) {
         /* The rules again: the incident may have moved on while the form was open. The
          * form's text arrives raw and is stored as a slash command carries it. */
@@ -527,6 +578,167 @@ enum bot_rc plan_status_submission(struct plan *p, const cJSON *payload, const c
     store_incident_clear(&inc);
     free(message);
     free(url);
+    return rc;
+}
+
+/* ---- a resolved incident reopened ---- */
+
+/* Whether actor may reopen inc with why: *ok false with the answer in text when not. */
+static enum bot_rc check_reopen(struct plan *p, const struct store_incident *inc,
+                                const char *actor, const char *why, bool *ok, char *text,
+                                size_t textsz)
+{
+    enum inc_status from = status_of(inc);
+    long long id = (long long)inc->id;
+    *ok = false;
+    if (from < ST_RESOLVED) {
+        snprintf(text, textsz, ":warning: INC-%lld is *%s*, not resolved: there is nothing to "
+                 "reopen. To step back, use `/incident status investigating|identified <public "
+                 "message> INC-%lld`; nothing changed.", id, plan_status_name(from), id);
+        return BOT_OK;
+    }
+    if (from > ST_RESOLVED) {
+        snprintf(text, textsz, ":warning: INC-%lld is *%s*: %s, so it is not reopened. If the "
+                 "problem is back, declare a new incident and mention INC-%lld; nothing changed.",
+                 id, plan_status_name(from), from == ST_CLOSED ? "it is closed"
+                 : "its public postmortem is published", id);
+        return BOT_OK;
+    }
+    bool allowed = true;
+    char who[1024];
+    enum bot_rc rc = plan_may_manage(p, inc, actor, &allowed, who, sizeof(who));
+    if (rc)
+        return rc;
+    if (!allowed) {
+        snprintf(text, textsz, ":no_entry: Only %s may reopen INC-%lld; nothing changed.", who,
+                 id);
+        return BOT_OK;
+    }
+    size_t chars = render_status_chars(why);
+    if (chars == 0) {
+        snprintf(text, textsz, ":warning: Say why INC-%lld is reopened: `/incident reopen <why> "
+                 "INC-%lld`%s; nothing changed.", id, id, inc->published ? " (the why is the "
+                 "public message on the status page)" : "");
+        return BOT_OK;
+    }
+    if (chars > RENDER_MAX_STATUS_MESSAGE) {
+        snprintf(text, textsz, ":warning: The why is %zu characters long; at most %d are "
+                 "allowed; nothing changed.", chars, RENDER_MAX_STATUS_MESSAGE);
+        return BOT_OK;
+    }
+    *ok = true;
+    return BOT_OK;
+}
+
+enum bot_rc plan_reopen(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                        const char *why_typed, struct bot_err *err)
+{
+    char text[REFUSAL_MAX];
+    bool ok;
+    const char *actor = a->user_id;
+    char *why = trim_dup(why_typed ? why_typed : "");
+    enum bot_rc rc = check_reopen(p, inc, actor, why, &ok, text, sizeof(text));
+    if (rc || !ok) {
+        if (rc == BOT_OK)
+            rc = plan_respond(p, a->response_url, text, NULL, false, err);
+        free(why);
+        return rc;
+    }
+    long long id = (long long)inc->id;
+    const enum inc_status to = ST_IDENTIFIED;
+
+    /* The row: identified again, no longer resolved (identified_at keeps the first time). */
+    free(inc->status);
+    inc->status = xstrdup(plan_status_name(to));
+    inc->resolved_at = 0;
+    inc->updated_at = p->now_ms;
+    rc = store_incident_update(p->store, inc, err);
+
+    /* The record: who and why, and the public entry the status page shows as its latest. */
+    char *msg = esc(why);
+    if (rc == BOT_OK) {
+        char *t = xasprintf("Reopened by <@%s>: back from resolved to %s. Why: %s", actor,
+                            plan_status_name(to), msg);
+        rc = plan_record(p, inc, actor, "reopen", t, err);
+        free(t);
+    }
+    if (rc == BOT_OK) {
+        struct store_timeline_entry e = {
+            .incident_id = inc->id,
+            .at = p->now_ms,
+            .actor = (char *)actor,
+            .kind = "status",
+            .text = msg,
+            .public = 1,
+            .status = inc->status,
+        };
+        rc = store_timeline_append(p->store, &e, err);
+    }
+
+    /*
+     * Undo what resolving did: the internal postmortem is no longer due (its
+     * reminders go; a later resolve starts a new deadline), steps 7 and 6
+     * open again and the pointer moves back.
+     */
+    if (rc == BOT_OK)
+        rc = store_reminder_cancel(p->store, inc->id, PLAN_REMINDER_POSTMORTEM, p->now_ms, NULL,
+                                   err);
+    if (rc == BOT_OK)
+        rc = store_incident_attr_set(p->store, inc->id, "postmortem.due_at", "0", p->now_ms, err);
+    if (rc == BOT_OK)
+        rc = store_incident_attr_set(p->store, inc->id, "postmortem.overdue", "0", p->now_ms, err);
+    int pointer = inc->step;
+    for (int step = 7; rc == BOT_OK && step >= 6; step--) {
+        rc = plan_step_set(p, inc, step, PLAN_STEP_REOPEN, actor, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = BOT_OK; /* open already (monitoring was never reached by hand) */
+    }
+    if (rc == BOT_OK && inc->step == pointer)
+        rc = plan_refresh(p, inc, err);
+
+    if (rc == BOT_OK) {
+        struct buf b;
+        buf_init(&b, 64 * 1024);
+        (void)!buf_addf(&b, ":leftwards_arrow_with_hook: <@%s> reopened INC-%lld: it is *%s* "
+                        "again.\n*Why:* %s", actor, id, plan_status_name(to), msg);
+        if (inc->published)
+            (void)!buf_addstr(&b, "\nThe why goes to the public status page as its update.");
+        else
+            (void)!buf_addf(&b, "\n_Internal only: INC-%lld is not on the status page._", id);
+        (void)!buf_addstr(&b, "\nThe internal postmortem is no longer due; resolving it again "
+                          "starts a new deadline.");
+        rc = plan_say(p, inc, buf_str(&b), err);
+        buf_free(&b);
+    }
+    if (rc == BOT_OK) {
+        struct render_update u = {.kind = RENDER_UPDATE_STATUS, .status = to, .actor = actor,
+                                  .text = why};
+        rc = plan_announce_update(p, inc, &u, err);
+    }
+    if (rc == BOT_OK && inc->published) {
+        /* plan_mirror degrades the components again: the incident holds them once more. */
+        cJSON *pl = cJSON_CreateObject();
+        cJSON_AddStringToObject(pl, "status", plan_status_name(to));
+        cJSON_AddStringToObject(pl, "body", why);
+        cJSON_AddStringToObject(pl, "impact", inc->severity);
+        rc = plan_mirror(p, inc, HOOK_STATUS_CHANGED, "statuspage.update", pl, err);
+        if (rc == BOT_OK)
+            rc = plan_public_update_schedule(p, inc, err);
+    }
+    if (rc == BOT_OK) {
+        char reason[80];
+        snprintf(reason, sizeof(reason), "INC-%lld was reopened", id);
+        rc = reassess_prompt(p, inc, reason, err);
+    }
+    if (rc == BOT_OK)
+        rc = plan_reassess_schedule(p, inc, err);
+    if (rc == BOT_OK) {
+        snprintf(text, sizeof(text), "Done: INC-%lld is reopened and %s%s.", id,
+                 plan_status_name(to), inc->published ? "; the status page is being updated" : "");
+        rc = plan_respond(p, a->response_url, text, NULL, false, err);
+    }
+    free(msg);
+    free(why);
     return rc;
 }
 

@@ -268,6 +268,8 @@ static enum bot_rc followup_detail(struct plan *p, const struct store_incident *
             (void)!buf_addf(b, "Internal postmortem %s <!date^%lld^{date_short} {time}|%s>",
                             overdue ? ":rotating_light: *overdue* since" : "due by",
                             (long long)(due / 1000), when);
+        } else if (!plan_postmortem_required(p, inc)) {
+            (void)!buf_addf(b, "Internal postmortem optional for a %s incident", inc->severity);
         } else {
             (void)!buf_addstr(b, "Internal postmortem: due once resolved");
         }
@@ -406,6 +408,48 @@ static int64_t due_hours(const struct plan *p)
                                             : PLAN_POSTMORTEM_DUE_HOURS;
 }
 
+bool plan_postmortem_required(const struct plan *p, const struct store_incident *inc)
+{
+    enum severity sev;
+    if (inc->severity == NULL || !plan_severity_parse(inc->severity, strlen(inc->severity), &sev))
+        return true; /* cannot happen (checked on write); the stricter rule */
+    return !p->cfg->postmortem_optional[sev];
+}
+
+/*
+ * plan_on_resolved() of an incident whose severity [postmortem] required_for
+ * leaves out: nothing falls due (a deadline of an earlier resolve, at
+ * another severity, is withdrawn) and the channel is told it is optional.
+ */
+static enum bot_rc postmortem_optional(struct plan *p, struct store_incident *inc,
+                                       struct bot_err *err)
+{
+    enum bot_rc rc =
+        store_reminder_cancel(p->store, inc->id, PLAN_REMINDER_POSTMORTEM, p->now_ms, NULL, err);
+    if (rc == BOT_OK)
+        rc = store_incident_attr_set(p->store, inc->id, "postmortem.due_at", "0", p->now_ms, err);
+    if (rc == BOT_OK)
+        rc = store_incident_attr_set(p->store, inc->id, "postmortem.overdue", "0", p->now_ms, err);
+    char *text = xasprintf("Internal postmortem optional for a %s incident ([postmortem] "
+                           "required_for): no deadline, no reminders",
+                           inc->severity);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, NULL, "postmortem_optional", text, err);
+    free(text);
+    if (rc == BOT_OK && !is_potential(inc)) {
+        text = xasprintf(":memo: Resolved. For a %s incident the internal postmortem is "
+                         "optional: no deadline, no reminders, and `/incident close` does not "
+                         "wait for it. If the team wants one, `/incident postmortem internal` "
+                         "posts a draft from the timeline and `/incident postmortem held` records "
+                         "it; `/incident followup add <text> [@owner] [due]` records what should "
+                         "follow. The public postmortem: `/incident postmortem`.",
+                         inc->severity);
+        rc = plan_say(p, inc, text, err);
+        free(text);
+    }
+    return rc;
+}
+
 enum bot_rc plan_on_resolved(struct plan *p, struct store_incident *inc, const char *actor,
                              struct bot_err *err)
 {
@@ -423,6 +467,8 @@ enum bot_rc plan_on_resolved(struct plan *p, struct store_incident *inc, const c
         cJSON_Delete(held);
         return rc; /* held already: nothing is due */
     }
+    if (!plan_postmortem_required(p, inc))
+        return postmortem_optional(p, inc, err);
     int64_t hours = due_hours(p);
     int64_t deadline = (inc->resolved_at > 0 ? inc->resolved_at : p->now_ms) + hours * HOUR_MS;
     rc = store_reminder_cancel(p->store, inc->id, PLAN_REMINDER_POSTMORTEM, p->now_ms, NULL, err);
@@ -473,8 +519,8 @@ enum bot_rc plan_steps_reminder(struct plan *p, struct store_incident *inc,
     if (!*handled)
         return BOT_OK;
     bool due = strcmp(inc->status, "resolved") == 0 || strcmp(inc->status, "postmortem") == 0;
-    if (!due || is_potential(inc))
-        return BOT_OK; /* closed, or reopened: nothing to remind of */
+    if (!due || is_potential(inc) || !plan_postmortem_required(p, inc))
+        return BOT_OK; /* closed, reopened, or lowered to an optional one: nothing to remind of */
     enum bot_rc rc = attr_json(p, inc->id, "postmortem.held", &held, err);
     if (rc || held) {
         cJSON_Delete(held);

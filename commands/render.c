@@ -414,6 +414,17 @@ static cJSON *button(const char *text, const char *action_id, const char *value,
     return o;
 }
 
+/* Adds Slack's confirmation dialog to a button (Block Kit "confirm" object, all plain_text). */
+static void button_confirm(cJSON *b, const char *title, const char *text, const char *yes,
+                           const char *no, enum bot_rc *rc)
+{
+    cJSON *c = cJSON_AddObjectToObject(b, "confirm");
+    cJSON_AddItemToObject(c, "title", plain_text(title, RENDER_MAX_CONFIRM_TITLE, rc));
+    cJSON_AddItemToObject(c, "text", plain_text(text, RENDER_MAX_CONFIRM_TEXT, rc));
+    cJSON_AddItemToObject(c, "confirm", plain_text(yes, RENDER_MAX_CONFIRM_BTN, rc));
+    cJSON_AddItemToObject(c, "deny", plain_text(no, RENDER_MAX_CONFIRM_BTN, rc));
+}
+
 static cJSON *option(const char *text, const char *value, enum bot_rc *rc)
 {
     cJSON *o = cJSON_CreateObject();
@@ -630,8 +641,19 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
         rc = BOT_ETOOBIG;
     cJSON *acts = add_block(blocks, "actions", id, "actions");
     cJSON *els = cJSON_AddArrayToObject(acts, "elements");
-    cJSON_AddItemToArray(
-        els, button("Take IRM", "inc_take_irm", value, valid_id(inc->irm) ? NULL : "primary", &rc));
+    /* Once someone holds IRM, taking it is taking it over: said so, and confirmed first. */
+    if (valid_id(inc->irm)) {
+        char ask[200];
+        int an = snprintf(ask, sizeof ask, "INC-%" PRId64 " already has an IRM. Take the role "
+                          "over? They are told in the channel.", id);
+        if (an < 0 || (size_t)an >= sizeof ask)
+            rc = BOT_ETOOBIG;
+        cJSON *b = button("Take over IRM", "inc_take_irm", value, NULL, &rc);
+        button_confirm(b, "Take over IRM?", ask, "Take over", "Cancel", &rc);
+        cJSON_AddItemToArray(els, b);
+    } else {
+        cJSON_AddItemToArray(els, button("Take IRM", "inc_take_irm", value, "primary", &rc));
+    }
     cJSON_AddItemToArray(els, severity_select("inc_severity", inc->severity, &rc));
     if (next_status[inc->status].label != NULL) {
         int nn = snprintf(next_value, sizeof next_value, "%" PRId64 ":%s", id,
@@ -890,8 +912,7 @@ enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON 
 {
     enum bot_rc rc = BOT_OK;
     *view_out = NULL;
-    if (d == NULL || (unsigned)d->suggested >= SEV_COUNT || d->now_ms < 0 ||
-        (d->n_components > 0 && d->components == NULL) ||
+    if (d == NULL || (d->n_components > 0 && d->components == NULL) ||
         (d->private_metadata && strlen(d->private_metadata) > RENDER_MAX_PRIVATE_META))
         return BOT_EINVAL;
 
@@ -949,13 +970,19 @@ enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON 
     cJSON_AddItemToArray(opts, o);
     input_block(blocks, "breach", "Data security", true, e, NULL, &rc);
 
-    e = severity_select("severity_input", d->suggested, &rc);
-    input_block(blocks, "severity", "Severity", false, e,
-                "Suggested from the scope, the customers affected and data security", &rc);
+    /* Nothing chosen: left empty, plan.c applies declare_suggest_severity() to the answers. */
+    e = element("static_select", "severity_input", "Use the suggestion", &rc);
+    opts = cJSON_AddArrayToObject(e, "options");
+    for (int s = 0; s < SEV_COUNT; s++)
+        cJSON_AddItemToArray(opts, severity_option((enum severity)s, &rc));
+    input_block(blocks, "severity", "Severity", true, e,
+                "Leave empty to use the suggestion from scope, share of customers and breach "
+                "(major when none of them is given)",
+                &rc);
 
+    /* No initial time: unknown is not now, and only a given start is judged (declare.h). */
     e = element("datetimepicker", "started_input", NULL, &rc);
-    cJSON_AddNumberToObject(e, "initial_date_time", (double)(d->now_ms / 1000));
-    input_block(blocks, "started", "When did it start?", true, e, NULL, &rc);
+    input_block(blocks, "started", "When did it start?", true, e, "Leave empty when unknown", &rc);
 
     e = element("number_input", "users_input", "How many users are affected?", &rc);
     cJSON_AddBoolToObject(e, "is_decimal_allowed", 0);

@@ -38,6 +38,9 @@
 #define RENDER_MAX_ACTIONS_ELEMS 25   /* elements of an actions block */
 #define RENDER_MAX_BUTTON_TEXT   75
 #define RENDER_MAX_VALUE         2000 /* button value */
+#define RENDER_MAX_CONFIRM_TITLE 100  /* a button's confirm dialog: title */
+#define RENDER_MAX_CONFIRM_TEXT  300  /* ... its text */
+#define RENDER_MAX_CONFIRM_BTN   30   /* ... its confirm and deny buttons */
 #define RENDER_MAX_PLACEHOLDER   150
 #define RENDER_MAX_LABEL         2000 /* input block label and hint */
 #define RENDER_MAX_OPTIONS       100  /* options of a select */
@@ -139,10 +142,13 @@ enum render_scope {
     RENDER_SCOPE_WHOLE_PRODUCT,
 };
 
-/* What the declare modal starts with. Strings borrowed; all but now_ms and suggested optional. */
+/*
+ * What the declare modal starts with. Strings borrowed; all optional. The
+ * start time and the severity start empty: an unknown start is not "now"
+ * (which the incident definition would judge as under a minute), and an
+ * empty severity means the suggestion from scope, customers and breach.
+ */
 struct render_declare_defaults {
-    int64_t now_ms;                /* initial start time */
-    enum severity suggested;       /* initial severity */
     const char *title;             /* pre-filled title, e.g. typed after `/incident declare` */
     const char *private_metadata;  /* handed back in the submission, ≤ RENDER_MAX_PRIVATE_META */
     const char *const *components; /* choices; those with a name over RENDER_MAX_OPTION_VALUE

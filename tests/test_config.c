@@ -556,6 +556,9 @@ static void test_steps_keys(void)
     CHECK_INT(c->postmortem_due_hours, 24);
     CHECK_INT(c->n_postmortem_remind_before_hours, 1);
     CHECK_INT(c->postmortem_remind_before_hours[0], 4);
+    CHECK_INT(c->n_postmortem_required_for, 3); /* every severity, as before the key existed */
+    CHECK_STR(c->postmortem_required_for[0], "critical");
+    CHECK_STR(c->postmortem_required_for[2], "minor");
     cfg_free(c);
 
     c = load("[slack]\nsupport_channel = \"C0SUPPORT01\"\n[postmortem]\ndue_hours = 48\n"
@@ -570,6 +573,20 @@ static void test_steps_keys(void)
     CHECK(c != NULL);
     CHECK_INT(c->n_postmortem_remind_before_hours, 0);
     cfg_free(c);
+    c = load("[postmortem]\nrequired_for = [\"critical\", \"major\"]\n", &d);
+    CHECK_MSG(c != NULL, "%s", d.n ? d.lines[0] : "");
+    CHECK_INT(c->n_postmortem_required_for, 2);
+    CHECK_STR(c->postmortem_required_for[1], "major");
+    cfg_free(c);
+    c = load("[postmortem]\nrequired_for = []\n", &d); /* optional for every severity */
+    CHECK(c != NULL);
+    CHECK_INT(c->n_postmortem_required_for, 0);
+    cfg_free(c);
+    CHECK(load("[postmortem]\nrequired_for = [\"major\", \"urgent\"]\n", &d) == NULL);
+    CHECK_INT(d.n, 1);
+    CHECK_CONTAINS(d.lines[0], "t.toml:2: [postmortem] required_for");
+    CHECK_CONTAINS(d.lines[0], "(critical, major, minor)");
+    cfg_diag_free(&d);
 
     CHECK(load("[slack]\nsupport_channel = \"#support\"\n[postmortem]\ndue_hours = 0\n", &d) ==
           NULL);

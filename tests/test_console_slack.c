@@ -208,6 +208,26 @@ static void test_render_click_and_replace(void)
                   ->valuestring,
               "major");
     cJSON_Delete(pl);
+    /* a button Slack would confirm first: the console says so, and the click is the answer */
+    CHECK_INT(call("chat.postMessage",
+                   "{\"channel\":\"C0GENERAL\",\"text\":\"f\",\"blocks\":[{\"type\":\"actions\","
+                   "\"block_id\":\"inc:7\",\"elements\":[{\"type\":\"button\",\"action_id\":"
+                   "\"inc_take_irm\",\"value\":\"7\",\"text\":{\"type\":\"plain_text\",\"text\":"
+                   "\"Take over IRM\"},\"confirm\":{\"title\":{\"type\":\"plain_text\",\"text\":"
+                   "\"Sure?\"},\"text\":{\"type\":\"plain_text\",\"text\":\"Really\"},"
+                   "\"confirm\":{\"type\":\"plain_text\",\"text\":\"Yes\"},\"deny\":{\"type\":"
+                   "\"plain_text\",\"text\":\"No\"}}}]}]}",
+                   &r),
+              BOT_OK);
+    p = printed();
+    CHECK_CONTAINS(p, "Take over IRM (asks to confirm)");
+    free(p);
+    n = cslack_find_click(cs, "Take over IRM", "U0BOB");
+    CHECK(n > 0);
+    CHECK_INT(cslack_click(cs, n, "", "U0BOB", &pl, why, sizeof(why)), BOT_OK);
+    a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(pl, "actions"), 0);
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(a, "action_id")->valuestring, "inc_take_irm");
+    cJSON_Delete(pl);
 
     /* a slash command's response_url: ephemeral, marked, only for its user */
     cslack_response_url(cs, "U0CAROL", "C0GENERAL", NULL, 0, url);

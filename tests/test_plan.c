@@ -268,6 +268,23 @@ static void test_roles_by_command_and_button(void)
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%appoint a technical "
                      "liaison%%'"),
               1);
+    /* Carol takes it over with the same button (the control message now asks to confirm):
+     * Bob is told in the channel; Bob handing it back himself tells nobody. */
+    const char over[] =
+        "{\"type\":\"block_actions\",\"user\":{\"id\":\"U0CAROL0003\"},\"channel\":{\"id\":"
+        "\"C0INC000001\"},\"response_url\":\"https://h/a\",\"actions\":[{\"action_id\":"
+        "\"inc_take_irm\",\"block_id\":\"inc1_actions\",\"value\":\"1\"}]}";
+    CHECK_INT(fx_decide("interactive", over, "env-over"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm' AND ended_at IS NULL"), CAROL);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%:arrows_counterclockwise: "
+                     "<@" BOB ">, you are no longer the IRM of INC-1: <@" CAROL "> took it "
+                     "over.%%'"),
+              1);
+    CHECK_INT(fx_slash(CAROL, "C0INC000001", "role irm <@U0BOB000002>"), BOT_OK);
+    CHECK_STR(fx_str("SELECT user_id FROM roles WHERE role = 'irm' AND ended_at IS NULL"), BOB);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%you are no longer the "
+                     "IRM%%'"),
+              1);
     CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'liaisons' AND state = "
                      "'pending'"),
               1);
@@ -717,6 +734,143 @@ static void test_modal_open_and_submit(void)
     fx_close();
 }
 
+/*
+ * A view_submission of the declare modal the bot opened (the last views.open
+ * in the outbox), answered as Slack would: the blocks in answers (JSON text,
+ * block_id -> a value: a string for a select or a text input, a number of
+ * seconds for the start time) are filled in; every other input keeps its
+ * initial value, or comes back empty (null) when it has none. The caller
+ * frees the result with cJSON_Delete().
+ */
+static cJSON *form_answers(const char *answers)
+{
+    cJSON *view = cJSON_Parse(fx_str("SELECT json_extract(payload, '$.args.view') FROM outbox "
+                                     "WHERE json_extract(payload, '$.method') = 'views.open' "
+                                     "ORDER BY id DESC LIMIT 1"));
+    cJSON *given = cJSON_Parse(answers), *values = cJSON_CreateObject();
+    if (view == NULL || given == NULL)
+        abort(); /* a test's typo, or no modal */
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(view, "blocks"))
+    {
+        const cJSON *el = cJSON_GetObjectItem(b, "element");
+        const char *bid = cJSON_GetStringValue(cJSON_GetObjectItem(b, "block_id"));
+        const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(el, "type"));
+        const cJSON *g = cJSON_GetObjectItem(given, bid);
+        cJSON *e =
+            cJSON_AddObjectToObject(cJSON_AddObjectToObject(values, bid),
+                                    cJSON_GetStringValue(cJSON_GetObjectItem(el, "action_id")));
+        cJSON_AddStringToObject(e, "type", type);
+        if (strcmp(type, "static_select") == 0) {
+            const cJSON *init = cJSON_GetObjectItem(el, "initial_option");
+            if (g != NULL)
+                cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "selected_option"), "value",
+                                        g->valuestring);
+            else
+                cJSON_AddItemToObject(e, "selected_option",
+                                      init ? cJSON_Duplicate(init, 1) : cJSON_CreateNull());
+        } else if (strcmp(type, "datetimepicker") == 0) {
+            const cJSON *init = cJSON_GetObjectItem(el, "initial_date_time");
+            cJSON_AddItemToObject(e, "selected_date_time",
+                                  g      ? cJSON_Duplicate(g, 1)
+                                  : init ? cJSON_Duplicate(init, 1)
+                                         : cJSON_CreateNull());
+        } else if (strcmp(type, "checkboxes") == 0 || strcmp(type, "multi_static_select") == 0) {
+            cJSON *arr = cJSON_AddArrayToObject(e, "selected_options");
+            if (g != NULL) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "value", g->valuestring);
+                cJSON_AddItemToArray(arr, o);
+            }
+        } else {
+            const cJSON *init = cJSON_GetObjectItem(el, "initial_value");
+            cJSON_AddItemToObject(e, "value",
+                                  g      ? cJSON_Duplicate(g, 1)
+                                  : init ? cJSON_Duplicate(init, 1)
+                                         : cJSON_CreateNull());
+        }
+    }
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "type", "view_submission");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "user"), "id", ALICE);
+    cJSON *v = cJSON_AddObjectToObject(p, "view");
+    cJSON_AddStringToObject(v, "callback_id", "incident_declare");
+    cJSON_AddItemToObject(v, "private_metadata",
+                          cJSON_DetachItemFromObject(view, "private_metadata"));
+    cJSON_AddItemToObject(v, "blocks", cJSON_DetachItemFromObject(view, "blocks"));
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(v, "state"), "values", values);
+    cJSON_Delete(view);
+    cJSON_Delete(given);
+    return p;
+}
+
+/* Opens the form and submits form_answers(answers), which the ack must accept. */
+static void declare_by_form(const char *answers)
+{
+    static int n;
+    char id[32];
+    cJSON *errors = NULL;
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare"), BOT_OK);
+    cJSON *sub = form_answers(answers);
+    plan_check_submission(sub, &errors);
+    char *s = cJSON_PrintUnformatted(sub);
+    snprintf(id, sizeof id, "env-form-%d", ++n);
+    enum bot_rc rc = fx_decide("interactive", s, id);
+    free(s);
+    cJSON_Delete(sub);
+    bool acked = errors == NULL;
+    cJSON_Delete(errors);
+    CHECK(acked);
+    CHECK_INT(rc, BOT_OK);
+}
+
+/*
+ * The form starts with no start time and no severity: an untouched one is
+ * not judged by the incident definition, and an empty severity is the
+ * suggestion from scope, share of customers and breach (major when none is
+ * given, as for a text declare). A start time or a user count the user
+ * entered is judged.
+ */
+static void test_form_suggests_and_judges_only_what_was_entered(void)
+{
+    fx_open();
+    declare_by_form("{\"title\":\"Everything down\",\"scope\":\"whole_product\","
+                    "\"percent\":\"80\"}");
+    CHECK_STR(fx_str("SELECT severity || ' ' || status || ' ' || below_threshold FROM incidents "
+                     "WHERE id = 1"),
+              "critical investigating 0");
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'definition'"), 0);
+    CHECK_INT(effects("slack.create_channel"), 1);
+
+    /* Only the title: the default severity, and nothing to judge. */
+    declare_by_form("{\"title\":\"Search slow\"}");
+    CHECK_STR(fx_str("SELECT severity || ' ' || status || ' ' || below_threshold FROM incidents "
+                     "WHERE id = 2"),
+              "major investigating 0");
+
+    /* A share alone suggests; a chosen severity wins over the suggestion. */
+    declare_by_form("{\"title\":\"Some logins fail\",\"percent\":\"12\"}");
+    declare_by_form("{\"title\":\"Login down\",\"scope\":\"whole_product\","
+                    "\"severity\":\"minor\"}");
+    CHECK_STR(fx_str("SELECT group_concat(severity, ',') FROM (SELECT severity FROM incidents "
+                     "WHERE id IN (3, 4) ORDER BY id)"),
+              "major,minor");
+
+    /* What was entered is judged: a start 5 minutes ago, 2 users. */
+    char answers[160];
+    snprintf(answers, sizeof answers, "{\"title\":\"Blip\",\"started\":%lld}",
+             (long long)(fx_now / 1000 - 5 * 60));
+    declare_by_form(answers);
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 5"), "potential");
+    CHECK_CONTAINS(fx_last_reply(), "started 5 min ago");
+    declare_by_form("{\"title\":\"Two users\",\"users\":\"2\"}");
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 6"), "potential");
+    CHECK_CONTAINS(fx_last_reply(), "2 users affected");
+    CHECK(strstr(fx_last_reply(), "minute") == NULL);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'definition'"), 2);
+    fx_close();
+}
+
 static void test_reminders(void)
 {
     struct store_reminder *rows = NULL;
@@ -1132,6 +1286,7 @@ int main(void)
     RUN(test_form_refuses_hidden_characters);
     RUN(test_list_and_show);
     RUN(test_modal_open_and_submit);
+    RUN(test_form_suggests_and_judges_only_what_was_entered);
     RUN(test_reminders);
     RUN(test_irm_unclaimed_reminds_until_taken);
     RUN(test_public_update_reminder);

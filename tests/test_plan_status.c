@@ -542,15 +542,14 @@ static void test_refusals_change_nothing(void)
         CHECK_MSG(state_count() == before, "%.60s changed the state", cases[i].text);
     }
 
-    /* Going backwards, repeating, resolving a resolved incident. */
+    /* Repeating, stepping back from resolved, resolving a resolved incident. */
     CHECK_INT(fx_slash(ALICE, CHAN, "status identified found"), BOT_OK);
     CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring fixed"), BOT_OK);
     static const struct {
         const char *text, *want;
     } order[] = {
-        {"status identified again", "INC-1 is *monitoring*, and statuses only move forward"},
         {"status monitoring again", "INC-1 is already *monitoring*"},
-        {"status investigating", "cannot go back to investigating"},
+        {"reopen it is back", "INC-1 is *monitoring*, not resolved: there is nothing to reopen"},
     };
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         long long before = state_count();
@@ -565,7 +564,12 @@ static void test_refusals_change_nothing(void)
     CHECK_CONTAINS(fx_last_reply(), "INC-1 is already *resolved*; nothing changed.");
     /* A stale button (the control message not refreshed yet) is refused the same way. */
     CHECK_INT(fx_click(BOB, "inc_next_status", "1:monitoring"), BOT_OK);
-    CHECK_CONTAINS(fx_last_reply(), "cannot go back to monitoring");
+    CHECK_CONTAINS(fx_last_reply(), "That button is out of date: INC-1 is *resolved* now");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_slash(BOB, CHAN, "status identified not fixed"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "reopen it with `/incident reopen <why> INC-1`");
+    CHECK_INT(fx_slash(BOB, CHAN, "reopen"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "`/incident reopen <why> [INC-N]`");
     CHECK_INT(state_count(), before);
     fx_close();
 }
@@ -892,13 +896,300 @@ static void test_render_status_pieces(void)
     CHECK_INT(render_reassess_blocks(3, SEV_COUNT, "x", &pb), BOT_EINVAL);
 }
 
+/* ---- corrections: a table of transitions, and reopening ---- */
+
+/* INC-1 at status st (ALICE its IRM, declared in CHAN; potential: no channel, no IRM). */
+static void incident_at(enum inc_status st)
+{
+    struct store_incident inc;
+    struct bot_err err;
+    fx_now = T0;
+    if (st == ST_POTENTIAL) {
+        fx_open();
+        if (fx_slash(ALICE, "C0GENERAL01", "declare Blip --users 2") != BOT_OK)
+            abort();
+        return;
+    }
+    declared();
+    if (fx_slash(ALICE, CHAN, "role irm me") != BOT_OK)
+        abort();
+    enum inc_status via = st > ST_RESOLVED ? ST_RESOLVED : st;
+    if (via > ST_INVESTIGATING) {
+        char cmd[80];
+        snprintf(cmd, sizeof(cmd), "status %s getting there", plan_status_name(via));
+        if (fx_slash(ALICE, CHAN, cmd) != BOT_OK)
+            abort();
+    }
+    if (st > ST_RESOLVED) { /* a postmortem published, or closed: only the status matters here */
+        if (store_incident_get(fx_store, 1, &inc, &err) != BOT_OK)
+            abort();
+        free(inc.status);
+        inc.status = xstrdup(plan_status_name(st));
+        if (store_incident_update(fx_store, &inc, &err) != BOT_OK)
+            abort();
+        store_incident_clear(&inc);
+    }
+    fx_now += 60000;
+}
+
+/*
+ * Every status × every status an `/incident status` may ask for, and
+ * `/incident reopen`, by BOB (allowed to manage, not the IRM): allowed moves
+ * land on the new status; refusals say why and change nothing.
+ */
+static void test_transition_table(void)
+{
+    enum { INV, IDE, MON, RES, REOPEN, NCOL };
+    static const char *const cmds[NCOL] = {
+        "status investigating back to square one INC-1", "status identified not fixed INC-1",
+        "status monitoring fix out INC-1", "status resolved all good INC-1",
+        "reopen errors are back INC-1",
+    };
+    static const struct {
+        enum inc_status from;
+        const char *want[NCOL]; /* NULL: allowed; else part of the refusal */
+    } rows[] = {
+        {ST_POTENTIAL, {"promote 1", "promote 1", "promote 1", "promote 1",
+                        "*potential*, not resolved"}},
+        {ST_INVESTIGATING, {"already *investigating*", NULL, "only its IRM", "only its IRM",
+                            "not resolved: there is nothing to reopen"}},
+        {ST_IDENTIFIED, {NULL, "already *identified*", NULL, "only its IRM",
+                         "not resolved: there is nothing to reopen"}},
+        {ST_MONITORING, {NULL, NULL, "already *monitoring*", NULL,
+                         "not resolved: there is nothing to reopen"}},
+        {ST_RESOLVED, {"`/incident reopen <why> INC-1`", "`/incident reopen <why> INC-1`",
+                       "`/incident reopen <why> INC-1`", "already *resolved*", NULL}},
+        {ST_POSTMORTEM, {"cannot be reopened", "cannot be reopened", "cannot be reopened",
+                         "cannot be reopened", "public postmortem is published"}},
+        {ST_CLOSED, {"cannot be reopened", "cannot be reopened", "cannot be reopened",
+                     "cannot be reopened", "it is closed, so it is not reopened"}},
+    };
+    static const enum inc_status lands[NCOL] = {ST_INVESTIGATING, ST_IDENTIFIED, ST_MONITORING,
+                                                ST_RESOLVED, ST_IDENTIFIED};
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        for (int c = 0; c < NCOL; c++) {
+            incident_at(rows[r].from);
+            long long before = state_count();
+            const char *from = plan_status_name(rows[r].from);
+            CHECK_INT(fx_slash(BOB, "C0GENERAL01", cmds[c]), BOT_OK);
+            if (rows[r].want[c] == NULL) {
+                CHECK_MSG(strcmp(fx_str("SELECT status FROM incidents"),
+                                 plan_status_name(lands[c])) == 0,
+                          "%s, %s: %s", from, cmds[c], fx_last_reply());
+                CHECK_MSG(strstr(fx_last_reply(), "Done: INC-1") != NULL, "%s, %s: %s", from,
+                          cmds[c], fx_last_reply());
+            } else {
+                CHECK_MSG(strstr(fx_last_reply(), rows[r].want[c]) != NULL,
+                          "%s, %s: reply %s lacks %s", from, cmds[c], fx_last_reply(),
+                          rows[r].want[c]);
+                CHECK_MSG(state_count() == before, "%s, %s changed the state", from, cmds[c]);
+                CHECK_STR(fx_str("SELECT status FROM incidents"), from);
+            }
+            fx_close();
+        }
+    }
+}
+
+/* A failed fix: monitoring back to identified, recorded, told, mirrored; the checklist follows. */
+static void test_correction_back_to_identified(void)
+{
+    incident_at(ST_MONITORING);
+    fx_published(1);
+    CHECK_STR(fx_str("SELECT status || ' ' || step FROM incidents"), "monitoring 7");
+    long long updates = effects("statuspage.update");
+    CHECK_INT(fx_slash(BOB, CHAN, "status identified The fix did not work: errors are back"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "identified");
+    CHECK_INT(fx_int("SELECT identified_at FROM incidents"), T0); /* the first identification */
+    /* Step 6 open again, the pointer back on it. */
+    CHECK_INT(fx_int("SELECT count(*) FROM checklist WHERE incident_id = 1 AND step = 6"), 0);
+    CHECK_STR(checklist(5), "1 1 " ALICE); /* the IRM skipped it on the way */
+    CHECK_INT(fx_int("SELECT step FROM incidents"), 6);
+    CHECK_STR(fx_str("SELECT actor || '|' || text FROM timeline WHERE kind = 'status_back'"),
+              BOB "|Status corrected: <@" BOB "> moved INC-1 back from monitoring to identified");
+    CHECK_STR(fx_str("SELECT actor || '|' || public || '|' || status || '|' || text FROM "
+                     "timeline WHERE kind = 'status' ORDER BY id DESC LIMIT 1"),
+              BOB "|1|identified|The fix did not work: errors are back");
+    CHECK_INT(posts_like(":leftwards_arrow_with_hook: <@" BOB "> moved INC-1 back from monitoring "
+                         "to *identified*.%Public message:* The fix did not work%"),
+              1);
+    CHECK_INT(thread_posts_like("Status changed to identified by <@" BOB ">: The fix did not%"),
+              1);
+    CHECK_INT(effects("statuspage.update"), updates + 1);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.status') FROM outbox WHERE kind = "
+                     "'statuspage.update' ORDER BY id DESC LIMIT 1"),
+              "identified");
+    CHECK_INT(posts_like(":scales: %INC-1 is identified again.%"), 1);
+    /* On again: monitoring is step 6 once more, then back to investigating reopens 5 and 6. */
+    CHECK_INT(fx_slash(BOB, CHAN, "status monitoring second fix out"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status || ' ' || step FROM incidents"), "monitoring 7");
+    CHECK_STR(checklist(6), "1 0 " BOB);
+    CHECK_INT(fx_slash(BOB, CHAN, "status investigating we were wrong about the cause"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status || ' ' || step FROM incidents"), "investigating 5");
+    CHECK_INT(fx_int("SELECT count(*) FROM checklist WHERE incident_id = 1 AND step IN (5, 6)"),
+              0);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'status_back'"), 2);
+    fx_close();
+}
+
+/* Without a message the form asks, pre-filled with words for a step back. */
+static void test_correction_by_form(void)
+{
+    incident_at(ST_MONITORING);
+    CHECK_INT(fx_slash(BOB, CHAN, "status identified"), BOT_OK);
+    const char *view = "(SELECT json_extract(payload, '$.args.view') FROM outbox WHERE "
+                       "json_extract(payload, '$.method') = 'views.open')";
+    CHECK_CONTAINS(fx_str("SELECT json_extract(%s, '$.blocks[0].text.text')", view),
+                   "monitoring → *identified*");
+    CHECK_CONTAINS(fx_str("SELECT json_extract(%s, '$.blocks[2].element.initial_value')", view),
+                   "did not work as expected");
+    char *meta = xstrdup(fx_str("SELECT json_extract(%s, '$.private_metadata')", view));
+    CHECK_CONTAINS(meta, "\"from\":\"monitoring\"");
+    CHECK_INT(fx_submit(BOB, RENDER_STATUS_CALLBACK, meta,
+                        "{\"message\":{\"message_input\":{\"type\":\"plain_text_input\","
+                        "\"value\":\"Errors are back\"}}}"),
+              BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "identified");
+    free(meta);
+    fx_close();
+
+    /* A form opened to move on never steps back when someone was faster (nor the reverse). */
+    incident_at(ST_INVESTIGATING);
+    CHECK_INT(fx_click(BOB, "inc_next_status", "1:identified"), BOT_OK);
+    meta = xstrdup(fx_str("SELECT json_extract(payload, '$.args.view.private_metadata') FROM "
+                          "outbox WHERE json_extract(payload, '$.method') = 'views.open'"));
+    CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring fixed before we knew why"), BOT_OK);
+    long long before = state_count();
+    CHECK_INT(fx_submit(BOB, RENDER_STATUS_CALLBACK, meta,
+                        "{\"message\":{\"message_input\":{\"type\":\"plain_text_input\","
+                        "\"value\":\"Bob's words\"}}}"),
+              BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "INC-1 became *monitoring* while the form was open (it was "
+                                    "investigating): marking it identified now would step it "
+                                    "back; nothing changed.");
+    CHECK_INT(state_count(), before);
+    free(meta);
+    fx_close();
+
+    incident_at(ST_MONITORING);
+    CHECK_INT(fx_slash(BOB, CHAN, "status identified"), BOT_OK);
+    meta = xstrdup(fx_str("SELECT json_extract(payload, '$.args.view.private_metadata') FROM "
+                          "outbox WHERE json_extract(payload, '$.method') = 'views.open'"));
+    CHECK_INT(fx_slash(ALICE, CHAN, "status investigating not that either"), BOT_OK);
+    before = state_count();
+    CHECK_INT(fx_submit(BOB, RENDER_STATUS_CALLBACK, meta,
+                        "{\"message\":{\"message_input\":{\"type\":\"plain_text_input\","
+                        "\"value\":\"Bob's words\"}}}"),
+              BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "would move it forward; nothing changed.");
+    CHECK_INT(state_count(), before);
+    free(meta);
+    fx_close();
+}
+
+/* Reopening a resolved, published incident undoes what resolving did. */
+static void test_reopen_undoes_resolve(void)
+{
+    fx_cfg.postmortem_remind_hours = (const int64_t[]){4};
+    fx_cfg.n_postmortem_remind_hours = 1;
+    incident_at(ST_MONITORING);
+    fx_published(1);
+    CHECK_INT(fx_slash(BOB, CHAN, "status resolved All good again"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status || ' ' || step FROM incidents"), "resolved 8");
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = '%s' AND state = 'pending'",
+                     PLAN_REMINDER_POSTMORTEM),
+              2);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = '%s' AND state = 'pending'",
+                     PLAN_REMINDER_REASSESS),
+              0);
+    long long updates = effects("statuspage.update");
+
+    fx_now += 3600000;
+    fx_cfg.reassess_after_minutes = 60;
+    CHECK_INT(fx_slash(CAROL, CHAN, "reopen Errors are back after the fix at 42"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Done: INC-1 is reopened and identified; the status page is "
+                                    "being updated.");
+    CHECK_STR(fx_str("SELECT status || ' ' || step || ' ' || coalesce(resolved_at, 0) FROM "
+                     "incidents"),
+              "identified 6 0");
+    /* The postmortem clock is gone; its deadline too. */
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = '%s' AND state = 'pending'",
+                     PLAN_REMINDER_POSTMORTEM),
+              0);
+    CHECK_STR(fx_str("SELECT value FROM incident_attrs WHERE incident_id = 1 AND key = "
+                     "'postmortem.due_at'"),
+              "0");
+    /* Steps 6 and 7 open again. */
+    CHECK_INT(fx_int("SELECT count(*) FROM checklist WHERE incident_id = 1 AND step IN (6, 7)"),
+              0);
+    /* Who and why on the timeline; the public entry is the why. */
+    CHECK_STR(fx_str("SELECT actor || '|' || text FROM timeline WHERE kind = 'reopen'"),
+              CAROL "|Reopened by <@" CAROL ">: back from resolved to identified. Why: Errors "
+                    "are back after the fix at 42");
+    CHECK_STR(fx_str("SELECT public || '|' || status || '|' || text FROM timeline WHERE kind = "
+                     "'status' ORDER BY id DESC LIMIT 1"),
+              "1|identified|Errors are back after the fix at 42");
+    CHECK_INT(posts_like(":leftwards_arrow_with_hook: <@" CAROL "> reopened INC-1: it is "
+                         "*identified* again.%Why:* Errors are back%public status page%"),
+              1);
+    CHECK_INT(thread_posts_like("Status changed to identified by <@" CAROL ">: Errors are back%"),
+              1);
+    /* Mirrored with the earlier status; the re-assessment clock runs again. */
+    CHECK_INT(effects("statuspage.update"), updates + 1);
+    CHECK_STR(fx_str("SELECT payload FROM outbox WHERE kind = 'statuspage.update' ORDER BY id "
+                     "DESC LIMIT 1"),
+              "{\"status\":\"identified\",\"body\":\"Errors are back after the fix at 42\","
+              "\"impact\":\"major\"}");
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = '%s' AND state = 'pending'",
+                     PLAN_REMINDER_REASSESS),
+              1);
+    CHECK_INT(posts_like(":scales: %INC-1 was reopened.%"), 1);
+
+    /* A later resolve starts a new deadline, from the new resolve. */
+    fx_now += 3600000;
+    CHECK_INT(fx_slash(ALICE, CHAN, "status resolved Fixed for good"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status || ' ' || step FROM incidents"), "resolved 8");
+    CHECK_INT(fx_int("SELECT resolved_at FROM incidents"), fx_now);
+    CHECK_INT(fx_int("SELECT value FROM incident_attrs WHERE incident_id = 1 AND key = "
+                     "'postmortem.due_at'"),
+              fx_now + 24 * 3600000LL);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = '%s' AND state = 'pending'",
+                     PLAN_REMINDER_POSTMORTEM),
+              2);
+    fx_cfg.reassess_after_minutes = 0;
+    fx_cfg.postmortem_remind_hours = NULL;
+    fx_cfg.n_postmortem_remind_hours = 0;
+    fx_close();
+}
+
+/* An internal incident is reopened internally; outsiders of [permissions] manage may not. */
+static void test_reopen_internal_and_permissions(void)
+{
+    incident_at(ST_RESOLVED);
+    bool irms = fx_cfg.manage_irms, admins = fx_cfg.manage_admins;
+    fx_cfg.manage_irms = fx_cfg.manage_admins = false;
+    long long before = state_count();
+    CHECK_INT(fx_slash(DAVE, CHAN, "reopen it broke again"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), ":no_entry: Only the incident's response team may reopen "
+                                    "INC-1; nothing changed.");
+    CHECK_INT(state_count(), before);
+    fx_cfg.manage_irms = irms;
+    fx_cfg.manage_admins = admins;
+    CHECK_INT(fx_slash(ALICE, CHAN, "reopen it broke again"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "identified");
+    CHECK_INT(posts_like("%reopened INC-1%Internal only: INC-1 is not on the status page.%"), 1);
+    CHECK_INT(effects("statuspage.update"), 0);
+    fx_close();
+}
+
 static void test_help_lists_the_new_commands(void)
 {
     fx_open();
     CHECK_INT(fx_slash(ALICE, "C1", "help"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "`/incident note <text> [INC-N]`");
-    CHECK_CONTAINS(fx_last_reply(),
-                   "`/incident status identified|monitoring|resolved [public message] [INC-N]`");
+    CHECK_CONTAINS(fx_last_reply(), "`/incident status investigating|identified|monitoring|"
+                                    "resolved [public message] [INC-N]`");
+    CHECK_CONTAINS(fx_last_reply(), "`/incident reopen <why> [INC-N]`");
     CHECK_CONTAINS(fx_last_reply(), "`/incident timeline [INC-N]`");
     fx_close();
 }
@@ -922,6 +1213,11 @@ int main(void)
     RUN(test_refusals_change_nothing);
     RUN(test_no_irm_no_skip_and_permissions);
     RUN(test_submission_after_someone_else_changed_it);
+    RUN(test_transition_table);
+    RUN(test_correction_back_to_identified);
+    RUN(test_correction_by_form);
+    RUN(test_reopen_undoes_resolve);
+    RUN(test_reopen_internal_and_permissions);
     RUN(test_reassess_reminder);
     fx_cfg.reassess_after_minutes = 0; /* also when it failed half-way */
     RUN(test_timeline_shows_the_record);

@@ -472,6 +472,73 @@ static void test_postmortem_reminders_stop_when_closed_or_reopened(void)
     fx_close();
 }
 
+/*
+ * [postmortem] required_for = ["critical", "major"]: a minor incident's
+ * internal postmortem is optional (no deadline, no reminders, the channel is
+ * told, close goes ahead and says it was not held), and can still be drafted
+ * and recorded; a major one is as before.
+ */
+static void test_optional_postmortem_for_minor(void)
+{
+    fx_open();
+    fx_cfg.postmortem_optional[SEV_MINOR] = true;
+    fx_cfg.postmortem_remind_hours = remind_4h;
+    fx_cfg.n_postmortem_remind_hours = 1;
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare Avatars blurry --sev minor --users 40"),
+              BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_slash(ALICE, CHAN, "role irm <@" CAROL ">"), BOT_OK);
+    int64_t at = fx_now + HOUR / 2;
+    CHECK_INT(resolve(1, at), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'postmortem_due' AND state = "
+                     "'pending'"),
+              0);
+    CHECK_INT(fx_int("SELECT CAST(value AS INTEGER) FROM incident_attrs WHERE key = "
+                     "'postmortem.due_at'"),
+              0);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'postmortem_due'"), 0);
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline WHERE kind = 'postmortem_optional'"), 1);
+    CHECK_CONTAINS(last_post(), "For a minor incident the internal postmortem is optional");
+    CHECK(strstr(last_post(), "due within") == NULL);
+    CHECK_STR(fx_str("SELECT done_by FROM checklist WHERE step = 7"), CAROL);
+    CHECK_INT(fx_slash(BOB, CHAN, "checklist"), BOT_OK);
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.blocks') FROM outbox WHERE "
+                          "kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+                   "Internal postmortem optional for a minor incident");
+    /* Days later: nothing reminds. */
+    CHECK_INT(run_reminders(at + 3 * DAY), 0);
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%postmortem of INC-1%%'"),
+              0);
+    /* The team may still hold one. */
+    CHECK_INT(fx_slash(BOB, CHAN, "postmortem internal"), BOT_OK);
+    CHECK_CONTAINS(last_post(), "Internal postmortem draft of INC-1");
+    /* Not the IRM, no follow-ups, no postmortem: closed, and the record says so. */
+    CHECK_INT(fx_slash(ALICE, CHAN, "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Done: INC-1 is closed.");
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 1"), "closed");
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND incident_id = 1"),
+                   "The internal postmortem was optional for a minor incident and was not held.");
+    CHECK_STR(fx_str("SELECT done_by FROM checklist WHERE step = 9 AND incident_id = 1"), ALICE);
+
+    /* A major incident: required, as before. */
+    declare_one("Uploads slow");
+    CHECK_INT(resolve(2, at), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'postmortem_due' AND state = "
+                     "'pending' AND incident_id = 2"),
+              2);
+    CHECK_CONTAINS(last_post(), "The internal postmortem is due within 24 h");
+    CHECK_INT(run_reminders(at + 20 * HOUR), 1);
+    CHECK_CONTAINS(last_post(), "the internal postmortem of INC-2 is due in 4 h");
+    CHECK_INT(fx_slash(ALICE, "C0INC000002", "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Done: INC-2 is closed.");
+    CHECK(strstr(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND incident_id = 2"),
+                 "optional") == NULL);
+    fx_cfg.postmortem_optional[SEV_MINOR] = false;
+    fx_cfg.postmortem_remind_hours = NULL;
+    fx_cfg.n_postmortem_remind_hours = 0;
+    fx_close();
+}
+
 /* ---- step 8: the public postmortem ---- */
 
 /* The latest reply's whole payload (JSON text), "" when none. */
@@ -1139,6 +1206,7 @@ int main(void)
     RUN(test_support_plan);
     RUN(test_resolve_schedules_the_internal_postmortem);
     RUN(test_postmortem_reminders_stop_when_closed_or_reopened);
+    RUN(test_optional_postmortem_for_minor);
     RUN(test_public_postmortem);
     RUN(test_internal_incident_postmortem_stays_internal);
     RUN(test_followups);

@@ -381,7 +381,12 @@ static void test_control_golden(void)
         "  ':video_camera: *Call:* <https://meet.example.com/inc-42?a=1&amp;b=2|Join the call>'}},",
         " {'type':'actions','block_id':'inc42_actions','elements':["
         "  {'type':'button','action_id':'inc_take_irm','value':'42',"
-        "   'text':{'type':'plain_text','text':'Take IRM','emoji':true}},"
+        "   'text':{'type':'plain_text','text':'Take over IRM','emoji':true},"
+        "   'confirm':{'title':{'type':'plain_text','text':'Take over IRM?','emoji':true},"
+        "    'text':{'type':'plain_text','text':'INC-42 already has an IRM. Take the role over? "
+        "They are told in the channel.','emoji':true},"
+        "    'confirm':{'type':'plain_text','text':'Take over','emoji':true},"
+        "    'deny':{'type':'plain_text','text':'Cancel','emoji':true}}},"
         "  {'type':'static_select','action_id':'inc_severity',"
         "   'placeholder':{'type':'plain_text','text':'Severity','emoji':true},"
         "   'options':["
@@ -543,9 +548,25 @@ static void test_take_irm_style(void)
     const cJSON *b = find_action(blocks, "inc_take_irm");
     bool primary = str(b, "style") && strcmp(str(b, "style"), "primary") == 0;
     bool no_initial = cJSON_GetObjectItem(find_action(blocks, "inc_role_irm"), "initial_user") == 0;
+    /* Nobody holds it: "Take IRM", no confirmation. */
+    const cJSON *label = cJSON_GetObjectItem(b, "text");
+    bool take = label && str(label, "text") && strcmp(str(label, "text"), "Take IRM") == 0;
+    bool no_confirm = cJSON_GetObjectItem(b, "confirm") == NULL;
     cJSON_Delete(blocks);
     CHECK(primary);
     CHECK(no_initial);
+    CHECK(take);
+    CHECK(no_confirm);
+    /* Someone holds it (a golden in test_control_golden): "Take over IRM", confirmed, not primary. */
+    inc.irm = "U1";
+    CHECK_INT(render_control_message(&inc, T0, &blocks, &fb), BOT_OK);
+    free(fb);
+    b = find_action(blocks, "inc_take_irm");
+    label = cJSON_GetObjectItem(b, "text");
+    CHECK(label && str(label, "text") && strcmp(str(label, "text"), "Take over IRM") == 0);
+    CHECK(str(b, "style") == NULL);
+    CHECK(cJSON_IsObject(cJSON_GetObjectItem(b, "confirm")));
+    cJSON_Delete(blocks);
 }
 
 /* Every button value and block_id leads back to the incident. */
@@ -932,8 +953,6 @@ static const char *const comp_list[] = {"api", "billing & invoices", "web"};
 static cJSON *default_modal(void)
 {
     struct render_declare_defaults d = {
-        .now_ms = T0 + 999,
-        .suggested = SEV_CRITICAL,
         .title = "Checkout fails",
         .private_metadata = "C123",
         .components = comp_list,
@@ -992,26 +1011,24 @@ static void test_modal_golden(void)
         "             'emoji':true},'value':'breach',"
         "     'description':{'type':'plain_text','emoji':true,"
         "      'text':'The channel is made private and the DPO is asked to join'}}]}},",
-        "  {'type':'input','block_id':'severity','optional':false,"
+        "  {'type':'input','block_id':'severity','optional':true,"
         "   'label':{'type':'plain_text','text':'Severity','emoji':true},"
         "   'hint':{'type':'plain_text','emoji':true,"
-        "    'text':'Suggested from the scope, the customers affected and data security'},"
+        "    'text':'Leave empty to use the suggestion from scope, share of customers and "
+        "breach (major when none of them is given)'},"
         "   'element':{'type':'static_select','action_id':'severity_input',"
-        "    'placeholder':{'type':'plain_text','text':'Severity','emoji':true},"
+        "    'placeholder':{'type':'plain_text','text':'Use the suggestion','emoji':true},"
         "    'options':["
         "     {'text':{'type':'plain_text','text':':red_circle: Critical','emoji':true},"
         "      'value':'critical'},"
         "     {'text':{'type':'plain_text','text':':large_orange_circle: Major','emoji':true},"
         "      'value':'major'},"
         "     {'text':{'type':'plain_text','text':':large_yellow_circle: Minor','emoji':true},"
-        "      'value':'minor'}],"
-        "    'initial_option':"
-        "     {'text':{'type':'plain_text','text':':red_circle: Critical','emoji':true},"
-        "      'value':'critical'}}},"
+        "      'value':'minor'}]}},"
         "  {'type':'input','block_id':'started','optional':true,"
         "   'label':{'type':'plain_text','text':'When did it start?','emoji':true},"
-        "   'element':{'type':'datetimepicker','action_id':'started_input',"
-        "    'initial_date_time':1714564800}},"
+        "   'hint':{'type':'plain_text','text':'Leave empty when unknown','emoji':true},"
+        "   'element':{'type':'datetimepicker','action_id':'started_input'}},"
         "  {'type':'input','block_id':'users','optional':true,"
         "   'label':{'type':'plain_text','text':'Affected users','emoji':true},"
         "   'element':{'type':'number_input','action_id':'users_input',"
@@ -1046,9 +1063,7 @@ static void test_modal_limits(void)
     names[5] = too_long;
     names[6] = "";
     names[8] = "bad \xff utf-8"; /* would not come back unchanged: left out */
-    struct render_declare_defaults d = {.now_ms = T0,
-                                        .suggested = SEV_MINOR,
-                                        .title = title,
+    struct render_declare_defaults d = {.title = title,
                                         .components = names,
                                         .n_components = 150};
     cJSON *view;
@@ -1076,19 +1091,19 @@ static void test_modal_limits(void)
     CHECK(utf8);
 
     /* No components configured: no components block (an empty select is invalid). */
-    d = (struct render_declare_defaults){.now_ms = T0, .suggested = SEV_MAJOR};
+    d = (struct render_declare_defaults){0};
     CHECK_INT(render_declare_modal(&d, &view), BOT_OK);
     bool absent = find_block(cJSON_GetObjectItem(view, "blocks"), "components") == NULL &&
                   cJSON_GetArraySize(cJSON_GetObjectItem(view, "blocks")) == 8;
     cJSON_Delete(view);
     CHECK(absent);
 
-    d.suggested = SEV_COUNT;
+    d.n_components = 2; /* and no list */
     CHECK_INT(render_declare_modal(&d, &view), BOT_EINVAL);
     CHECK(view == NULL);
     char *meta = repeat("m", RENDER_MAX_PRIVATE_META + 1);
     d = (struct render_declare_defaults){
-        .now_ms = T0, .suggested = SEV_MAJOR, .private_metadata = meta};
+        .private_metadata = meta};
     enum bot_rc rc = render_declare_modal(&d, &view);
     free(meta);
     CHECK_INT(rc, BOT_EINVAL);

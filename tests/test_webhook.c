@@ -307,6 +307,52 @@ static void test_plan_emits_events_in_order(void)
     fx_cfg = saved;
 }
 
+/*
+ * A failed fix and a resolve that did not hold (issue 14): each step back is an
+ * incident.status_changed with the earlier status; a reopen clears resolved_at
+ * and the component is degraded again.
+ */
+static void test_plan_corrections_and_reopen(void)
+{
+    struct plan_config saved = fx_cfg;
+    fx_cfg.webhooks = hooks;
+    fx_cfg.n_webhooks = 2;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Checkout fails --component payments"), BOT_OK);
+    fx_channel_created(1, CHAN);
+    CHECK_INT(fx_slash(ALICE, CHAN, "publish Payments are failing"), BOT_OK);
+    CHECK_INT(fx_click(ALICE, "inc_publish_confirm", "1"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status identified found it"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring A fix is out"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status identified The fix did not work"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status monitoring Another fix is out"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, CHAN, "status resolved All good"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM components WHERE name = 'payments'"), "operational");
+    fx_now += 60000;
+    CHECK_INT(fx_slash(ALICE, CHAN, "reopen Errors are back"), BOT_OK);
+    fx_now -= 60000;
+    CHECK_STR(fx_str("SELECT group_concat(json_extract(payload, '$.event') || ':' || "
+                     "json_extract(payload, '$.body.incident.status'), ' ') FROM (SELECT payload "
+                     "FROM outbox WHERE target = 'webhook:all' ORDER BY id)"),
+              "incident.published:investigating incident.status_changed:identified "
+              "incident.status_changed:monitoring incident.status_changed:identified "
+              "incident.status_changed:monitoring incident.resolved:resolved "
+              "incident.status_changed:identified");
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.body.incident.message') || '|' || "
+                     "json_type(payload, '$.body.incident.resolved_at') FROM outbox WHERE target "
+                     "= 'webhook:all' ORDER BY id DESC LIMIT 1"),
+              "Errors are back|null");
+    CHECK_STR(fx_str("SELECT group_concat(json_extract(payload, '$.status'), ' ') FROM (SELECT "
+                     "payload FROM outbox WHERE kind = 'statuspage.update' ORDER BY id)"),
+              "identified monitoring identified monitoring resolved identified");
+    /* Degraded again, as a major incident degrades it (plan_component_status). */
+    CHECK_STR(fx_str("SELECT status FROM components WHERE name = 'payments'"), "partial_outage");
+    /* The social webhook wants only published and resolved: a reopen is not sent to it. */
+    CHECK_INT(hook_effects("webhook:social"), 2);
+    fx_close();
+    fx_cfg = saved;
+}
+
 /* With the mirror on, both go out; with no webhook subscribed, nothing extra. */
 static void test_plan_with_mirror_and_unsubscribed(void)
 {
@@ -368,6 +414,7 @@ int main(void)
     RUN(test_event_names);
     RUN(test_payload);
     RUN(test_plan_emits_events_in_order);
+    RUN(test_plan_corrections_and_reopen);
     RUN(test_plan_with_mirror_and_unsubscribed);
     RUN(test_waiting_targets);
     return CHECK_DONE();

@@ -11,6 +11,8 @@
 4. Bad input: unknown console commands, a button number that is not shown, a menu clicked
    without a choice, /as and /in with unknown names, a chat line, a form left by the end of
    input: each answered with a clear message, nothing created, the database consistent.
+5. The declare form with the severity and the start time left empty: the suggestion applies
+   (the whole product, 80 %: critical) and the unknown start is not flagged.
 
 usage: console_e2e.py path/to/incidentd path/to/examples/outage.txt
 """
@@ -100,6 +102,10 @@ def outage(tmp, port, config):
          "*Public message:* A faulty deploy of the payments service broke card payments"],
         ["Severity changed from critical to major by @bob"],
         ["@bob marked INC-1 *monitoring*."],
+        ["@bob moved INC-1 back from monitoring to *identified*.",
+         "*Public message:* Card payment errors are back"],
+        [":memo: Note by @erin: The payment provider's client certificate"],
+        ["@bob marked INC-1 *monitoring*."],
         ["@bob marked INC-1 *resolved*."],
         ["== form: Public postmortem"],
         ["*Preview: the postmortem of INC-1 on the public status page*"],
@@ -170,8 +176,16 @@ def page(tmp, port, internal_port, config):
             bodies = " | ".join(u["body"] for u in inc["incident_updates"])
             for b in ("We are investigating failed payments at checkout.",
                       "A faulty deploy of the payments service broke card payments",
-                      "The rollback is done", "Card payments have worked normally"):
+                      "The rollback is done", "Card payment errors are back",
+                      "The certificate is renewed", "Card payments have worked normally"):
                 check(b in bodies, f"public update on the page: {b!r}")
+            # the failed fix in order, oldest first: back to identified, then on again
+            statuses = []
+            for u in reversed(inc["incident_updates"]):
+                if not statuses or statuses[-1] != u["status"]:
+                    statuses.append(u["status"])
+            check(statuses == ["investigating", "identified", "monitoring", "identified",
+                               "monitoring", "resolved"], f"statuses on the page: {statuses}")
         check(summary["incidents"] == [], "nothing open in summary.json after the close")
         check(summary["status"]["indicator"] == "none", "the page's indicator is back to none")
         html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
@@ -263,6 +277,37 @@ def reminders(tmp):
           "the IRM reminder appears while the console waits, not before")
 
 
+def declare_form(tmp):
+    """The declare form asked question by question, with the severity and the start time left
+    empty: the severity is the suggestion (the whole product, 80 %: critical), and the unknown
+    start is not judged by the incident definition."""
+    d = os.path.join(tmp, "form")
+    os.mkdir(d)
+    config = write_config(d, *free_ports(2))
+    script = "\n".join([
+        "/incident declare",
+        "Everything is down",  # title
+        "",                    # description
+        "The whole product",   # scope
+        "80",                  # customers affected (%)
+        "",                    # breach
+        "",                    # severity: the suggestion
+        "",                    # start: unknown
+        "",                    # affected users
+        "/quit",
+    ]) + "\n"
+    rc, out, err = run_console(config, script)
+    check(rc == 0, f"the form run exits 0 (got {rc}; {err[-300:]!r})")
+    check("Leave empty to use the suggestion" in out and "Leave empty when unknown" in out,
+          "the form says what an empty severity and an empty start mean")
+    check("*INC-1: Everything is down* is declared (severity critical)" in out,
+          "an empty severity is the suggestion: critical")
+    check("smaller than an incident" not in out, "an unknown start is not flagged")
+    db = os.path.join(d, "console.db")
+    check(count(db, "SELECT severity || ' ' || status || ' ' || below_threshold FROM incidents")
+          == "critical investigating 0", "recorded as a critical incident, not below the definition")
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="console_e2e.") as tmp:
         port, internal_port = free_ports(2)
@@ -271,6 +316,7 @@ def main():
         page(tmp, port, internal_port, config)
         bad_input(tmp, port, config)
         reminders(tmp)
+        declare_form(tmp)
         if failures:
             print(f"{len(failures)} check(s) failed; transcripts in {tmp} are removed",
                   file=sys.stderr)

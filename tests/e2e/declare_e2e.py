@@ -653,6 +653,35 @@ def scenario_modal(env, s="2-declare-modal"):
     check(row and row[0][0] == "critical" and row[0][1] == 120
           and row[0][2] == started * 1000, s, "the form's values were recorded: %r" % row)
 
+    # The form starts with no severity and no start time: left empty, the severity is the
+    # suggestion (the whole product, 80 % of customers: critical), and an unknown start is
+    # not judged by the incident definition (it is not "now": no "under a minute ago").
+    r, view = open_modal(env, ALICE)
+    if not check(view, s, "a second declare modal opened"):
+        return
+    by_id = {b["block_id"]: b for b in view["blocks"]}
+    sev, start = by_id.get("severity", {}), by_id.get("started", {})
+    check(sev.get("optional") is True and "initial_option" not in sev.get("element", {})
+          and "suggestion" in sev.get("hint", {}).get("text", ""), s,
+          "the severity is optional, empty, with a hint about the suggestion: %r" % sev)
+    check(start.get("optional") is True and "initial_date_time" not in start.get("element", {}),
+          s, "the start time starts empty: %r" % start)
+    n = last_incident_id(env) + 1
+    sub = call(env.base, "/_emu/submit", {"view_id": view["id"], "user_id": ALICE, "values": {
+        "title": {"title_input": "Everything is down"},
+        "scope": {"scope_input": "whole_product"},
+        "percent": {"percent_input": "80"},
+    }})
+    check(sub.get("ok"), s, "submission without severity delivered: %r" % sub)
+    body = env.reply(r)
+    check(body and "*INC-%d: Everything is down* is declared (severity critical)" % n
+          in body["text"] and "smaller than an incident" not in body["text"], s,
+          "declared critical from the suggestion, not flagged: %r" % body)
+    row = env.rows("SELECT severity, status, below_threshold FROM incidents WHERE id = ?", (n,))
+    check(row == [("critical", "investigating", 0)], s,
+          "severity suggested, not below the definition: %r" % row)
+    check(wait_for(lambda: incident_channel(env, n), 20), s, "its channel was created")
+
 
 def scenario_breach(env, s="3-breach"):
     n = last_incident_id(env) + 1

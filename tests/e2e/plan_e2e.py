@@ -21,6 +21,12 @@ whole takes about as long as the longest) and asserts what a Slack user would se
      a critical incident mentions and DMs the on-call engineers and pages the IRM group, and
      says so on the timeline; a minor one notifies on call without paging, and raising it to
      critical pages once (not again after lowering and raising it).
+  4  a night with two major incidents (issue 14; the same out-of-hours window, escalate_severities
+     = ["critical"], [reminders] irm_unclaimed_minutes = 1): nobody takes IRM, the unclaimed-IRM
+     reminders come every minute to the on-call group and engineer, and no message anywhere
+     mentions the IRM group or the IRM user, nor is she sent a DM. Then the explicit take-over:
+     alice takes IRM, the button becomes "Take over IRM" with a confirmation, bob takes it
+     over and alice is told.
   3  permissions ([permissions] declare = [alice], manage = ["team"]): bob's declare is
      refused and creates nothing; his severity and status changes (command, button, select)
      on alice's incident are refused naming who may; once alice appoints him support liaison
@@ -403,7 +409,8 @@ def nine_steps(env, s):
     refused_unchanged(env, s, 1, DAVE, "status resolved %s" % RESOLVED,
                       ["already *resolved*"], "resolved")
     refused_unchanged(env, s, 1, DAVE, "status monitoring back again",
-                      ["cannot go back to monitoring"], "resolved")
+                      ["is *resolved*: to work on it again, reopen it with "
+                       "`/incident reopen"], "resolved")
 
     # Step 9's clock: the internal postmortem deadline, 24 h after resolving.
     due = env.wait_msg(cid, lambda t: "The internal postmortem is due within 24 h" in t)
@@ -774,6 +781,92 @@ def scenario_out_of_hours():
         env.close()
 
 
+# ---- 4: a night with two major incidents ----
+
+def night_of_majors(env, s):
+    cids = []
+    for i, title in ((1, "API errors"), (2, "Search slow")):
+        body, reply = env.ask(ALICE, INCIDENTS, "declare %s --sev major" % title)
+        check("*INC-%d: %s* is declared (severity major)" % (i, title) in reply, s,
+              "declared: %r" % reply)
+        cid = env.incident_channel(i)
+        if not check(cid, s, "INC-%d's channel was created" % i):
+            return
+        check(wait_for(lambda: env.setup_complete(cid, i), 40), s, "INC-%d set up" % i)
+        cids.append(cid)
+    # irm_unclaimed_minutes = 1: two rounds of reminders for each, on their real schedule.
+    for i, cid in enumerate(cids, 1):
+        got = wait_for(lambda: len(env.msgs_with(cid, ":hourglass:")) >= 2 or None, 150)
+        rem = env.msgs_with(cid, ":hourglass:")
+        check(got, s, "INC-%d: two unclaimed-IRM reminders came: %d" % (i, len(rem)))
+        for m in rem:
+            t = message_text(m)
+            check("<!subteam^%s> <@%s>: Outside business hours the on-call engineers contain it"
+                  % (ONCALL_GROUP, BOB) in t, s,
+                  "INC-%d: the reminder goes to the on-call group and engineer: %r" % (i, t))
+    check(env.idle(), s, "idle after the reminders")
+    st = env.state()
+    for c in st["channels"]:
+        for m in bot_messages(c):
+            t = message_text(m)
+            check(IRM_GROUP not in t and CAROL not in t, s,
+                  "no message mentions the IRMs (%s): %r" % (c.get("id"), t))
+        if c.get("is_im"):
+            check(CAROL not in c.get("members", []), s, "the IRM user gets no DM")
+    check(env.scalar("SELECT count(*) FROM timeline WHERE kind = 'escalation' AND text LIKE "
+                     "'IRMs not paged: severity major does not escalate%'") == 2, s,
+          "the decision not to page is on both timelines")
+
+    # Issue 14 item 8: once someone holds IRM the button reads "Take over IRM", asks Slack's
+    # confirmation (slackemu checks the blocks), and the previous holder is told.
+    cid = cids[0]
+
+    def take_button():
+        ctl = env.control(cid, 1)
+        for b in (ctl[0].get("blocks") or []) if len(ctl) == 1 else []:
+            for e in b.get("elements") or []:
+                if isinstance(e, dict) and e.get("action_id") == "inc_take_irm":
+                    return ctl[0], e
+        return None
+    got = take_button()
+    check(got and got[1]["text"]["text"] == "Take IRM" and "confirm" not in got[1], s,
+          "nobody holds IRM: the button reads Take IRM, no confirmation: %r" % (got and got[1]))
+    if got:
+        check(env.click(ALICE, cid, got[0]["ts"], "inc_take_irm").get("ok"), s, "alice takes IRM")
+    got = wait_for(lambda: (lambda g: g if g and g[1]["text"]["text"] == "Take over IRM"
+                            else None)(take_button()), 30)
+    if check(got, s, "once alice holds IRM the button reads Take over IRM"):
+        conf = got[1].get("confirm") or {}
+        check(conf.get("title", {}).get("text") == "Take over IRM?"
+              and conf.get("confirm", {}).get("text") == "Take over"
+              and conf.get("deny", {}).get("text") == "Cancel", s,
+              "it asks Slack's confirmation first: %r" % conf)
+        check(env.click(BOB, cid, got[0]["ts"], "inc_take_irm").get("ok"), s,
+              "bob takes it over")
+        told = env.wait_msg(cid, lambda t: t.startswith(":arrows_counterclockwise: <@%s>, you are "
+                                                        "no longer the IRM of INC-1: <@%s> took it "
+                                                        "over." % (ALICE, BOB)))
+        check(told, s, "alice is told in the channel that bob took the role over")
+    check(env.idle(), s, "idle after the take-over")
+
+
+def scenario_night_of_majors():
+    s = "4-night-of-majors"
+    start, end = outside_window(time.time())
+    env = Env("night", s, extra_config=(
+        '[incident]\ntimezone = "UTC"\n'
+        '[business_hours]\nenabled = true\ndays = ["mon", "tue", "wed", "thu", "fri", "sat",'
+        ' "sun"]\nstart = "%s"\nend = "%s"\nescalate_severities = ["critical"]\n'
+        '[roles]\nirm_group = "%s"\nirm_users = ["%s"]\n[oncall]\nusers = ["%s"]\n'
+        'group = "%s"\n[reminders]\nirm_unclaimed_minutes = 1\npublic_update_minutes = 1\n'
+        % (start, end, IRM_GROUP, CAROL, BOB, ONCALL_GROUP)))
+    try:
+        night_of_majors(env, s)
+        env.stop(s)
+    finally:
+        env.close()
+
+
 # ---- 3: permissions ----
 
 def permissions(env, s):
@@ -871,7 +964,7 @@ def scenario_permissions():
 def main():
     return run_side_by_side("plan_e2e", (
         ("1-nine-steps", scenario_nine_steps), ("2-out-of-hours", scenario_out_of_hours),
-        ("3-permissions", scenario_permissions)))
+        ("3-permissions", scenario_permissions), ("4-night-of-majors", scenario_night_of_majors)))
 
 
 if __name__ == "__main__":

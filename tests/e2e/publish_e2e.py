@@ -3,10 +3,11 @@
 status page at once (issue 7's main scenario).
 
 declare (with a component) -> /incident publish <message> -> the preview's Publish button ->
-/incident status identified / monitoring / resolved with public messages. At each step the
-Statuspage emulator's incident (one, tagged, status and updates in order) and our own
-/api/v2/summary.json and incidents.json are checked; before the click nothing is public
-anywhere.
+/incident status with public messages through a failed fix (issue 14): identified, monitoring,
+back to identified, monitoring, resolved, `/incident reopen`, monitoring, resolved. At each step
+the Statuspage emulator's incident (one, tagged, status and updates in order) and our own
+/api/v2/summary.json and incidents.json are checked, and the component follows (degraded again
+on the reopen); before the click nothing is public anywhere.
 
 usage: publish_e2e.py path/to/incidentd path/to/slackemu
 """
@@ -233,26 +234,43 @@ def main():
         for note in ("note %s: db-7 on https://grafana.internal/d/pg, ask <@%s>" % (MARKER, ALICE),
                      "note %s rolled back by hand" % MARKER):
             call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid, "text": note})
-        for status, msg in (("identified", "The card processor rejects requests"),
-                            ("monitoring", "A fix is deployed"),
-                            ("resolved", "Payments work again")):
+        def api_status():
+            cs = [c for c in summary().get("components", []) if c.get("name") == "API"]
+            return cs[0].get("status") if cs else None
+
+        # A failed fix (issue 14): back to identified, and a resolve that did not hold.
+        steps = (("status identified", "identified", "The card processor rejects requests"),
+                 ("status monitoring", "monitoring", "A fix is deployed"),
+                 ("status identified", "identified", "The fix did not work: errors are back"),
+                 ("status monitoring", "monitoring", "A second fix is deployed"),
+                 ("status resolved", "resolved", "Payments work"),
+                 ("reopen", "identified", "Errors are back after the resolve"),
+                 ("status monitoring", "monitoring", "A third fix is deployed"),
+                 ("status resolved", "resolved", "Payments work again"))
+        for n, (cmd, status, msg) in enumerate(steps):
             call(base, "/_emu/slash", {"user_id": ALICE, "channel_id": cid,
-                                       "text": "status %s %s" % (status, msg)})
+                                       "text": "%s %s" % (cmd, msg)})
             check(wait_for(lambda: ours(status) or (status == "resolved" and
                                                     summary()["incidents"] == []), 20),
-                  "our page follows to %s" % status)
-            check(wait_for(lambda: [i for i in sp_incidents(ctl) if i.get("status") == status],
-                           30), "Statuspage follows to %s" % status)
+                  "our page follows to %s (%s)" % (status, msg))
+            check(wait_for(lambda: [i for i in sp_incidents(ctl) if i.get("status") == status
+                                    and len(i.get("incident_updates", [])) == n + 2], 30),
+                  "Statuspage follows to %s (%s)" % (status, msg))
+            want = "operational" if status == "resolved" else "major_outage"
+            check(wait_for(lambda: api_status() not in (None, "operational")
+                           if want != "operational" else api_status() == "operational", 20),
+                  "the API component follows %s: %r" % (status, api_status()))
 
+        want = [(st, msg) for _, st, msg in reversed(steps)] + [
+            ("investigating", "We are looking into failed payments")]
         incs = get_json(http + "/api/v2/incidents.json")["incidents"]
         if check(incs, "history lists the incident"):
-            bodies = [u["body"] for u in incs[0]["incident_updates"]]
-            check(bodies[:4] == ["Payments work again", "A fix is deployed",
-                                 "The card processor rejects requests",
-                                 "We are looking into failed payments"],
-                  "public updates newest first: %r" % bodies)
+            got = [(u["status"], u["body"]) for u in incs[0]["incident_updates"]]
+            check(got[:len(want)] == want, "our public updates newest first: %r" % got)
         sp = sp_incidents(ctl)
-        check(len(sp) == 1, "still exactly one Statuspage incident: %d" % len(sp))
+        if check(len(sp) == 1, "still exactly one Statuspage incident: %d" % len(sp)):
+            got = [(u["status"], u["body"]) for u in sp[0]["incident_updates"]]
+            check(got == want, "Statuspage received every update in order: %r" % got)
 
         # The pinned control message shows the mirror's state.
         def control_says(text):
