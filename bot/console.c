@@ -52,11 +52,15 @@ struct console {
 };
 
 static volatile sig_atomic_t interrupted;
+/* While a form is asked, Ctrl-C closes the form, not the console. */
+static volatile sig_atomic_t in_form, form_interrupted;
 
 static void on_sigint(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    if (sig == SIGINT && in_form)
+        form_interrupted = 1;
+    else
+        interrupted = 1;
 }
 
 static void *loop_main(void *ud)
@@ -476,11 +480,22 @@ static bool ask(struct console *c, const cJSON *block, cJSON *values, const char
                      cur[0] ? "; Enter keeps it, - clears it] " : "");
         }
         fflush(c->out);
-        if (!read_line(c, prompt, line, sizeof(line)))
+        if (!read_line(c, prompt, line, sizeof(line))) {
+            if (form_interrupted) { /* Ctrl-C: the read was cut; the terminal goes on */
+                form_interrupted = 0;
+                clearerr(c->in);
+                fputs("   (Ctrl-C)\n", c->out);
+            }
             return false;
+        }
         char *a = trim(line);
         if (strcmp(a, "/cancel") == 0)
             return false;
+        if (a[0] == '/') { /* a command typed into a form is not an answer */
+            error = "that looks like a command, not an answer: finish the form first, or "
+                    "/cancel it";
+            continue;
+        }
         bool keep = a[0] == '\0' && cur[0] != '\0';
         if (strcmp(a, "-") == 0)
             a[0] = '\0';
@@ -546,8 +561,10 @@ static void run_form(struct console *c, cJSON *view)
     bool ok = true;
     fprintf(c->out,
             "== form: %s (answer each question; Enter keeps what is shown in [ ], "
-            "/cancel closes the form) ==\n",
+            "/cancel or Ctrl-C closes the form) ==\n",
             text_of(view, "title"));
+    in_form = 1;
+    form_interrupted = 0;
     for (int round = 0; ok && round < CONSOLE_FORM_TRIES; round++) {
         const cJSON *b;
         cJSON_ArrayForEach(b, blocks)
@@ -585,6 +602,7 @@ static void run_form(struct console *c, cJSON *view)
                     text_of(view, "submit")[0] ? text_of(view, "submit") : "Submit");
             inject(c, "interactive", p);
             cJSON_Delete(values);
+            in_form = 0;
             return;
         }
         cJSON_Delete(p);
@@ -598,6 +616,7 @@ static void run_form(struct console *c, cJSON *view)
     }
     cJSON_Delete(check);
     cJSON_Delete(values);
+    in_form = 0;
     fputs("-- form closed; nothing was sent and nothing changed\n", c->out);
     fflush(c->out);
 }

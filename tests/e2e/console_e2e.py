@@ -227,6 +227,7 @@ def bad_input(tmp, port, config):
         "/click No such button",
         "/incident declare",            # opens the form; its first answer is left empty ...
         "",                             # ... a required title: asked again
+        "/incident list",               # a command typed into the form is not its answer
         "/cancel",                      # the form is closed, nothing declared
         "/incident declare Database is slow",  # then one declared for real, by text
         "/in last",
@@ -250,6 +251,7 @@ def bad_input(tmp, port, config):
               "!! /wait needs seconds",
               "!! no button or menu labelled \"No such button\"",
               "form closed; nothing was sent and nothing changed",
+              "!! that looks like a command, not an answer",
               "is a menu: add one of its options",
               "-- bye"]:
         check(e in out, f"bad input answered: {e!r}")
