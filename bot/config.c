@@ -1313,7 +1313,7 @@ static bool webhook_events(const struct toml_value *e, const char *name, int lin
         char *shown = s ? show_key(s, len > 80 ? 80 : len) : NULL;
         diag_add(d, "%s:%d: [[webhooks]] #%zu: events[%zu]: expected one of incident.published, "
                  "incident.updated, incident.status_changed, incident.severity_changed, "
-                 "incident.resolved, incident.postmortem_published; got %s%s%s", name, vline,
+                 "incident.resolved, incident.postmortem_published, incident.withdrawn; got %s%s%s", name, vline,
                  idx + 1, i, shown ? "\"" : "", shown ? shown : toml_type_name(toml_type(ev)),
                  shown ? "\"" : "");
         free(shown);
@@ -1811,7 +1811,8 @@ void cfg_print_reference(FILE *f)
                "# secret_env (required): the environment variable holding the signing secret\n"
                "#   (%d to %d bytes); the bot refuses to start when it is unset.\n"
                "# events: any of incident.published, incident.updated, incident.status_changed,\n"
-               "#   incident.severity_changed, incident.resolved, incident.postmortem_published;\n"
+               "#   incident.severity_changed, incident.resolved, incident.postmortem_published,\n"
+               "#   incident.withdrawn;\n"
                "#   all when left out.\n"
                "# name: letters, digits, - and _ (at most %d); default url-<hash of the url>.\n"
                "# timeout_seconds: one request, 1 to %d.\n"

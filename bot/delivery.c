@@ -1180,6 +1180,32 @@ static cJSON *sp_components_of(struct delivery *d, int64_t incident_id, bool res
     return map;
 }
 
+/*
+ * After a withdrawn incident's DELETE: its components back to what the
+ * others still published give them (operational when none). Idempotent, so
+ * a failure retries the whole effect (the DELETE is then a 404).
+ */
+static enum delivery_outcome sp_restore_components(struct delivery *d,
+                                                   const struct store_incident *inc,
+                                                   int64_t *retry_after_ms, struct bot_err *err)
+{
+    enum bot_rc rc = BOT_OK;
+    cJSON *map = sp_components_of(d, inc->id, true, inc->severity, err, &rc);
+    enum delivery_outcome o = rc == BOT_OK ? DELIVERY_DONE : DELIVERY_RETRY;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, map)
+    {
+        struct sp_api_result res = {0};
+        if (o != DELIVERY_DONE)
+            break;
+        rc = sp_api_component_set(d->sp, it->string, it->valuestring, &res, err);
+        o = sp_outcome(rc, &res, retry_after_ms);
+        sp_api_result_clear(&res);
+    }
+    cJSON_Delete(map);
+    return o;
+}
+
 static enum delivery_outcome sp_update(struct delivery *d, const struct store_outbox_row *row,
                                        const struct store_incident *inc, const cJSON *p,
                                        int64_t *retry_after_ms, struct bot_err *err)
@@ -1188,11 +1214,50 @@ static enum delivery_outcome sp_update(struct delivery *d, const struct store_ou
     const char *status = str_field(p, "status"), *body = str_field(p, "body"),
                *impact = str_field(p, "impact");
     enum bot_rc rc;
-    if (status == NULL && body == NULL && impact == NULL) {
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(p, "components");
+    const char *name = str_field(p, "name"); /* a new public title */
+    if (status == NULL && body == NULL && impact == NULL && name == NULL &&
+        !cJSON_IsArray(names)) {
         bot_err_set(err, BOT_EINVAL, "statuspage.update: nothing to update");
         return DELIVERY_FAIL;
     }
     cJSON *b = cJSON_CreateObject();
+    if (name != NULL)
+        cJSON_AddStringToObject(b, "name", name);
+    if (cJSON_IsArray(names)) {
+        /* The incident's components changed: its list, their statuses, the removed restored. */
+        const char *ids[DELIVERY_STATUSPAGE_MAX_COMPONENTS];
+        size_t n = sp_map_names(d->cfg, names, ids, DELIVERY_STATUSPAGE_MAX_COMPONENTS);
+        cJSON *arr = cJSON_AddArrayToObject(b, "component_ids");
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(ids[i]));
+        /* After the resolve its components are restored, not degraded again. */
+        bool over = strcmp(inc->status, "investigating") != 0 &&
+                    strcmp(inc->status, "identified") != 0 &&
+                    strcmp(inc->status, "monitoring") != 0;
+        cJSON *map = sp_components_of(d, row->incident_id, over, inc->severity, err, &rc);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p, "removed")) {
+            const char *id = cJSON_IsString(it) ? sp_component_id(d->cfg, it->valuestring) : NULL;
+            char st[32];
+            if (rc != BOT_OK || id == NULL)
+                continue;
+            rc = sp_restored_status(d, row->incident_id, it->valuestring, st, sizeof(st), err);
+            if (rc == BOT_OK) {
+                if (map == NULL)
+                    map = cJSON_CreateObject();
+                if (!cJSON_HasObjectItem(map, id))
+                    cJSON_AddStringToObject(map, id, st);
+            }
+        }
+        if (rc != BOT_OK) {
+            cJSON_Delete(b);
+            cJSON_Delete(map);
+            return DELIVERY_RETRY;
+        }
+        if (map != NULL)
+            cJSON_AddItemToObject(b, "components", map);
+    }
     /* Statuses we have that Statuspage has not (postmortem, closed) are no status change. */
     static const char *const statuses[] = {"investigating", "identified", "monitoring",
                                            "resolved"};
@@ -1255,7 +1320,8 @@ static enum delivery_outcome perform_statuspage(struct delivery *d,
         goto out;
     }
     if (strcmp(row->kind, "statuspage.update") != 0 &&
-        strcmp(row->kind, "statuspage.postmortem") != 0) {
+        strcmp(row->kind, "statuspage.postmortem") != 0 &&
+        strcmp(row->kind, "statuspage.delete") != 0) {
         bot_err_set(err, BOT_EINVAL, "unknown effect kind \"%s\"", row->kind);
         goto out;
     }
@@ -1267,6 +1333,14 @@ static enum delivery_outcome perform_statuspage(struct delivery *d,
     }
     if (strcmp(row->kind, "statuspage.update") == 0) {
         o = sp_update(d, row, &inc, p, retry_after_ms, err);
+    } else if (strcmp(row->kind, "statuspage.delete") == 0) {
+        /* A withdrawn incident: gone already (404) is what was asked for, as on a retry. */
+        rc = sp_api_incident_delete(d->sp, inc.statuspage_id, &res, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = BOT_OK;
+        o = sp_outcome(rc, &res, retry_after_ms);
+        if (o == DELIVERY_DONE)
+            o = sp_restore_components(d, &inc, retry_after_ms, err);
     } else {
         const char *body = str_field(p, "body");
         if (body == NULL) {

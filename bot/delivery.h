@@ -83,7 +83,9 @@
  *                    (once resolved: operational, unless another published
  *                    incident still open holds the component: then its status).
  *   "statuspage.postmortem" {"body"} PUT the postmortem draft, then publish it.
- *   Updates and postmortems wait (retry) until the incident has a statuspage_id.
+ *   "statuspage.delete" {} DELETE of a withdrawn (cancelled) incident (a 404 is
+ *                    done), then its components restored as after a resolve.
+ *   Updates, postmortems and deletes wait (retry) until the incident has a statuspage_id.
  *   420/429/5xx and network errors are retried honouring Retry-After; other
  *   4xx are given up (logged).
  *

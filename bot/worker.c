@@ -22,10 +22,14 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+#define WORKER_SP_ENTRY 265 /* a [statuspage.atlassian] components entry (264 bytes) and NUL */
+
 struct worker {
     const struct config *cfg;
     struct plan_config pc;
     struct plan_webhook webhooks[CFG_MAX_WEBHOOKS]; /* pc.webhooks points here */
+    const char *components[2 * CFG_MAX_COMPONENTS];  /* pc.components points here */
+    char sp_names[CFG_MAX_COMPONENTS][WORKER_SP_ENTRY]; /* the names of "name=id" */
     pthread_mutex_t *write_lock;  /* shared with the loop and delivery; see worker.h */
     struct delivery *deliveries[WORKER_MAX_DELIVERIES];
     size_t n_deliveries;
@@ -36,6 +40,33 @@ struct worker {
     pthread_cond_t cond;
     bool stop, kicked;
 };
+
+/*
+ * The configured component names for the plan: [[statuspage.components]],
+ * then the names of [statuspage.atlassian] components ("name=id") not among
+ * them, so a component mirrored only on Statuspage can be named too.
+ */
+static void plan_components_from(const struct config *cfg, struct worker *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_statuspage_components && n < 2 * CFG_MAX_COMPONENTS; i++)
+        w->components[n++] = cfg->statuspage_components[i].name;
+    for (size_t i = 0; i < cfg->n_atlassian_components && i < CFG_MAX_COMPONENTS; i++) {
+        const char *e = cfg->atlassian_components[i], *eq = strchr(e, '=');
+        size_t len = eq ? (size_t)(eq - e) : strlen(e);
+        bool dup = false;
+        if (len == 0 || len >= WORKER_SP_ENTRY)
+            continue;
+        memcpy(w->sp_names[i], e, len);
+        w->sp_names[i][len] = '\0';
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = strcmp(w->components[k], w->sp_names[i]) == 0;
+        if (!dup && n < 2 * CFG_MAX_COMPONENTS)
+            w->components[n++] = w->sp_names[i];
+    }
+    w->pc.components = w->components;
+    w->pc.n_components = n;
+}
 
 /* The plan's view of the configuration; strings borrowed from cfg, webhooks[] filled. */
 static void plan_config_from(const struct config *cfg, struct plan_config *pc,
@@ -403,6 +434,7 @@ enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
     w->cfg = cfg;
     w->write_lock = write_lock;
     plan_config_from(cfg, &w->pc, w->webhooks);
+    plan_components_from(cfg, w);
     for (size_t i = 0; i < n_deliveries && i < WORKER_MAX_DELIVERIES; i++)
         w->deliveries[w->n_deliveries++] = deliveries[i];
     pthread_mutex_init(&w->lock, NULL);

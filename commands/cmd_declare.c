@@ -10,14 +10,13 @@
 #include "cmd.h"
 #include "plan.h"
 #include "render.h"
-#include "store_component.h"
 #include "xmalloc.h"
 
 static enum bot_rc open_modal(const struct cmd_call *call, struct cmd_result *out)
 {
     struct plan *p = call->plan;
     struct bot_err err = {{0}};
-    struct store_component *comps = NULL;
+    char **names = NULL;
     size_t nc = 0;
     if (call->trigger_id == NULL || call->trigger_id[0] == '\0') {
         (void)!buf_addstr(&out->reply, ":warning: Slack sent no trigger to open the declare form "
@@ -25,12 +24,10 @@ static enum bot_rc open_modal(const struct cmd_call *call, struct cmd_result *ou
                           "`");
         return BOT_EINVAL;
     }
-    enum bot_rc rc = store_component_list(p->store, &comps, &nc, &err);
+    /* Every configured component, not only those an incident named before. */
+    enum bot_rc rc = plan_components_known(p, &names, &nc, &err);
     if (rc)
         return rc;
-    const char **names = xcalloc(nc ? nc : 1, sizeof(*names));
-    for (size_t i = 0; i < nc; i++)
-        names[i] = comps[i].name;
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddStringToObject(meta, "channel", call->channel_id ? call->channel_id : "");
     cJSON_AddStringToObject(meta, "response_url", call->response_url ? call->response_url : "");
@@ -38,7 +35,7 @@ static enum bot_rc open_modal(const struct cmd_call *call, struct cmd_result *ou
     cJSON_Delete(meta);
     struct render_declare_defaults d = {
         .private_metadata = strlen(metas) <= RENDER_MAX_PRIVATE_META ? metas : NULL,
-        .components = names,
+        .components = (const char *const *)names,
         .n_components = nc,
     };
     cJSON *view = NULL;
@@ -52,8 +49,7 @@ static enum bot_rc open_modal(const struct cmd_call *call, struct cmd_result *ou
         rc = plan_effect(p, 0, "fast", "slack.call", pl, &err);
     }
     free(metas);
-    free(names);
-    store_component_list_free(comps, nc);
+    plan_components_free(names, nc);
     return rc;
 }
 

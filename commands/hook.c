@@ -16,6 +16,7 @@ static const char *const event_names[HOOK_N_EVENTS] = {
     [HOOK_SEVERITY_CHANGED] = "incident.severity_changed",
     [HOOK_RESOLVED] = "incident.resolved",
     [HOOK_POSTMORTEM_PUBLISHED] = "incident.postmortem_published",
+    [HOOK_WITHDRAWN] = "incident.withdrawn",
 };
 
 const char *hook_event_name(enum hook_event e)

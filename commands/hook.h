@@ -29,6 +29,8 @@ enum hook_event {
     HOOK_RESOLVED,             /* "incident.resolved": the status change to resolved */
     HOOK_POSTMORTEM_PUBLISHED, /* "incident.postmortem_published": published, and again on
                                   each amendment (its postmortem_updated_at tells them apart) */
+    HOOK_WITHDRAWN,            /* "incident.withdrawn": cancelled (not an incident after all)
+                                  and taken off the status page */
     HOOK_N_EVENTS
 };
 

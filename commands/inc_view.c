@@ -43,6 +43,7 @@ static enum bot_rc fill(struct inc_view *v, struct bot_err *err)
     r->breach = row->breach != 0;
     r->declarer = row->declarer;
     r->public_ = row->published != 0;
+    r->cancelled = v->cancelled;
     r->started_at_ms = row->started_at;
     r->declared_at_ms = row->declared_at;
     r->step = row->step > 0 ? row->step : 1;
@@ -132,6 +133,14 @@ enum bot_rc inc_view_load(struct store *s, int64_t id, struct inc_view *out, str
         rc = store_incident_component_list(s, id, &out->components, &out->n_components, err);
     if (rc == BOT_OK)
         rc = mirror_state(s, id, &out->mirror_state, err);
+    if (rc == BOT_OK) {
+        char *why = NULL;
+        rc = store_incident_attr_get(s, id, "cancelled", &why, err);
+        out->cancelled = rc == BOT_OK;
+        if (rc == BOT_ENOTFOUND)
+            rc = BOT_OK;
+        free(why);
+    }
     if (own_txn)
         store_rollback(s); /* only read: ending the snapshot is all that is left to do */
     if (rc == BOT_OK)

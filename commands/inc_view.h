@@ -31,6 +31,7 @@ struct inc_view {
     size_t n_components;
     const char **component_names; /* n_components names, pointing into components */
     char *mirror_state; /* owned; see render_incident.mirror_state */
+    bool cancelled;     /* the attribute "cancelled" is set (/incident cancel) */
     struct render_incident r;
 };
 

@@ -77,6 +77,9 @@ struct plan_config {
     const struct plan_webhook *webhooks; /* [[webhooks]]; may be NULL when there are none */
     size_t n_webhooks;
     const char *statuspage_url;    /* "" or NULL, or the status page's base URL ending in '/' */
+    const char *const *components; /* configured component names: [[statuspage.components]],
+                                      then [statuspage.atlassian] components not among them */
+    size_t n_components;
     /* Business hours and on call (PLAN.md "Business hours and the simplified plan") */
     struct hours hours;            /* disabled: always business hours */
     bool escalate[SEV_COUNT];      /* severities that page the IRMs out of hours */
@@ -366,6 +369,58 @@ const char *plan_component_status(const char *severity);
  */
 enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *inc,
                                  struct bot_err *err) BOT_MUST_CHECK;
+/* The same for one component by name (one just detached from an incident). */
+enum bot_rc plan_sync_component(struct plan *p, const char *name,
+                                struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * The components a user may name: the configured ones (cfg->components, in
+ * order), then the store's rows not among them. *names (n strings) is the
+ * caller's to free with plan_components_free().
+ */
+enum bot_rc plan_components_known(struct plan *p, char ***names, size_t *n,
+                                  struct bot_err *err) BOT_MUST_CHECK;
+void plan_components_free(char **names, size_t n);
+/* The known name matching name regardless of ASCII case (borrowed from names), or NULL. */
+const char *plan_component_match(char *const *names, size_t n, const char *name);
+/*
+ * The name to use for name: the known one matching it; NULL (refused) when
+ * it matches none and components are configured. With none configured the
+ * page shows whatever the store has, so a new name is taken as typed.
+ */
+const char *plan_component_resolve(const struct plan_config *cfg, char *const *names, size_t n,
+                                   const char *name);
+/* Appends ":warning: There is no component `name`. Known components: `A`, `B`." to out. */
+void plan_component_unknown(struct buf *out, const char *name, char *const *names, size_t n);
+/* Attaches the known component name to incident id, creating its store row when missing. */
+enum bot_rc plan_component_attach(struct plan *p, int64_t id, const char *name,
+                                  struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * `/incident component add|remove`: attaches or detaches component name
+ * (a known one) by actor, on the timeline and the control message; when
+ * published the built-in page follows at once and the mirror gets a
+ * "statuspage.update" {components: [names now], removed: [name]} (webhooks:
+ * incident.updated). Answers through url.
+ */
+enum bot_rc plan_set_component(struct plan *p, struct store_incident *inc, bool add,
+                               const char *name, const char *actor, const char *url,
+                               struct bot_err *err) BOT_MUST_CHECK;
+
+/*
+ * `/incident title [--public] <title>` (commands/plan_edit.c): checked as
+ * declare checks titles; by someone plan_may_manage() allows. The internal
+ * title is on the timeline, topic and control message; the public one on
+ * the page, the mirror ("statuspage.update" {name}) and the webhooks
+ * (incident.updated), at once when published. Renaming a published incident
+ * that has no public title keeps the old title as its public one.
+ */
+enum bot_rc plan_set_title(struct plan *p, struct store_incident *inc, bool public,
+                           const char *text, const char *actor, const char *url,
+                           struct bot_err *err) BOT_MUST_CHECK;
+/* `/incident description <text>`: stored as typed, shown on the control message. */
+enum bot_rc plan_set_description(struct plan *p, struct store_incident *inc, const char *text,
+                                 const char *actor, const char *url,
+                                 struct bot_err *err) BOT_MUST_CHECK;
+
 /*
  * A public change of inc, event ev. Nothing when inc is not published
  * (payload only freed). Otherwise: the built-in page's components follow
@@ -375,7 +430,9 @@ enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *in
  * body (hook_payload) is built now from payload's "status", "body" and
  * "impact" and the incident as stored. Statuspage kinds:
  * "statuspage.create" {name, status, impact, body, components: [names]},
- * "statuspage.update" {status, body, impact}, "statuspage.postmortem" {body}.
+ * "statuspage.update" {status, body, impact} (any of them, or {name}: a new
+ * public title, or {components: [names now], removed: [names]}: the
+ * incident's components changed), "statuspage.postmortem" {body}.
  */
 enum bot_rc plan_mirror(struct plan *p, const struct store_incident *inc, enum hook_event ev,
                         const char *kind, cJSON *payload, struct bot_err *err) BOT_MUST_CHECK;

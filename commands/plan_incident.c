@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "chan_name.h"
+#include "cmd.h"
 #include "render.h"
 #include "slack_text.h"
 #include "store_component.h"
@@ -669,6 +670,27 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
         free(text);
         return rc;
     }
+    /* Every component must be a known one: a typo was once created and shown nowhere. */
+    char **known = NULL;
+    size_t nk = 0;
+    const char *canon[DECLARE_MAX_COMPONENTS];
+    enum bot_rc krc = plan_components_known(p, &known, &nk, err);
+    for (int i = 0; krc == BOT_OK && i < req->ncomponents; i++) {
+        canon[i] = plan_component_resolve(cfg, known, nk, req->components[i]);
+        if (canon[i] == NULL) {
+            struct buf t;
+            buf_init(&t, CMD_MAX_REPLY);
+            plan_component_unknown(&t, req->components[i], known, nk);
+            krc = plan_respond(p, a->response_url, buf_str(&t), NULL, false, err);
+            buf_free(&t);
+            plan_components_free(known, nk);
+            return krc;
+        }
+    }
+    if (krc) {
+        plan_components_free(known, nk);
+        return krc;
+    }
     enum severity sev = req->has_sev ? req->severity : SEV_MAJOR;
     bool raised = false;
     if (req->breach && sev == SEV_MINOR) {
@@ -693,16 +715,9 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
     enum bot_rc rc = store_incident_insert(p->store, &ins, err);
     if (rc == BOT_OK)
         rc = store_incident_get(p->store, ins.id, &inc, err);
-    for (int i = 0; rc == BOT_OK && i < req->ncomponents; i++) {
-        struct store_component c;
-        rc = store_component_get(p->store, req->components[i], &c, err);
-        if (rc == BOT_ENOTFOUND)
-            rc = store_component_upsert(p->store, req->components[i], NULL, 0, p->now_ms, err);
-        else if (rc == BOT_OK)
-            store_component_clear(&c);
-        if (rc == BOT_OK)
-            rc = store_incident_component_add(p->store, inc.id, req->components[i], NULL, err);
-    }
+    for (int i = 0; rc == BOT_OK && i < req->ncomponents; i++)
+        rc = plan_component_attach(p, inc.id, canon[i], err);
+    plan_components_free(known, nk);
     if (rc)
         goto out;
 

@@ -43,37 +43,39 @@ static int component_rank(const char *status)
     return 0;
 }
 
+enum bot_rc plan_sync_component(struct plan *p, const char *name, struct bot_err *err)
+{
+    struct store_component_link *h = NULL;
+    size_t nh = 0;
+    char worst[32] = "operational";
+    enum bot_rc rc = store_component_holders(p->store, name, &h, &nh, err);
+    for (size_t k = 0; rc == BOT_OK && k < nh; k++) {
+        struct store_incident other;
+        store_incident_init(&other);
+        rc = store_incident_get(p->store, h[k].incident_id, &other, err);
+        if (rc == BOT_ENOTFOUND) {
+            rc = BOT_OK;
+        } else if (rc == BOT_OK && other.published) {
+            const char *st = h[k].impact ? h[k].impact : plan_component_status(other.severity);
+            if (component_rank(st) > component_rank(worst))
+                snprintf(worst, sizeof(worst), "%s", st);
+        }
+        store_incident_clear(&other);
+    }
+    store_component_links_free(h, nh);
+    if (rc == BOT_OK)
+        rc = store_component_set_status(p->store, name, worst, p->now_ms, NULL, err);
+    return rc;
+}
+
 enum bot_rc plan_sync_components(struct plan *p, const struct store_incident *inc,
                                  struct bot_err *err)
 {
     struct store_component_link *links = NULL;
     size_t nl = 0;
     enum bot_rc rc = store_incident_component_list(p->store, inc->id, &links, &nl, err);
-    for (size_t i = 0; rc == BOT_OK && i < nl; i++) {
-        struct store_component_link *h = NULL;
-        size_t nh = 0;
-        const char *status = "operational";
-        char worst[32] = "operational";
-        rc = store_component_holders(p->store, links[i].component, &h, &nh, err);
-        for (size_t k = 0; rc == BOT_OK && k < nh; k++) {
-            struct store_incident other;
-            store_incident_init(&other);
-            rc = store_incident_get(p->store, h[k].incident_id, &other, err);
-            if (rc == BOT_ENOTFOUND) {
-                rc = BOT_OK;
-            } else if (rc == BOT_OK && other.published) {
-                const char *st = h[k].impact ? h[k].impact : plan_component_status(other.severity);
-                if (component_rank(st) > component_rank(worst))
-                    snprintf(worst, sizeof(worst), "%s", st);
-            }
-            store_incident_clear(&other);
-        }
-        store_component_links_free(h, nh);
-        status = worst;
-        if (rc == BOT_OK)
-            rc = store_component_set_status(p->store, links[i].component, status, p->now_ms,
-                                            NULL, err);
-    }
+    for (size_t i = 0; rc == BOT_OK && i < nl; i++)
+        rc = plan_sync_component(p, links[i].component, err);
     store_component_links_free(links, nl);
     return rc;
 }
@@ -212,6 +214,16 @@ static cJSON *button(const char *text, const char *action_id, const char *value,
     return e;
 }
 
+/* Whether /incident cancel ended it (its "cancelled" attribute; a read failure counts as no). */
+static bool was_cancelled(struct plan *p, const struct store_incident *inc)
+{
+    char *why = NULL;
+    struct bot_err e;
+    bool yes = store_incident_attr_get(p->store, inc->id, "cancelled", &why, &e) == BOT_OK;
+    free(why);
+    return yes;
+}
+
 /* Refusals shared by publish and update; true (answered) when the request cannot go on. */
 static bool refused(struct plan *p, const struct store_incident *inc, const char *user,
                     const char *url, bool want_published, enum bot_rc *rc, struct bot_err *err)
@@ -219,7 +231,10 @@ static bool refused(struct plan *p, const struct store_incident *inc, const char
     char text[1400], who[1024];
     bool allowed = true;
     *rc = BOT_OK;
-    if (strcmp(inc->status, "potential") == 0) {
+    if (was_cancelled(p, inc)) {
+        snprintf(text, sizeof(text), ":warning: INC-%lld was cancelled (not an incident): it is "
+                 "not public and is not published again; nothing changed.", (long long)inc->id);
+    } else if (strcmp(inc->status, "potential") == 0) {
         snprintf(text, sizeof(text), ":warning: INC-%lld is a potential incident: promote it "
                  "first (`/incident promote %lld`); nothing changed.", (long long)inc->id,
                  (long long)inc->id);

@@ -72,6 +72,12 @@ const char *render_severity_emoji(enum severity sev)
     return (unsigned)sev < SEV_COUNT ? sev_emoji[sev] : ":grey_question:";
 }
 
+/* The status as shown: a cancelled incident is closed in the record, "cancelled" to readers. */
+static const char *status_name(const struct render_incident *inc)
+{
+    return inc->cancelled ? "cancelled" : plan_status_name(inc->status);
+}
+
 const char *render_next_status_label(enum inc_status st)
 {
     return (unsigned)st < ST_COUNT ? next_status[st].label : NULL;
@@ -561,7 +567,7 @@ static enum bot_rc fallback_text(const struct render_incident *inc, const char *
     txt_init(&t, RENDER_MAX_FALLBACK);
     txt_rawf(&t, "%s INC-%" PRId64 "%s", sev_emoji[inc->severity], inc->id, sep);
     txt_title(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
-    txt_rawf(&t, " (%s, %s)", plan_severity_name(inc->severity), plan_status_name(inc->status));
+    txt_rawf(&t, " (%s, %s)", plan_severity_name(inc->severity), status_name(inc));
     return txt_take(&t, out);
 }
 
@@ -596,7 +602,7 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
     txt_rawf(&t, "%s %s", sev_emoji[inc->severity], plan_severity_name(inc->severity));
     add_field(fields, &t, &rc);
     field_begin(&t, "Status");
-    txt_raw(&t, plan_status_name(inc->status));
+    txt_raw(&t, status_name(inc));
     add_field(fields, &t, &rc);
     field_begin(&t, "Step");
     txt_rawf(&t, "%d/%d %s", inc->step, RENDER_STEPS, render_step_name(inc->step));
@@ -639,43 +645,48 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
     int vn = snprintf(value, sizeof value, "%" PRId64, id); /* 20 digits at most */
     if (vn < 0 || (size_t)vn >= sizeof value)
         rc = BOT_ETOOBIG;
-    cJSON *acts = add_block(blocks, "actions", id, "actions");
-    cJSON *els = cJSON_AddArrayToObject(acts, "elements");
-    /* Once someone holds IRM, taking it is taking it over: said so, and confirmed first. */
-    if (valid_id(inc->irm)) {
-        char ask[200];
-        int an = snprintf(ask, sizeof ask, "INC-%" PRId64 " already has an IRM. Take the role "
-                          "over? They are told in the channel.", id);
-        if (an < 0 || (size_t)an >= sizeof ask)
-            rc = BOT_ETOOBIG;
-        cJSON *b = button("Take over IRM", "inc_take_irm", value, NULL, &rc);
-        button_confirm(b, "Take over IRM?", ask, "Take over", "Cancel", &rc);
-        cJSON_AddItemToArray(els, b);
-    } else {
-        cJSON_AddItemToArray(els, button("Take IRM", "inc_take_irm", value, "primary", &rc));
-    }
-    cJSON_AddItemToArray(els, severity_select("inc_severity", inc->severity, &rc));
-    if (next_status[inc->status].label != NULL) {
-        int nn = snprintf(next_value, sizeof next_value, "%" PRId64 ":%s", id,
-                          plan_status_name(next_status[inc->status].next));
-        if (nn < 0 || (size_t)nn >= sizeof next_value)
-            rc = BOT_ETOOBIG;
-        cJSON_AddItemToArray(
-            els, button(next_status[inc->status].label, "inc_next_status", next_value, NULL, &rc));
-    }
-    if (!inc->public_)
-        cJSON_AddItemToArray(els,
-                             button("Publish to status page", "inc_publish", value, NULL, &rc));
-    cJSON_AddItemToArray(els, button("Checklist", "inc_checklist", value, NULL, &rc));
+    /* A cancelled incident has nothing left to do on it: no buttons, no role menus. */
+    if (!inc->cancelled) {
+        cJSON *acts = add_block(blocks, "actions", id, "actions");
+        cJSON *els = cJSON_AddArrayToObject(acts, "elements");
+        /* Once someone holds IRM, taking it is taking it over: said so, and confirmed first. */
+        if (valid_id(inc->irm)) {
+            char ask[200];
+            int an = snprintf(ask, sizeof ask,
+                              "INC-%" PRId64 " already has an IRM. Take the role "
+                              "over? They are told in the channel.",
+                              id);
+            if (an < 0 || (size_t)an >= sizeof ask)
+                rc = BOT_ETOOBIG;
+            cJSON *b = button("Take over IRM", "inc_take_irm", value, NULL, &rc);
+            button_confirm(b, "Take over IRM?", ask, "Take over", "Cancel", &rc);
+            cJSON_AddItemToArray(els, b);
+        } else {
+            cJSON_AddItemToArray(els, button("Take IRM", "inc_take_irm", value, "primary", &rc));
+        }
+        cJSON_AddItemToArray(els, severity_select("inc_severity", inc->severity, &rc));
+        if (next_status[inc->status].label != NULL) {
+            int nn = snprintf(next_value, sizeof next_value, "%" PRId64 ":%s", id,
+                              plan_status_name(next_status[inc->status].next));
+            if (nn < 0 || (size_t)nn >= sizeof next_value)
+                rc = BOT_ETOOBIG;
+            cJSON_AddItemToArray(els, button(next_status[inc->status].label, "inc_next_status",
+                                             next_value, NULL, &rc));
+        }
+        if (!inc->public_)
+            cJSON_AddItemToArray(els,
+                                 button("Publish to status page", "inc_publish", value, NULL, &rc));
+        cJSON_AddItemToArray(els, button("Checklist", "inc_checklist", value, NULL, &rc));
 
-    cJSON *roles = add_block(blocks, "actions", id, "roles");
-    els = cJSON_AddArrayToObject(roles, "elements");
-    cJSON_AddItemToArray(els, users_select("inc_role_irm", "Assign IRM", inc->irm, &rc));
-    cJSON_AddItemToArray(
-        els, users_select("inc_role_tech", "Assign tech liaison", inc->tech_liaison, &rc));
-    cJSON_AddItemToArray(
-        els, users_select("inc_role_support", "Assign support liaison", inc->support_liaison, &rc));
-    cJSON_AddItemToArray(els, users_select("inc_role_dpo", "Assign DPO", inc->dpo, &rc));
+        cJSON *roles = add_block(blocks, "actions", id, "roles");
+        els = cJSON_AddArrayToObject(roles, "elements");
+        cJSON_AddItemToArray(els, users_select("inc_role_irm", "Assign IRM", inc->irm, &rc));
+        cJSON_AddItemToArray(
+            els, users_select("inc_role_tech", "Assign tech liaison", inc->tech_liaison, &rc));
+        cJSON_AddItemToArray(els, users_select("inc_role_support", "Assign support liaison",
+                                               inc->support_liaison, &rc));
+        cJSON_AddItemToArray(els, users_select("inc_role_dpo", "Assign DPO", inc->dpo, &rc));
+    }
 
     if (inc->declared_at_ms > 0 || (inc->announcement_url && inc->announcement_url[0])) {
         txt_init(&t, RENDER_MAX_SECTION_TEXT);
@@ -727,7 +738,7 @@ enum bot_rc render_announcement(const struct render_incident *inc, cJSON **block
         txt_rawf(&t, "%s *INC-%" PRId64 "*, a private incident\n*Severity:* %s  ·  *Status:* %s\n"
                  "Its details stay in its private channel. ",
                  over ? ":white_check_mark:" : ":lock:", inc->id,
-                 plan_severity_name(inc->severity), plan_status_name(inc->status));
+                 plan_severity_name(inc->severity), status_name(inc));
         if (valid_id(ask)) {
             txt_raw(&t, "Ask ");
             txt_mention(&t, ask);
@@ -740,7 +751,7 @@ enum bot_rc render_announcement(const struct render_incident *inc, cJSON **block
         if (rc == BOT_OK) {
             txt_init(&t, RENDER_MAX_FALLBACK);
             txt_rawf(&t, "INC-%" PRId64 ", a private incident — %s, %s", inc->id,
-                     plan_severity_name(inc->severity), plan_status_name(inc->status));
+                     plan_severity_name(inc->severity), status_name(inc));
             rc = txt_take(&t, fallback_text_out);
         }
         if (rc) {
@@ -756,7 +767,7 @@ enum bot_rc render_announcement(const struct render_incident *inc, cJSON **block
              inc->id);
     txt_title(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
     txt_rawf(&t, "\n*Severity:* %s  ·  *Status:* %s  ·  *Channel:* ",
-             plan_severity_name(inc->severity), plan_status_name(inc->status));
+             plan_severity_name(inc->severity), status_name(inc));
     if (valid_id(inc->channel_id))
         txt_rawf(&t, "<#%s>", inc->channel_id);
     else
@@ -779,7 +790,7 @@ enum bot_rc render_announcement(const struct render_incident *inc, cJSON **block
         txt_rawf(&t, "%s INC-%" PRId64 " ", over ? ":white_check_mark:" : sev_emoji[inc->severity],
                  inc->id);
         txt_title(&t, inc->title, TEXT_MRKDWN, TITLE_IN_TEXT_MAX);
-        txt_rawf(&t, " — %s, %s", plan_severity_name(inc->severity), plan_status_name(inc->status));
+        txt_rawf(&t, " — %s, %s", plan_severity_name(inc->severity), status_name(inc));
         rc = txt_take(&t, fallback_text_out);
     }
     if (rc) {
@@ -836,7 +847,7 @@ enum bot_rc render_topic(const struct render_incident *inc, char **topic_out)
         return BOT_EINVAL;
     txt_init(&t, RENDER_MAX_TOPIC);
     txt_rawf(&t, "SEV %s | %s | IRM ", plan_severity_name(inc->severity),
-             plan_status_name(inc->status));
+             status_name(inc));
     if (valid_id(inc->irm))
         txt_rawf(&t, "<@%s>", inc->irm);
     else

@@ -67,6 +67,7 @@ struct render_incident {
     enum inc_status status;
     bool breach;            /* a data or security breach is suspected */
     bool public_;           /* published to the status page */
+    bool cancelled;         /* closed by /incident cancel: shown "cancelled", no buttons */
     int64_t started_at_ms;  /* when the problem started (Unix ms) */
     int64_t declared_at_ms; /* when it was declared */
     int step;               /* 1..RENDER_STEPS, the plan's step pointer */

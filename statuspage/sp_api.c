@@ -271,6 +271,17 @@ enum bot_rc sp_api_incident_update(struct sp_api *c, const char *id, const cJSON
     return rc;
 }
 
+enum bot_rc sp_api_incident_delete(struct sp_api *c, const char *id, struct sp_api_result *res,
+                                   struct bot_err *err)
+{
+    char path[SP_API_MAX_ID + 32];
+    memset(res, 0, sizeof(*res));
+    if (!id_ok(id))
+        return bot_err_set(err, BOT_EINVAL, "statuspage: bad incident id");
+    snprintf(path, sizeof(path), "/incidents/%s", id);
+    return sp_api_request(c, "DELETE", path, NULL, res, err);
+}
+
 static bool has_tag(const cJSON *inc, const char *tag)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(inc, "metadata");

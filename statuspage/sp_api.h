@@ -103,6 +103,12 @@ enum bot_rc sp_api_incident_create(struct sp_api *c, const cJSON *incident,
 enum bot_rc sp_api_incident_update(struct sp_api *c, const char *id, const cJSON *incident,
                                    struct sp_api_result *res, struct bot_err *err) BOT_MUST_CHECK;
 /*
+ * DELETE /incidents/{id}: a withdrawn incident leaves the page. Same codes as
+ * sp_api_request; a 404 (gone already) is the caller's to treat as done.
+ */
+enum bot_rc sp_api_incident_delete(struct sp_api *c, const char *id, struct sp_api_result *res,
+                                   struct bot_err *err) BOT_MUST_CHECK;
+/*
  * Looks among the most recent incidents (GET /incidents, SP_API_FIND_PAGES
  * pages of SP_API_FIND_LIMIT) for one whose metadata carries tag; copies its
  * id into id (SP_API_MAX_ID bytes). BOT_ENOTFOUND when there is none; other

@@ -21,8 +21,10 @@ endif()
 
 incidentd_unit_test(test_worker SOURCES test_worker.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan SOURCES test_plan.c LIBS incidentd_bot)
+incidentd_unit_test(test_edit SOURCES test_edit.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan_steps SOURCES test_plan_steps.c LIBS incidentd_bot)
 incidentd_unit_test(test_plan_status SOURCES test_plan_status.c LIBS incidentd_bot)
+incidentd_unit_test(test_plan_cancel SOURCES test_cancel.c LIBS incidentd_bot)
 # Who is paged: [business_hours] x severity x reminder kind (issue 14).
 incidentd_unit_test(test_paging SOURCES test_paging.c LIBS incidentd_bot)
 # Outgoing webhooks: signature (RFC 4231), event bodies, the plan's webhook effects.

@@ -197,8 +197,21 @@ static void test_lifecycle(void)
               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(inc, "postmortem_body")) &&
               cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "schema_errors")) == 0;
     cJSON_Delete(st);
-    sp_api_free(c);
     CHECK(ok);
+
+    /* Withdrawn: DELETE answers the incident as it was; gone after, a second one is a 404. */
+    CHECK_INT(sp_api_incident_delete(c, id, &r, &err), BOT_OK);
+    CHECK_INT(r.http_status, 200);
+    CHECK_STR(r.id, id);
+    sp_api_result_clear(&r);
+    CHECK_INT(sp_api_incident_delete(c, id, &r, &err), BOT_ENOTFOUND);
+    sp_api_result_clear(&r);
+    CHECK_INT(sp_api_incident_delete(c, "../pages", &r, &err), BOT_EINVAL);
+    sp_api_result_clear(&r);
+    st = ctl(&emu, "state", NULL);
+    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "incidents")), 0);
+    cJSON_Delete(st);
+    sp_api_free(c);
 }
 
 static void test_errors(void)

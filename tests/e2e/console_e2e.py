@@ -296,6 +296,7 @@ def declare_form(tmp):
         "",                    # severity: the suggestion
         "",                    # start: unknown
         "",                    # affected users
+        "",                    # components (the configured Checkout is offered): none
         "/quit",
     ]) + "\n"
     rc, out, err = run_console(config, script)

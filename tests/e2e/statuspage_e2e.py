@@ -19,13 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
-from e2e_util import call, start_incidentd, start_slackemu, wait_for
+from e2e_util import call, slash, start_incidentd, start_slackemu, wait_for
 
 INCIDENTD, SLACKEMU, SPEMU = sys.argv[1], sys.argv[2], sys.argv[3]
 KEY = "emukey0123456789abcdef"
 PAGE = "emupage00001"
 API_ID = "c0api0000001"
+ALICE = "U0ALICE0001"
 failures = []
 
 
@@ -148,6 +150,70 @@ def lifecycle(db, iid, prefix):
     return keys
 
 
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def get_text(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode("utf-8", "replace")
+
+
+def cancelled(base, http, ctl, db):
+    """Declared, published, then cancelled through the real commands."""
+    name = "Mistaken drill checkout"
+    slash(base, ALICE, "C0GENERAL01", "declare %s --component API" % name)
+    chan = wait_for(lambda: [c for c in call(base, "/_emu/state")["channels"]
+                             if c["name"].startswith("inc-") and "drill" in c["name"]], 20)
+    if not check(chan, "the drill's channel"):
+        return
+    cid = chan[0]["id"]
+    iid = sqlite3.connect(db, timeout=10).execute(
+        "SELECT id FROM incidents WHERE channel_id = ?", (cid,)).fetchone()[0]
+    slash(base, ALICE, cid, "publish We are looking into failed payments")
+    eph = wait_for(lambda: [m for m in call(base, "/_emu/state")["ephemeral"]
+                            if m["recipient"] == ALICE
+                            and "inc_publish_confirm" in json.dumps(m.get("blocks"))], 15)
+    if not check(eph, "publish preview"):
+        return
+    c = call(base, "/_emu/click", {"user_id": ALICE, "message_ts": eph[-1]["ts"],
+                                   "action_id": "inc_publish_confirm"})
+    check(c.get("ok"), "publish click delivered: %r" % c)
+
+    def on_page():
+        return [i for i in get_json(http + "/api/v2/incidents.json")["incidents"]
+                if i["name"] == name]
+    check(wait_for(on_page, 20), "published on our page")
+    check(wait_for(lambda: tagged(sp_state(ctl), iid), 30), "mirrored to Statuspage")
+    check(wait_for(lambda: statuspage_id(db, iid), 20), "statuspage_id saved")
+    check(wait_for(lambda: component_status(ctl) != "operational", 20),
+          "its component degraded on Statuspage: %s" % component_status(ctl))
+
+    slash(base, ALICE, cid, "cancel it was a drill, published by mistake")
+    check(wait_for(lambda: not on_page(), 20), "gone from our incidents.json")
+    check(name not in get_text(http + "/"), "gone from our page")
+    check(wait_for(lambda: not tagged(sp_state(ctl), iid), 30), "deleted on Statuspage")
+    check(wait_for(lambda: component_status(ctl) == "operational", 20),
+          "its component restored on Statuspage: %s" % component_status(ctl))
+    dels = [r for r in sp_state(ctl)["requests"] if r["method"] == "DELETE"]
+    check(len(dels) == 1, "one DELETE: %r" % [(r["method"], r.get("path")) for r in dels])
+    with sqlite3.connect(db, timeout=10) as c:
+        row = c.execute("SELECT status, published, published_at, statuspage_id FROM incidents "
+                        "WHERE id = ?", (iid,)).fetchone()
+        why = c.execute("SELECT value FROM incident_attrs WHERE incident_id = ? AND "
+                        "key = 'cancelled'", (iid,)).fetchone()
+        fx = c.execute("SELECT state FROM outbox WHERE kind = 'statuspage.delete'").fetchall()
+    check(row[0] == "closed" and row[1] == 0 and row[2] and row[3],
+          "still in the database, closed and unpublished: %r" % (row,))
+    check(why and why[0] == "it was a drill, published by mistake", "the why kept: %r" % (why,))
+    check(fx == [("done",)], "statuspage.delete done: %r" % fx)
+    def told():
+        return [m for ch in call(base, "/_emu/state")["channels"] if ch["id"] == cid
+                for m in ch.get("messages", []) if "cancelled INC-%d" % iid in m.get("text", "")]
+    check(wait_for(told, 20), "the channel is told")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="incidentd-statuspage-")
     emu, base = start_slackemu(SLACKEMU, tmp)
@@ -239,7 +305,7 @@ def main():
         bot.send_signal(signal.SIGKILL)
         bot.wait()
         fault(ctl, mode="none")
-        bot, _ = start_incidentd(INCIDENTD, tmp, base, "bot2.log", extra_config=extra)
+        bot, http = start_incidentd(INCIDENTD, tmp, base, "bot2.log", extra_config=extra)
         rows = wait_for(lambda: all_done(db, ["t4/0", "t4/1"]), timeout=60)
         check(rows and all(r[0] == "done" for r in rows), "create and update done: %r" % (rows,))
         incs = tagged(sp_state(ctl), 3)
@@ -277,6 +343,10 @@ def main():
         check(component_status(ctl) == "operational",
               "restored once nobody holds it: %s" % component_status(ctl))
 
+        # 6. A published incident cancelled (issue 14): withdrawn from our page and deleted on
+        #    Statuspage; the record keeps it.
+        cancelled(base, http, ctl, db)
+
         bot.send_signal(signal.SIGTERM)
         check(bot.wait(timeout=30) == 0, "incidentd exits cleanly")
         bot = None
@@ -296,5 +366,101 @@ def main():
     return 0
 
 
+def component_changed_after_publish():
+    """A component changed after publish (page and Statuspage emulator follow): declared on API,
+    published, `/incident component add Web` then `remove API`; our summary.json and the
+    emulator's components and incident follow each change, API back to operational; then
+    `/incident title --public` renames it on both. Its own bot, emulators and directory."""
+    import urllib.request
+    web_id, alice = "c0web0000001", "U0ALICE0001"
+    tmp = tempfile.mkdtemp(prefix="incidentd-sp-component-")
+    emu, base = start_slackemu(SLACKEMU, tmp, "--no-rate-limits")
+    spemu, spbase, ctl = start_spemu(tmp)
+    call(ctl, "/_emu/components", {web_id: "Web"})
+    os.environ["STATUSPAGE_API_KEY"] = KEY
+    extra = ('[statuspage.atlassian]\napi_base_url = "%s"\npage_id = "%s"\n'
+             'components = ["API=%s", "Web=%s"]\n[[statuspage.components]]\nname = "API"\n'
+             '[[statuspage.components]]\nname = "Web"\n' % (spbase, PAGE, API_ID, web_id))
+    bot = None
+
+    def page():
+        with urllib.request.urlopen(http + "/api/v2/summary.json", timeout=10) as r:
+            return {c["name"]: c["status"] for c in json.loads(r.read())["components"]}
+
+    def sp():
+        st = sp_state(ctl)
+        incs = st.get("incidents")
+        incs = list(incs.values()) if isinstance(incs, dict) else (incs or [])
+        return ({c["id"]: c["status"] for c in st["components"]},
+                incs[0].get("component_ids") if incs else None)
+
+    def slash_in(channel, text):
+        call(base, "/_emu/slash", {"user_id": alice, "channel_id": channel, "text": text})
+
+    try:
+        bot, http = start_incidentd(INCIDENTD, tmp, base, "bot.log", extra_config=extra)
+        check(call(base, "/_emu/wait", {"connections": 2, "timeout_ms": 15000})["ok"],
+              "component: incidentd connected")
+        slash_in("C0GENERAL01", "declare Checkout errors --sev major --component Checkut")
+        check(wait_for(lambda: [m for m in call(base, "/_emu/state")["interactions"]
+                                if "Known components: `API`, `Web`" in json.dumps(m)], 15),
+              "component: a typo is refused, listing the known ones")
+        slash_in("C0GENERAL01", "declare Checkout errors --sev major --component API")
+        chan = wait_for(lambda: [c for c in call(base, "/_emu/state")["channels"]
+                                 if c["name"].startswith("inc-") and "-1-" in c["name"]], 20)
+        if not check(chan, "component: the incident channel"):
+            return
+        cid = chan[0]["id"]
+        slash_in(cid, "publish Checkout is failing")
+        eph = wait_for(lambda: [m for m in call(base, "/_emu/state")["ephemeral"]
+                                if "inc_publish_confirm" in json.dumps(m.get("blocks"))], 15)
+        if not check(eph, "component: the publish preview"):
+            return
+        call(base, "/_emu/click", {"user_id": alice, "message_ts": eph[0]["ts"],
+                                   "action_id": "inc_publish_confirm"})
+        check(wait_for(lambda: page().get("API") == "partial_outage"
+                       and sp()[1] == [API_ID], 30),
+              "component: published on API: %r %r" % (page(), sp()))
+        check(page().get("Web") == "operational", "component: Web untouched before")
+        slash_in(cid, "component add Web")
+        check(wait_for(lambda: page().get("Web") == "partial_outage", 15),
+              "component: our page shows Web at once: %r" % page())
+        check(wait_for(lambda: sp()[0].get(web_id) == "partial_outage"
+                       and sp()[1] == [API_ID, web_id], 30),
+              "component: Statuspage adds Web: %r" % (sp(),))
+        slash_in(cid, "component remove API")
+        check(wait_for(lambda: page().get("API") == "operational"
+                       and page().get("Web") == "partial_outage", 15),
+              "component: our page restores API: %r" % page())
+        check(wait_for(lambda: sp()[0].get(API_ID) == "operational"
+                       and sp()[1] == [web_id], 30),
+              "component: Statuspage restores API: %r" % (sp(),))
+        # The public title, set on purpose, reaches our page and the mirror.
+        slash_in(cid, "title --public Some card payments fail")
+
+        def names():
+            with urllib.request.urlopen(http + "/api/v2/summary.json", timeout=10) as r:
+                ours = [i["name"] for i in json.loads(r.read())["incidents"]]
+            incs = sp_state(ctl).get("incidents")
+            incs = list(incs.values()) if isinstance(incs, dict) else (incs or [])
+            return ours, [i.get("name") for i in incs]
+        check(wait_for(lambda: names() == (["Some card payments fail"],
+                                           ["Some card payments fail"]), 30),
+              "component: the public title follows: %r" % (names(),))
+        st = sp_state(ctl)
+        check(st["schema_errors"] == [], "component: bodies valid: %r" % st["schema_errors"])
+    finally:
+        for p in (bot, emu, spemu):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+        if failures:
+            f = os.path.join(tmp, "bot.log")
+            if os.path.exists(f):
+                print("--- component scenario", f, file=sys.stderr)
+                print("".join(open(f).readlines()[-40:]), file=sys.stderr)
+
+
 if __name__ == "__main__":
+    component_changed_after_publish()
     sys.exit(main())

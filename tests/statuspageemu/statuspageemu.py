@@ -3,7 +3,7 @@
 for incidentd's tests (python3 is a test tool; stdlib only).
 
 It serves the endpoints incidentd's mirror uses, under /v1/pages/{page_id}:
-  POST/GET /incidents, GET/PATCH/PUT /incidents/{id},
+  POST/GET /incidents, GET/PATCH/PUT/DELETE /incidents/{id},
   GET/PUT /incidents/{id}/postmortem, PUT .../postmortem/publish,
   GET /components, GET/PATCH/PUT /components/{id}
 with `Authorization: OAuth <key>` checked (401), a 1 request/second limit per key like
@@ -390,6 +390,10 @@ def make_handler(emu, quiet):
                     return 200, inc, None
                 if method in ("PATCH", "PUT"):
                     emu.apply_incident(inc, body.get("incident", {}), False)
+                    return 200, inc, None
+                if method == "DELETE":
+                    # As documented: 200 with the incident as it was; it is gone after.
+                    emu.incidents.remove(inc)
                     return 200, inc, None
                 return 405, {"error": "method not allowed"}, None
             if parts[2] == "postmortem":
