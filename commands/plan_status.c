@@ -75,6 +75,22 @@ static char *role_holder(struct plan *p, int64_t id, const char *role, enum bot_
     return r == BOT_OK ? who : NULL;
 }
 
+/* The public message of a status change (stored form), as the page's update at this status. */
+static enum bot_rc record_public_status(struct plan *p, const struct store_incident *inc,
+                                        const char *actor, char *msg, struct bot_err *err)
+{
+    struct store_timeline_entry e = {
+        .incident_id = inc->id,
+        .at = p->now_ms,
+        .actor = (char *)actor,
+        .kind = "status",
+        .text = msg,
+        .public = 1,
+        .status = inc->status,
+    };
+    return store_timeline_append(p->store, &e, err);
+}
+
 /* ---- step 4: notes ---- */
 
 enum bot_rc plan_note(struct plan *p, const struct store_incident *inc, const char *actor,
@@ -392,16 +408,7 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
     }
     char *msg = esc(message);
     if (rc == BOT_OK) {
-        struct store_timeline_entry e = {
-            .incident_id = inc->id,
-            .at = p->now_ms,
-            .actor = (char *)actor,
-            .kind = "status",
-            .text = msg,
-            .public = 1,
-            .status = inc->status,
-        };
-        rc = store_timeline_append(p->store, &e, err);
+        rc = record_public_status(p, inc, actor, msg, err);
     }
     /*
      * The checklist: the status's step (5, 6, 7) done, a skipped one's
@@ -663,16 +670,7 @@ enum bot_rc plan_reopen(struct plan *p, const struct plan_actor *a, struct store
         free(t);
     }
     if (rc == BOT_OK) {
-        struct store_timeline_entry e = {
-            .incident_id = inc->id,
-            .at = p->now_ms,
-            .actor = (char *)actor,
-            .kind = "status",
-            .text = msg,
-            .public = 1,
-            .status = inc->status,
-        };
-        rc = store_timeline_append(p->store, &e, err);
+        rc = record_public_status(p, inc, actor, msg, err);
     }
 
     /*

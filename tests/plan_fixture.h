@@ -98,6 +98,32 @@ static __attribute__((unused)) void fx_close(void)
     fx_store = NULL;
 }
 
+/* Runs the reminders due at `at` as the worker does: each marked done and decided in one
+ * transaction. Returns how many ran, or 999 when one could not be. */
+static __attribute__((unused)) size_t fx_run_due(int64_t at)
+{
+    struct store_reminder *rows = NULL;
+    size_t n = 0, ran = 0;
+    struct bot_err err;
+    if (store_reminder_due(fx_store, at, 50, &rows, &n, &err) != BOT_OK)
+        return 999;
+    for (size_t i = 0; i < n; i++, ran++) {
+        struct plan p;
+        char id[32];
+        snprintf(id, sizeof(id), "reminder-%lld", (long long)rows[i].id);
+        worker_plan_init(&p, &fx_cfg, fx_store, at, id);
+        if (store_begin(fx_store, &err) != BOT_OK ||
+            store_reminder_done(fx_store, rows[i].id, at, &err) != BOT_OK ||
+            plan_reminder(&p, &rows[i], &err) != BOT_OK || store_commit(fx_store, &err) != BOT_OK) {
+            store_rollback(fx_store);
+            ran = 999;
+            break;
+        }
+    }
+    store_reminder_list_free(rows, n);
+    return ran;
+}
+
 /* Decides one envelope in its own transaction, as the worker does; returns the plan's code. */
 static __attribute__((unused)) enum bot_rc fx_decide_err(const char *type, const char *payload,
                                                          const char *event_id, struct bot_err *err)

@@ -95,30 +95,6 @@ static void test_table(void)
     fx_cfg = saved;
 }
 
-/* Runs the reminders due at `at` as the worker does; returns how many ran (999: one failed). */
-static size_t run_due(int64_t at)
-{
-    struct store_reminder *rows = NULL;
-    size_t n = 0, ran = 0;
-    struct bot_err err;
-    if (store_reminder_due(fx_store, at, 50, &rows, &n, &err) != BOT_OK)
-        return 999;
-    for (size_t i = 0; i < n; i++, ran++) {
-        struct plan p;
-        char id[32];
-        snprintf(id, sizeof(id), "reminder-%lld", (long long)rows[i].id);
-        worker_plan_init(&p, &fx_cfg, fx_store, at, id);
-        if (store_begin(fx_store, &err) != BOT_OK ||
-            store_reminder_done(fx_store, rows[i].id, at, &err) != BOT_OK ||
-            plan_reminder(&p, &rows[i], &err) != BOT_OK || store_commit(fx_store, &err) != BOT_OK) {
-            store_rollback(fx_store);
-            ran = 999;
-            break;
-        }
-    }
-    store_reminder_list_free(rows, n);
-    return ran;
-}
 
 static long long irm_mentions(void)
 {
@@ -157,7 +133,7 @@ static void test_night_of_majors_never_pages_irms(void)
     fx_channel_created(2, "C0INC000002");
     /* Every 15 minutes until 06:00: each reminder goes to on call, never to the IRMs. */
     for (int m = 15; m <= 8 * 60; m += 15)
-        CHECK_INT(run_due(fx_now + m * 60000LL), 2);
+        CHECK_INT(fx_run_due(fx_now + m * 60000LL), 2);
     CHECK_INT(irm_mentions(), 0);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%has had no IRM for 15 "
                      "minutes. <@U0ONCALL001> <@U0ONCALL002>: Outside business hours%%'"),
@@ -172,12 +148,12 @@ static void test_night_of_majors_never_pages_irms(void)
     CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
     mark_published(1);
     CHECK_INT(fx_slash(BOB, "C0INC000001", "status identified The database is full"), BOT_OK);
-    CHECK_INT(run_due(t + 15 * 60000LL), 2); /* liaisons of 1, the IRM one of 2 */
+    CHECK_INT(fx_run_due(t + 15 * 60000LL), 2); /* liaisons of 1, the IRM one of 2 */
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<@U0ONCALL001> "
                      "<@U0ONCALL002>, a reminder: this incident still has no technical "
                      "liaison%%Outside business hours this goes to the on-call engineers.%%'"),
               1);
-    CHECK_INT(run_due(t + 30 * 60000LL), 2); /* the public update of 1, the IRM one of 2 */
+    CHECK_INT(fx_run_due(t + 30 * 60000LL), 2); /* the public update of 1, the IRM one of 2 */
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%:loudspeaker: "
                      "<@U0ONCALL001> <@U0ONCALL002>: INC-1 is public%%'"),
               1);
@@ -192,7 +168,7 @@ static void test_night_of_majors_never_pages_irms(void)
                      "'%%<!subteam^S0IRMGROUP1> <@U0IRMUSER01>: an IRM is needed to run the plan "
                      "(severity raised to critical)%%'"),
               1);
-    CHECK_INT(run_due(t + 45 * 60000LL), 1);
+    CHECK_INT(fx_run_due(t + 45 * 60000LL), 1);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE incident_id = 2 AND payload LIKE "
                      "'%%has had no IRM for %% minutes. <!subteam^S0IRMGROUP1> <@U0IRMUSER01> "
                      "<@U0ONCALL001> <@U0ONCALL002>: Press *Take IRM*%%'"),
@@ -212,7 +188,7 @@ static void test_business_hours_unchanged(void)
     fx_open();
     CHECK_INT(fx_slash(ALICE, "C1", "declare API errors --sev minor"), BOT_OK);
     fx_channel_created(1, "C0INC000001");
-    CHECK_INT(run_due(fx_now + 15 * 60000LL), 1);
+    CHECK_INT(fx_run_due(fx_now + 15 * 60000LL), 1);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%has had no IRM for 15 "
                      "minutes. <!subteam^S0IRMGROUP1>: Press *Take IRM*%%'"),
               1);
@@ -220,7 +196,7 @@ static void test_business_hours_unchanged(void)
     CHECK_INT(fx_slash(BOB, "C0INC000001", "role irm me"), BOT_OK);
     mark_published(1);
     CHECK_INT(fx_slash(BOB, "C0INC000001", "status identified The database is full"), BOT_OK);
-    CHECK_INT(run_due(fx_now + 60 * 60000LL), 2);
+    CHECK_INT(fx_run_due(fx_now + 60 * 60000LL), 2);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<@" BOB ">, a reminder: "
                      "this incident still has no technical liaison and no support liaison. "
                      "Appoint them with the menus on the pinned message or `/incident role tech "

@@ -901,32 +901,6 @@ static void test_reminders(void)
     fx_close();
 }
 
-/* Runs the reminders due at `at` as the worker does: each decided and marked done at once.
- * Returns how many ran, or 999 when one could not be. */
-static size_t run_due(int64_t at)
-{
-    struct store_reminder *rows = NULL;
-    size_t n = 0, ran = 0;
-    struct bot_err err;
-    if (store_reminder_due(fx_store, at, 50, &rows, &n, &err) != BOT_OK)
-        return 999;
-    for (size_t i = 0; i < n; i++, ran++) {
-        struct plan p;
-        char id[32];
-        snprintf(id, sizeof(id), "reminder-%lld", (long long)rows[i].id);
-        worker_plan_init(&p, &fx_cfg, fx_store, at, id);
-        /* In the worker's order: marked done first, then decided. */
-        if (store_begin(fx_store, &err) != BOT_OK ||
-            store_reminder_done(fx_store, rows[i].id, at, &err) != BOT_OK ||
-            plan_reminder(&p, &rows[i], &err) != BOT_OK || store_commit(fx_store, &err) != BOT_OK) {
-            store_rollback(fx_store);
-            ran = 999;
-            break;
-        }
-    }
-    store_reminder_list_free(rows, n);
-    return ran;
-}
 
 static void test_irm_unclaimed_reminds_until_taken(void)
 {
@@ -935,8 +909,8 @@ static void test_irm_unclaimed_reminds_until_taken(void)
     fx_open();
     CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
     fx_channel_created(1, "C0INC000001");
-    CHECK_INT(run_due(fx_now + 14 * 60000), 0);
-    CHECK_INT(run_due(fx_now + 15 * 60000), 1);
+    CHECK_INT(fx_run_due(fx_now + 14 * 60000), 0);
+    CHECK_INT(fx_run_due(fx_now + 15 * 60000), 1);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%has had no IRM for 15 "
                      "minutes%%'"),
               1);
@@ -949,7 +923,7 @@ static void test_irm_unclaimed_reminds_until_taken(void)
     CHECK_INT(fx_int("SELECT count(*) FROM reminders WHERE kind = 'irm_unclaimed' AND state = "
                      "'pending'"),
               0);
-    CHECK_INT(run_due(fx_now + 60 * 60000), 1); /* the liaisons reminder, not another IRM one */
+    CHECK_INT(fx_run_due(fx_now + 60 * 60000), 1); /* the liaisons reminder, not another IRM one */
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%has had no IRM%%'"), 1);
     fx_close();
     fx_cfg = saved;
@@ -976,7 +950,7 @@ static void test_public_update_reminder(void)
                      "'pending' AND due_at = %lld",
                      (long long)(fx_now + 60 * 60000)),
               1);
-    CHECK_INT(run_due(fx_now + 60 * 60000), 1);
+    CHECK_INT(fx_run_due(fx_now + 60 * 60000), 1);
     CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%<@" BOB ">: INC-1 is "
                      "public and its status page has had no update for 60 minutes%%'"),
               1);
