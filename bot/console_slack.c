@@ -3,9 +3,10 @@
  * API methods incidentd calls (the same answers in shape as Slack's, errors
  * included, so delivery takes the same paths it takes against Slack) and
  * prints what a person in the workspace would see: which channel, who,
- * ephemeral or not, edits as edits, and every button or menu with a number
- * to click it by. Forms opened with views.open wait here until the front end
- * (console.c) asks them as prompts.
+ * ephemeral or not, an edit as the lines it changed, and every button or menu
+ * with a number to click it by (kept across an edit of its message). Forms
+ * opened with views.open wait here until the front end (console.c) asks them
+ * as prompts.
  */
 #include "console.h"
 
@@ -26,14 +27,16 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define CS_MAX_MEMBERS   64           /* members of one channel */
-#define CS_MAX_CHANNELS  4096         /* channels in the workspace */
-#define CS_MAX_MESSAGES  2000         /* kept per channel; older ones are forgotten */
-#define CS_MAX_CLICKS    4096         /* numbered elements remembered; older ones expire */
-#define CS_MAX_RESPONSES 4096         /* response_urls remembered */
-#define CS_MAX_OUT       (256u << 10) /* one printed message */
-#define CS_TOPIC_MAX     250          /* Slack's limit for topics and purposes */
-#define CS_NAME_MAX      80           /* Slack's limit for channel names */
+#define CS_MAX_MEMBERS    64           /* members of one channel */
+#define CS_MAX_CHANNELS   4096         /* channels in the workspace */
+#define CS_MAX_MESSAGES   2000         /* kept per channel; older ones are forgotten */
+#define CS_MAX_CLICKS     4096         /* numbered elements remembered; older ones expire */
+#define CS_MAX_MSG_CLICKS 256          /* numbers of one message that an edit can keep */
+#define CS_MAX_DIFF_LINES 400          /* lines of a message an edit is diffed over */
+#define CS_MAX_RESPONSES  4096         /* response_urls remembered */
+#define CS_MAX_OUT        (256u << 10) /* one printed message */
+#define CS_TOPIC_MAX      250          /* Slack's limit for topics and purposes */
+#define CS_NAME_MAX       80           /* Slack's limit for channel names */
 
 struct cuser {
     const char *id, *name, *real, *title;
@@ -58,7 +61,8 @@ struct cmsg {
     char user[CONSOLE_ID_MAX];
     long eph; /* > 0: an ephemeral message, shown to eph_user only */
     char eph_user[CONSOLE_ID_MAX];
-    cJSON *obj; /* text, blocks as posted */
+    cJSON *obj;  /* text, blocks as posted */
+    char *shown; /* its body as last printed (owned; NULL before), what an edit is diffed with */
     bool deleted;
 };
 
@@ -357,21 +361,118 @@ static bool interactive(const char *type)
     return false;
 }
 
+/*
+ * The numbering of one rendering of a message: the numbers its elements had before, which an
+ * element that is still there keeps, so "7" means the same button before and after an edit.
+ */
+struct numbering {
+    const char *channel, *ts;
+    long eph;
+    long old[CS_MAX_MSG_CLICKS]; /* 0 once kept */
+    size_t n_old;
+};
+
+static bool same_msg(const struct cclick *k, const char *channel, const char *ts, long eph)
+{
+    return eph > 0 ? k->eph == eph
+                   : k->eph == 0 && strcmp(k->channel, channel) == 0 && strcmp(k->ts, ts) == 0;
+}
+
+static void forget_click(struct cclick *k)
+{
+    cJSON_Delete(k->element);
+    memset(k, 0, sizeof(*k));
+}
+
+/* Forgets the numbers of the elements of a message that is deleted. */
+static void forget_clicks(struct cslack *cs, const char *channel, const char *ts, long eph)
+{
+    for (size_t i = 0; i < CS_MAX_CLICKS; i++)
+        if (cs->clicks[i].n != 0 && same_msg(&cs->clicks[i], channel, ts, eph))
+            forget_click(&cs->clicks[i]);
+}
+
+/* Before a message is rendered: collects the numbers it has (beyond the bound, forgets them). */
+static void numbering_begin(struct cslack *cs, struct numbering *nb, const char *channel,
+                            const char *ts, long eph)
+{
+    nb->channel = channel;
+    nb->ts = ts;
+    nb->eph = eph;
+    nb->n_old = 0;
+    for (size_t i = 0; i < CS_MAX_CLICKS; i++) {
+        struct cclick *k = &cs->clicks[i];
+        if (k->n == 0 || !same_msg(k, channel, ts, eph))
+            continue;
+        if (nb->n_old < CS_MAX_MSG_CLICKS)
+            nb->old[nb->n_old++] = k->n;
+        else
+            forget_click(k);
+    }
+}
+
+/* After it is rendered: the old numbers no element kept are forgotten (a stale click fails). */
+static void numbering_end(struct cslack *cs, struct numbering *nb)
+{
+    for (size_t i = 0; i < nb->n_old; i++) {
+        struct cclick *k = &cs->clicks[nb->old[i] % CS_MAX_CLICKS];
+        if (nb->old[i] != 0 && k->n == nb->old[i])
+            forget_click(k);
+    }
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/*
+ * The old number of the message's element that e is again (same type, action_id, value and
+ * block, so a click on it acts the same), or 0. A number from more than half the ring ago is not
+ * kept: the ring would soon reuse its slot while the message is still on screen.
+ */
+static long keep_number(struct cslack *cs, struct numbering *nb, const cJSON *e,
+                        const char *block_id)
+{
+    char bid[sizeof(cs->clicks[0].block_id)];
+    copy(bid, sizeof(bid), block_id);
+    for (size_t i = 0; i < nb->n_old; i++) {
+        long n = nb->old[i];
+        const struct cclick *k = &cs->clicks[n % CS_MAX_CLICKS];
+        if (n == 0 || k->n != n || n <= cs->next_click - CS_MAX_CLICKS / 2)
+            continue;
+        if (same_str(jstr(k->element, "type"), jstr(e, "type")) &&
+            same_str(jstr(k->element, "action_id"), jstr(e, "action_id")) &&
+            same_str(jstr(k->element, "value"), jstr(e, "value")) &&
+            strcmp(k->block_id, bid) == 0) {
+            nb->old[i] = 0;
+            return n;
+        }
+    }
+    return 0;
+}
+
 /* Numbers an element and prints it: "[7] Take IRM", "[8] Severity: critical | major | minor". */
 static void element(struct cslack *cs, struct buf *o, const cJSON *e, const char *block_id,
-                    const char *channel, const char *ts, long eph)
+                    struct numbering *nb)
 {
     const char *type = jstr(e, "type");
     if (!interactive(type))
         return;
-    long n = ++cs->next_click;
-    struct cclick *k = &cs->clicks[n % CS_MAX_CLICKS];
-    cJSON_Delete(k->element);
-    memset(k, 0, sizeof(*k));
-    k->n = n;
-    copy(k->channel, sizeof(k->channel), channel);
-    copy(k->ts, sizeof(k->ts), ts);
-    k->eph = eph;
+    long n = keep_number(cs, nb, e, block_id);
+    struct cclick *k;
+    if (n == 0) {
+        n = ++cs->next_click;
+        k = &cs->clicks[n % CS_MAX_CLICKS];
+        forget_click(k);
+        k->n = n;
+        copy(k->channel, sizeof(k->channel), nb->channel);
+        copy(k->ts, sizeof(k->ts), nb->ts);
+        k->eph = nb->eph;
+    } else {
+        k = &cs->clicks[n % CS_MAX_CLICKS];
+        cJSON_Delete(k->element); /* the new version is what a click acts on */
+    }
     copy(k->block_id, sizeof(k->block_id), block_id);
     k->element = cJSON_Duplicate(e, true);
     (void)!buf_addf(o, "[%ld] ", n);
@@ -411,8 +512,7 @@ static void element(struct cslack *cs, struct buf *o, const cJSON *e, const char
     }
 }
 
-static void blocks(struct cslack *cs, struct buf *o, const cJSON *bl, const char *channel,
-                   const char *ts, long eph)
+static void blocks(struct cslack *cs, struct buf *o, const cJSON *bl, struct numbering *nb)
 {
     const char *in = "   ";
     const cJSON *b;
@@ -448,7 +548,7 @@ static void blocks(struct cslack *cs, struct buf *o, const cJSON *bl, const char
             if (acc != NULL && interactive(jstr(acc, "type"))) {
                 out_str(o, "\n");
                 out_str(o, in);
-                element(cs, o, acc, block_id, channel, ts, eph);
+                element(cs, o, acc, block_id, nb);
             }
         } else if (strcmp(type, "context") == 0) {
             const cJSON *e;
@@ -469,7 +569,7 @@ static void blocks(struct cslack *cs, struct buf *o, const cJSON *bl, const char
             cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(b, "elements"))
             {
                 out_str(o, sep);
-                element(cs, o, e, block_id, channel, ts, eph);
+                element(cs, o, e, block_id, nb);
                 sep = "\n   ";
             }
         } else if (strcmp(type, "image") == 0) {
@@ -481,54 +581,158 @@ static void blocks(struct cslack *cs, struct buf *o, const cJSON *bl, const char
     }
 }
 
-/* Forgets the numbers of the elements of a message that is replaced or deleted. */
-static void forget_clicks(struct cslack *cs, const char *channel, const char *ts, long eph)
+/* One line of a rendering (without its '\n'). */
+struct line {
+    const char *s;
+    size_t n;
+};
+
+/* Splits text into at most max lines; false when it has more. */
+static bool split_lines(const char *t, struct line *l, size_t max, size_t *n)
 {
-    for (size_t i = 0; i < CS_MAX_CLICKS; i++) {
-        struct cclick *k = &cs->clicks[i];
-        if (k->n == 0)
-            continue;
-        bool same = eph > 0
-                        ? k->eph == eph
-                        : k->eph == 0 && strcmp(k->channel, channel) == 0 && strcmp(k->ts, ts) == 0;
-        if (same) {
-            cJSON_Delete(k->element);
-            memset(k, 0, sizeof(*k));
+    *n = 0;
+    while (*t) {
+        if (*n >= max)
+            return false;
+        size_t len = strcspn(t, "\n");
+        l[(*n)++] = (struct line){t, len};
+        t += len + (t[len] == '\n');
+    }
+    return true;
+}
+
+static bool line_eq(const struct line *a, const struct line *b)
+{
+    return a->n == b->n && memcmp(a->s, b->s, a->n) == 0;
+}
+
+/* "   - text": the block indent the marker takes the place of is dropped, the rest is kept. */
+static void diff_line(struct buf *o, char mark, const struct line *l)
+{
+    size_t skip = l->n >= 3 && strncmp(l->s, "   ", 3) == 0 ? 3 : 0;
+    (void)!buf_addf(o, "   %c %.*s\n", mark, (int)(l->n - skip), l->s + skip);
+}
+
+/*
+ * Appends to o the lines that differ between the renderings was and now: removed ones as
+ * "   - …", added ones as "   + …", in order (a longest common subsequence of lines, so an
+ * unchanged line is never printed). Returns the number of changed lines, or -1 when either
+ * rendering is longer than CS_MAX_DIFF_LINES (the caller prints the whole message then).
+ */
+static int diff(struct buf *o, const char *was, const char *now)
+{
+    struct line *a = xcalloc(CS_MAX_DIFF_LINES, sizeof(*a));
+    struct line *b = xcalloc(CS_MAX_DIFF_LINES, sizeof(*b));
+    uint16_t *lcs = NULL;
+    size_t na, nb, pre = 0, post = 0;
+    int changed = -1;
+    if (!split_lines(was, a, CS_MAX_DIFF_LINES, &na) ||
+        !split_lines(now, b, CS_MAX_DIFF_LINES, &nb))
+        goto out;
+    /* The common head and tail need no table; an edit usually changes a line or two. */
+    while (pre < na && pre < nb && line_eq(&a[pre], &b[pre]))
+        pre++;
+    while (post < na - pre && post < nb - pre && line_eq(&a[na - 1 - post], &b[nb - 1 - post]))
+        post++;
+    size_t ra = na - pre - post, rb = nb - pre - post, w = rb + 1;
+    /* lcs[i * w + j]: the longest common subsequence of a[pre+i..] and b[pre+j..] */
+    lcs = xcalloc((ra + 1) * w, sizeof(*lcs));
+    for (size_t i = ra; i-- > 0;) {
+        for (size_t j = rb; j-- > 0;) {
+            uint16_t skip_a = lcs[(i + 1) * w + j], skip_b = lcs[i * w + j + 1];
+            if (line_eq(&a[pre + i], &b[pre + j]))
+                lcs[i * w + j] = (uint16_t)(lcs[(i + 1) * w + j + 1] + 1);
+            else
+                lcs[i * w + j] = skip_a >= skip_b ? skip_a : skip_b;
         }
     }
+    changed = 0;
+    size_t i = 0, j = 0;
+    while (i < ra || j < rb) {
+        if (i < ra && j < rb && line_eq(&a[pre + i], &b[pre + j])) {
+            i++;
+            j++;
+        } else if (i < ra && (j == rb || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            diff_line(o, '-', &a[pre + i++]);
+            changed++;
+        } else {
+            diff_line(o, '+', &b[pre + j++]);
+            changed++;
+        }
+    }
+out:
+    free(lcs);
+    free(a);
+    free(b);
+    return changed;
 }
 
 enum show { SHOW_NEW, SHOW_EDIT, SHOW_DELETE };
 
-/* Prints a message the way the channel shows it; numbers its buttons. Lock held. */
-static void show(struct cslack *cs, const struct cchan *c, const struct cmsg *m, enum show how)
+/* The body of m as it reads (everything below its header line); numbers its elements. */
+static void render_body(struct cslack *cs, const struct cchan *c, const struct cmsg *m,
+                        struct buf *body)
 {
-    struct buf o;
+    struct numbering nb;
+    numbering_begin(cs, &nb, c->id, m->ts, m->eph);
+    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(m->obj, "blocks");
+    if (cJSON_IsArray(bl) && cJSON_GetArraySize(bl) > 0) {
+        blocks(cs, body, bl, &nb);
+    } else {
+        out_str(body, "   ");
+        const char *t = jstr(m->obj, "text");
+        mrkdwn(cs, body, t ? t : "", "   ");
+        out_str(body, "\n");
+    }
+    numbering_end(cs, &nb);
+}
+
+/*
+ * Prints a message the way the channel shows it and numbers its buttons; an edit (chat.update,
+ * a response_url's replace_original) prints only the lines that changed, and nothing when none
+ * did (the control message is refreshed often without a visible change). Lock held.
+ */
+static void show(struct cslack *cs, const struct cchan *c, struct cmsg *m, enum show how)
+{
+    struct buf o, body;
     buf_init(&o, CS_MAX_OUT);
+    buf_init(&body, CS_MAX_OUT);
     const struct cuser *u = user_by_id(m->user);
     const struct cuser *to = user_by_id(m->eph_user);
-    forget_clicks(cs, c->id, m->ts, m->eph);
     (void)!buf_addf(&o, "-- %s%s · %s%s%s%s%s\n", c->is_im ? "DM " : "#", c->name,
                     u ? u->name : m->user, m->thread_ts[0] ? " · in a thread" : "",
                     m->eph > 0 ? " · only @" : "", m->eph > 0 && to ? to->name : "",
                     m->eph > 0 ? " sees this" : "");
-    if (how == SHOW_EDIT)
-        out_str(&o, "   (edited: the message above now reads)\n");
     if (how == SHOW_DELETE) {
+        forget_clicks(cs, c->id, m->ts, m->eph);
+        free(m->shown);
+        m->shown = NULL;
         out_str(&o, "   (message deleted)\n");
     } else {
-        const cJSON *bl = cJSON_GetObjectItemCaseSensitive(m->obj, "blocks");
-        if (cJSON_IsArray(bl) && cJSON_GetArraySize(bl) > 0) {
-            blocks(cs, &o, bl, c->id, m->ts, m->eph);
+        render_body(cs, c, m, &body);
+        if (how == SHOW_NEW) {
+            out_str(&o, buf_str(&body));
         } else {
-            out_str(&o, "   ");
-            const char *t = jstr(m->obj, "text");
-            mrkdwn(cs, &o, t ? t : "", "   ");
-            out_str(&o, "\n");
+            struct buf changes;
+            buf_init(&changes, CS_MAX_OUT);
+            int n = diff(&changes, m->shown ? m->shown : "", buf_str(&body));
+            if (n < 0) {
+                out_str(&o, "   (edited: the message above now reads)\n");
+                out_str(&o, buf_str(&body));
+            } else if (n > 0) {
+                out_str(&o, "   (edited)\n");
+                out_str(&o, buf_str(&changes));
+            } else {
+                buf_reset(&o); /* nothing a person would see changed */
+            }
+            buf_free(&changes);
         }
+        free(m->shown);
+        m->shown = buf_take(&body);
     }
     fputs(buf_str(&o), cs->out);
     fflush(cs->out);
+    buf_free(&body);
     buf_free(&o);
 }
 
@@ -606,8 +810,10 @@ static struct cmsg *post(struct cslack *cs, struct cchan *c, const char *user, c
 {
     if (c->n_msgs >= CS_MAX_MESSAGES) { /* forget the oldest half */
         size_t drop = CS_MAX_MESSAGES / 2;
-        for (size_t i = 0; i < drop; i++)
+        for (size_t i = 0; i < drop; i++) {
             cJSON_Delete(c->msgs[i].obj);
+            free(c->msgs[i].shown);
+        }
         memmove(c->msgs, c->msgs + drop, (c->n_msgs - drop) * sizeof(*c->msgs));
         c->n_msgs -= drop;
     }
@@ -1303,13 +1509,17 @@ void cslack_free(struct cslack *cs)
     if (cs == NULL)
         return;
     for (size_t i = 0; i < cs->n_chans; i++) {
-        for (size_t j = 0; j < cs->chans[i].n_msgs; j++)
+        for (size_t j = 0; j < cs->chans[i].n_msgs; j++) {
             cJSON_Delete(cs->chans[i].msgs[j].obj);
+            free(cs->chans[i].msgs[j].shown);
+        }
         free(cs->chans[i].msgs);
     }
     free(cs->chans);
-    for (size_t i = 0; i < cs->n_ephs; i++)
+    for (size_t i = 0; i < cs->n_ephs; i++) {
         cJSON_Delete(cs->ephs[i].obj);
+        free(cs->ephs[i].shown);
+    }
     free(cs->ephs);
     for (size_t i = 0; i < CS_MAX_CLICKS; i++)
         cJSON_Delete(cs->clicks[i].element);

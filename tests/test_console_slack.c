@@ -1,9 +1,10 @@
 /*
  * The console's workspace (bot/console_slack.c) through the real Web API
  * client with the in-process transport: the answers have Slack's shape and
- * errors, what it prints reads like Slack (mentions, links, edits,
- * ephemeral), numbered elements click into block_actions payloads and stop
- * working when their message is replaced, response_urls answer or replace,
+ * errors, what it prints reads like Slack (mentions, links, ephemeral, an
+ * edit as only the lines it changed), numbered elements click into
+ * block_actions payloads, keep their numbers across an edit and stop working
+ * when they leave their message, response_urls answer or replace,
  * forms wait for their user, and the workspace survives a save (to a file
  * only its owner reads) and a load.
  */
@@ -49,7 +50,12 @@ static void teardown(void)
 static char *printed(void)
 {
     fflush(out);
-    char *s = xstrdup(out_buf ? out_buf : "");
+    /* out_len, not strlen: after the rewind below a shorter output leaves the tail of a longer
+       one in the stream's buffer */
+    char *s = xmalloc(out_len + 1);
+    if (out_len > 0)
+        memcpy(s, out_buf, out_len);
+    s[out_len] = '\0';
     rewind(out);
     fflush(out);
     out_len = 0;
@@ -181,8 +187,10 @@ static void test_render_click_and_replace(void)
     CHECK_INT(slack_api_post_url(api, url, msg, &r, &err), BOT_OK);
     cJSON_Delete(msg);
     p = printed();
-    CHECK_CONTAINS(p, "(edited: the message above now reads)");
-    CHECK_CONTAINS(p, "taken");
+    CHECK_CONTAINS(p, "-- #general · incidentd\n   (edited)\n");
+    CHECK_CONTAINS(p, "   - [1] Take IRM\n");
+    CHECK_CONTAINS(p, "   - [2] Severity: Critical | Major\n");
+    CHECK_CONTAINS(p, "   + taken\n");
     free(p);
     /* its old numbers are gone with the old version */
     CHECK_INT(cslack_click(cs, 1, "", "U0BOB", &pl, why, sizeof(why)), BOT_ENOTFOUND);
@@ -240,6 +248,190 @@ static void test_render_click_and_replace(void)
     msg = cJSON_Parse("{\"text\":\"x\"}");
     CHECK_INT(slack_api_post_url(api, "console://response/99999", msg, &r, &err), BOT_EREMOTE);
     cJSON_Delete(msg);
+    slack_api_result_free(&r);
+    teardown();
+}
+
+/*
+ * The control-message shape: a header, a status line, a severity line and buttons; what
+ * changes between the edits below is the status, the first button's label, and which of the
+ * others are there.
+ */
+static char *control_args(const char *ts, const char *status, const char *take, bool publish,
+                          bool resolve)
+{
+    return xasprintf(
+        "{\"channel\":\"C0GENERAL\",%s%s%s\"text\":\"INC-7\",\"blocks\":["
+        "{\"type\":\"header\",\"text\":{\"type\":\"plain_text\",\"text\":\"INC-7: Checkout\"}},"
+        "{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"*Status:* %s\"}},"
+        "{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\",\"text\":\"*Severity:* critical\"}},"
+        "{\"type\":\"actions\",\"block_id\":\"inc7_actions\",\"elements\":["
+        "{\"type\":\"button\",\"action_id\":\"inc_take_irm\",\"value\":\"7\","
+        "\"text\":{\"type\":\"plain_text\",\"text\":\"%s\"}}%s%s]}]}",
+        ts ? "\"ts\":\"" : "", ts ? ts : "", ts ? "\"," : "", status, take,
+        publish ? ",{\"type\":\"button\",\"action_id\":\"inc_publish\",\"value\":\"7\","
+                  "\"text\":{\"type\":\"plain_text\",\"text\":\"Publish\"}}"
+                : "",
+        resolve ? ",{\"type\":\"button\",\"action_id\":\"inc_resolve\",\"value\":\"7\","
+                  "\"text\":{\"type\":\"plain_text\",\"text\":\"Resolve\"}}"
+                : "");
+}
+
+/* The action_id and button text a click on [n] sends, as "action_id/text". */
+static void click_as(long n, const char *user, char *got, size_t len, enum bot_rc *rc)
+{
+    cJSON *pl = NULL;
+    char why[256];
+    got[0] = '\0';
+    *rc = cslack_click(cs, n, "", user, &pl, why, sizeof(why));
+    const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(pl, "actions"), 0);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "action_id");
+    const cJSON *t =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "text"), "text");
+    if (cJSON_IsString(id) && cJSON_IsString(t))
+        snprintf(got, len, "%s/%s", id->valuestring, t->valuestring);
+    cJSON_Delete(pl);
+}
+
+static void test_edit_shows_changes(void)
+{
+    struct slack_api_result r = {0};
+    struct bot_err err;
+    enum bot_rc rc;
+    char got[128], ts[32];
+    setup();
+    char *args = control_args(NULL, "investigating", "Take IRM", true, false);
+    CHECK_INT(call("chat.postMessage", args, &r), BOT_OK);
+    free(args);
+    snprintf(ts, sizeof(ts), "%s", field(&r, "ts"));
+    char *p = printed();
+    CHECK_CONTAINS(p, "== INC-7: Checkout ==");
+    CHECK_CONTAINS(p, "[1] Take IRM");
+    CHECK_CONTAINS(p, "[2] Publish");
+    free(p);
+
+    /* one line changes: only it is printed, as removed and added */
+    args = control_args(ts, "identified", "Take IRM", true, false);
+    CHECK_INT(call("chat.update", args, &r), BOT_OK);
+    free(args);
+    p = printed();
+    CHECK_STR(p, "-- #general · incidentd\n"
+                 "   (edited)\n"
+                 "   - *Status:* investigating\n"
+                 "   + *Status:* identified\n");
+    free(p);
+
+    /* the same again: nothing visible changed, nothing is printed */
+    args = control_args(ts, "identified", "Take IRM", true, false);
+    CHECK_INT(call("chat.update", args, &r), BOT_OK);
+    free(args);
+    p = printed();
+    CHECK_STR(p, "");
+    free(p);
+    click_as(1, "U0BOB", got, sizeof(got), &rc); /* and its buttons still work */
+    CHECK_INT(rc, BOT_OK);
+    CHECK_STR(got, "inc_take_irm/Take IRM");
+
+    /* a button that stays keeps its number and clicks as its new version; a new one gets a
+       fresh number; one that is gone is forgotten */
+    args = control_args(ts, "identified", "Hand over IRM", false, true);
+    CHECK_INT(call("chat.update", args, &r), BOT_OK);
+    free(args);
+    p = printed();
+    CHECK_CONTAINS(p, "   - [1] Take IRM\n");
+    CHECK_CONTAINS(p, "   + [1] Hand over IRM\n");
+    CHECK_CONTAINS(p, "   - [2] Publish\n");
+    CHECK_CONTAINS(p, "   + [3] Resolve\n");
+    CHECK(strstr(p, "Status") == NULL && strstr(p, "INC-7: Checkout") == NULL);
+    free(p);
+    click_as(1, "U0BOB", got, sizeof(got), &rc);
+    CHECK_INT(rc, BOT_OK);
+    CHECK_STR(got, "inc_take_irm/Hand over IRM");
+    click_as(2, "U0BOB", got, sizeof(got), &rc);
+    CHECK_INT(rc, BOT_ENOTFOUND);
+    click_as(3, "U0BOB", got, sizeof(got), &rc);
+    CHECK_INT(rc, BOT_OK);
+    CHECK_STR(got, "inc_resolve/Resolve");
+    CHECK_INT(cslack_find_click(cs, "Hand over IRM", "U0BOB"), 1);
+
+    /* a message shown again (/show) keeps its numbers too */
+    cslack_show_channel(cs, "C0GENERAL", 1);
+    p = printed();
+    CHECK_CONTAINS(p, "[1] Hand over IRM");
+    CHECK_CONTAINS(p, "[3] Resolve");
+    free(p);
+
+    /* an ephemeral reply replaced through its click's response_url: the same rule */
+    CHECK_INT(call("chat.postEphemeral",
+                   "{\"channel\":\"C0GENERAL\",\"user\":\"U0CAROL\",\"text\":\"x\","
+                   "\"blocks\":[{\"type\":\"section\",\"text\":{\"type\":\"mrkdwn\","
+                   "\"text\":\"Publish INC-7?\\nIt goes on the status page.\"}},"
+                   "{\"type\":\"actions\",\"block_id\":\"inc7_pub\",\"elements\":["
+                   "{\"type\":\"button\",\"action_id\":\"inc_publish\",\"value\":\"7\","
+                   "\"text\":{\"type\":\"plain_text\",\"text\":\"Publish\"}}]}]}",
+                   &r),
+              BOT_OK);
+    p = printed();
+    CHECK_CONTAINS(p, "only @carol sees this");
+    CHECK_CONTAINS(p, "[4] Publish");
+    free(p);
+    cJSON *pl = NULL;
+    char why[256];
+    CHECK_INT(cslack_click(cs, 4, "", "U0CAROL", &pl, why, sizeof(why)), BOT_OK);
+    char url[128];
+    snprintf(url, sizeof(url), "%s",
+             cJSON_GetObjectItemCaseSensitive(pl, "response_url")->valuestring);
+    cJSON_Delete(pl);
+    cJSON *msg = cJSON_Parse(
+        "{\"replace_original\":true,\"text\":\"x\",\"blocks\":[{\"type\":\"section\","
+        "\"text\":{\"type\":\"mrkdwn\",\"text\":\"Published INC-7.\\nIt goes on the status "
+        "page.\"}}]}");
+    CHECK_INT(slack_api_post_url(api, url, msg, &r, &err), BOT_OK);
+    cJSON_Delete(msg);
+    p = printed();
+    CHECK_STR(p, "-- #general · incidentd · only @carol sees this\n"
+                 "   (edited)\n"
+                 "   - Publish INC-7?\n"
+                 "   + Published INC-7.\n"
+                 "   - [4] Publish\n");
+    free(p);
+    CHECK_INT(cslack_click(cs, 4, "", "U0CAROL", &pl, why, sizeof(why)), BOT_ENOTFOUND);
+    slack_api_result_free(&r);
+    teardown();
+}
+
+/* A number kept for a long time would be overwritten when the ring comes round to its slot: an
+   edit gives a number from more than half the ring ago a fresh one instead. */
+static void test_edit_renews_old_numbers(void)
+{
+    struct slack_api_result r = {0};
+    enum bot_rc rc;
+    char got[128], ts[32];
+    setup();
+    char *args = control_args(NULL, "investigating", "Take IRM", false, false);
+    CHECK_INT(call("chat.postMessage", args, &r), BOT_OK);
+    free(args);
+    snprintf(ts, sizeof(ts), "%s", field(&r, "ts"));
+    for (int i = 0; i < 2100; i++) /* 2100 buttons elsewhere: more than half of the 4096 */
+        CHECK_INT(call("chat.postMessage",
+                       "{\"channel\":\"C0SUPPORT\",\"text\":\"f\",\"blocks\":[{\"type\":"
+                       "\"actions\",\"elements\":[{\"type\":\"button\",\"action_id\":\"x\","
+                       "\"text\":{\"type\":\"plain_text\",\"text\":\"X\"}}]}]}",
+                       &r),
+                  BOT_OK);
+    free(printed());
+    args = control_args(ts, "identified", "Take IRM", false, false);
+    CHECK_INT(call("chat.update", args, &r), BOT_OK);
+    free(args);
+    char *p = printed();
+    CHECK_CONTAINS(p, "   - [1] Take IRM\n");
+    CHECK_CONTAINS(p, "   + [2102] Take IRM\n");
+    free(p);
+    click_as(1, "U0BOB", got, sizeof(got), &rc);
+    CHECK_INT(rc, BOT_ENOTFOUND);
+    click_as(2102, "U0BOB", got, sizeof(got), &rc);
+    CHECK_INT(rc, BOT_OK);
+    CHECK_STR(got, "inc_take_irm/Take IRM");
     slack_api_result_free(&r);
     teardown();
 }
@@ -340,6 +532,8 @@ int main(void)
     xmalloc_init_cjson();
     RUN(test_channels_and_errors);
     RUN(test_render_click_and_replace);
+    RUN(test_edit_shows_changes);
+    RUN(test_edit_renews_old_numbers);
     RUN(test_forms);
     RUN(test_save_load);
     return CHECK_DONE();

@@ -126,8 +126,17 @@ def outage(tmp, port, config):
                 found.append(i)
         if found:
             pos = min(found)
-    # edits are shown as edits, ephemerals marked, buttons numbered
-    check("(edited: the message above now reads)" in out, "an edited message is shown as an edit")
+    # edits are shown as edits (only the lines that changed), ephemerals marked, buttons numbered
+    lines = out.splitlines()
+    edits = [i for i, l in enumerate(lines) if l == "   (edited)"]
+    check(edits, "an edited message is shown as an edit")
+    check(all(i + 1 < len(lines) and lines[i + 1].startswith(("   - ", "   + ")) for i in edits),
+          "an edit prints its changed lines as '   - ' and '   + '")
+    check("(edited: the message above now reads)" not in out,
+          "an edit prints what changed, not the whole message again")
+    check(out.count("== INC-1: Checkout fails for all customers ==") == 1,
+          "the control message's unchanged title is printed once, not again with each edit")
+    check("\n   + [1] " in out, "the first button keeps its number [1] across edits")
     check("only @bob sees this" in out, "ephemeral replies are marked")
     check("[1] Take IRM" in out, "buttons carry numbers")
     # a due date renders as a date, never as a raw epoch number
