@@ -41,21 +41,20 @@ static char *trim_dup(const char *s)
 }
 
 /* Refusals; true (answered in out) when the cancel cannot go on. */
-static bool refused(const struct cmd_call *call, const struct store_incident *inc, const char *why,
-                    struct cmd_result *out, enum bot_rc *rc, struct bot_err *err)
+static bool refused(struct plan *p, const struct plan_actor *a, const struct store_incident *inc,
+                    const char *why, struct buf *reply, enum bot_rc *rc, struct bot_err *err)
 {
-    struct plan *p = call->plan;
     char who[600];
     bool allowed = false;
     char *was = NULL;
     *rc = BOT_OK;
     if (why[0] == '\0') {
-        (void)!buf_addstr(&out->reply, ":warning: Say why it is not an incident (it goes to the "
+        (void)!buf_addstr(reply, ":warning: Say why it is not an incident (it goes to the "
                                        "channel and the timeline). Usage: " CANCEL_USAGE);
         return true;
     }
     if (strlen(why) > CANCEL_WHY_MAX) {
-        (void)!buf_addf(&out->reply,
+        (void)!buf_addf(reply,
                         ":warning: The why is too long (at most %d bytes). Nothing "
                         "changed.",
                         CANCEL_WHY_MAX);
@@ -64,7 +63,7 @@ static bool refused(const struct cmd_call *call, const struct store_incident *in
     if (strcmp(inc->status, "closed") == 0) {
         *rc = store_incident_attr_get(p->store, inc->id, "cancelled", &was, err);
         if (*rc == BOT_OK || *rc == BOT_ENOTFOUND) {
-            (void)!buf_addf(&out->reply,
+            (void)!buf_addf(reply,
                             ":information_source: INC-%lld is %s already; nothing "
                             "changed.",
                             (long long)inc->id, was ? "cancelled" : "closed");
@@ -73,9 +72,9 @@ static bool refused(const struct cmd_call *call, const struct store_incident *in
         free(was);
         return true;
     }
-    *rc = plan_may_manage(p, inc, call->user_id, &allowed, who, sizeof(who));
+    *rc = plan_may_manage(p, inc, a->user_id, &allowed, who, sizeof(who));
     if (*rc == BOT_OK && !allowed) {
-        (void)!buf_addf(&out->reply, ":no_entry: Only %s may cancel INC-%lld; nothing changed.",
+        (void)!buf_addf(reply, ":no_entry: Only %s may cancel INC-%lld; nothing changed.",
                         who, (long long)inc->id);
         return true;
     }
@@ -92,16 +91,15 @@ static enum bot_rc withdraw(struct plan *p, const struct store_incident *inc, st
     return plan_mirror(p, inc, HOOK_WITHDRAWN, "statuspage.delete", pl, err);
 }
 
-static enum bot_rc cancel_incident(const struct cmd_call *call, struct store_incident *inc,
-                                   const char *why, struct cmd_result *out, struct bot_err *err)
+enum bot_rc plan_cancel(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                        const char *why, struct buf *reply, struct bot_err *err)
 {
-    struct plan *p = call->plan;
-    const char *actor = call->user_id;
+    const char *actor = a->user_id;
     long long id = (long long)inc->id;
     bool potential = strcmp(inc->status, "potential") == 0;
     bool was_published = inc->published != 0;
     enum bot_rc rc;
-    if (refused(call, inc, why, out, &rc, err))
+    if (refused(p, a, inc, why, reply, &rc, err))
         return rc == BOT_OK ? BOT_EINVAL : rc;
 
     struct store_incident pub = *inc; /* shallow: the published row, for withdraw() */
@@ -148,12 +146,12 @@ static enum bot_rc cancel_incident(const struct cmd_call *call, struct store_inc
             rc = plan_refresh(p, inc, err);
         if (rc == BOT_OK) {
             struct render_update u = {
-                .kind = RENDER_UPDATE_STATUS, .status = ST_CLOSED, .actor = actor};
+                .kind = RENDER_UPDATE_CANCELLED, .actor = actor, .text = why};
             rc = plan_announce_update(p, inc, &u, err);
         }
     }
     if (rc == BOT_OK)
-        (void)!buf_addf(&out->reply,
+        (void)!buf_addf(reply,
                         potential ? "Done: potential INC-%lld is dismissed."
                                   : "Done: INC-%lld is cancelled%s.",
                         id, was_published ? " and withdrawn from the status page" : "");
@@ -175,7 +173,9 @@ static enum bot_rc cancel_cmd(const struct cmd_call *call, const struct cmd_args
     if (rc == BOT_OK) {
         char *raw = argc > 1 ? cmd_args_raw(args, 1, argc) : NULL; /* as typed */
         char *why = trim_dup(raw ? raw : "");
-        rc = cancel_incident(call, &inc, why, out, &err);
+        struct plan_actor a = {call->user_id, call->channel_id, call->response_url,
+                               call->trigger_id};
+        rc = plan_cancel(call->plan, &a, &inc, why, &out->reply, &err);
         free(why);
         free(raw);
     }

@@ -1,8 +1,9 @@
 /*
  * `/incident checklist [INC-N]`: the nine steps with who did what and when,
- * with a button per open step. `checklist done N`, `checklist skip N` (the
- * incident's IRM only) and `checklist reopen N` change one step from the
- * command line.
+ * with a button per open step; what the work shows done is marked first
+ * (plan_checklist_follow). `checklist done N`, `checklist skip N` and
+ * `checklist reopen N` (these two move the step pointer: the incident's IRM
+ * only) change one step from the command line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static enum bot_rc change(const struct cmd_call *call, const struct cmd_args *ar
                         "Usage: " CHECKLIST_USAGE, verb);
         return BOT_EINVAL;
     }
-    if (how == PLAN_STEP_SKIP) {
+    if (how != PLAN_STEP_DONE) { /* skipping and reopening move the pointer: the IRM's */
         bool irm = false;
         char *holder = NULL;
         enum bot_rc rc = plan_is_incident_irm(p, inc, call->user_id, &irm, err);
@@ -47,13 +48,13 @@ static enum bot_rc change(const struct cmd_call *call, const struct cmd_args *ar
                 return rc;
             if (holder)
                 (void)!buf_addf(&out->reply, ":no_entry: Only the IRM of INC-%lld, <@%s>, may "
-                                "skip a step; nothing changed. Mark it done instead when it "
-                                "is: `/incident checklist done %d`.", (long long)inc->id, holder,
-                                step);
+                                "%s a step; nothing changed.%s", (long long)inc->id, holder,
+                                verb, how == PLAN_STEP_SKIP ? " Mark it done instead when it "
+                                "is: `/incident checklist done N`." : "");
             else
-                (void)!buf_addf(&out->reply, ":no_entry: Only the IRM may skip a step, and "
+                (void)!buf_addf(&out->reply, ":no_entry: Only the IRM may %s a step, and "
                                 "INC-%lld has none yet (*Take IRM* on the pinned message); "
-                                "nothing changed.", (long long)inc->id);
+                                "nothing changed.", verb, (long long)inc->id);
             free(holder);
             return BOT_EINVAL;
         }
@@ -82,7 +83,9 @@ static enum bot_rc checklist_cmd(const struct cmd_call *call, const struct cmd_a
     /* "checklist 42" names an incident; in "checklist done 3" the 3 is a step. */
     enum bot_rc rc = plan_cmd_incident(call, args, &argc, argc == 2, &inc, &out->reply, &err);
     if (rc == BOT_OK && argc == 1) {
-        rc = plan_checklist_show(p, &inc, call->response_url, false, &err);
+        rc = plan_checklist_follow(p, &inc, &err);
+        if (rc == BOT_OK)
+            rc = plan_checklist_show(p, &inc, call->response_url, false, &err);
     } else if (rc == BOT_OK && (strcmp(args->argv[1], "done") == 0 ||
                                 strcmp(args->argv[1], "skip") == 0 ||
                                 strcmp(args->argv[1], "reopen") == 0)) {
@@ -100,7 +103,7 @@ static enum bot_rc checklist_cmd(const struct cmd_call *call, const struct cmd_a
 const struct cmd_entry cmd_checklist_entry = {
     .name = "checklist",
     .args = "[done|skip|reopen N] [INC-N]",
-    .summary = "the nine steps: who did what and when; mark, skip (IRM) or reopen a step",
+    .summary = "the nine steps: who did what and when; mark a step, skip or reopen one (IRM)",
     .min_args = 0,
     .max_args = 3,
     .handler = checklist_cmd,

@@ -214,7 +214,8 @@ static enum bot_rc done(const struct cmd_call *call, const struct cmd_args *args
         rc = plan_record(p, inc, call->user_id, "followup", buf_str(&rec), err);
     if (rc == BOT_OK)
         rc = store_followup_count_open(p->store, inc->id, &open, err);
-    if (rc == BOT_OK && open == 0)
+    /* The hint only while it applies: over (resolved or postmortem) and not closed yet. */
+    if (rc == BOT_OK && open == 0 && plan_is_over(inc) && strcmp(inc->status, "closed") != 0)
         (void)!buf_addstr(&rec, "\nEvery follow-up is done: `/incident close` closes the "
                           "incident.");
     if (rc == BOT_OK && strcmp(inc->status, "potential") != 0)

@@ -406,6 +406,23 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
     } else if (strcmp(action_id, "inc_declare_anyway") == 0) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         rc = plan_promote(p, &a, id, err);
+    } else if (strcmp(action_id, "inc_dismiss") == 0) {
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        struct buf reply;
+        buf_init(&reply, 4000);
+        if (strcmp(inc.status, "potential") != 0) /* a prompt older than a promote */
+            (void)!buf_addf(&reply, ":information_source: INC-%lld is not a potential incident "
+                            "any more (it is %s); nothing changed. If it is not an incident "
+                            "after all: `/incident cancel <why> INC-%lld`.", (long long)id,
+                            inc.status, (long long)id);
+        else
+            rc = plan_cancel(p, &a, &inc, "Dismissed on the incident-definition prompt: below "
+                             "the incident definition.", &reply, err);
+        if (rc == BOT_EINVAL)
+            rc = BOT_OK; /* refused: the reason is the answer */
+        if (rc == BOT_OK)
+            rc = plan_respond(p, url, buf_str(&reply), NULL, true, err);
+        buf_free(&reply);
     } else if (strcmp(action_id, "inc_keep_potential") == 0) {
         char text[300];
         rc = plan_record(p, &inc, user_id, "potential", "Kept as a potential incident", err);
@@ -457,11 +474,18 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
     } else if (strcmp(action_id, "inc_next_status") == 0 && strcmp(arg, "postmortem") == 0) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         rc = plan_postmortem_open(p, &a, &inc, err); /* "Mark postmortem published" */
-    } else if (strcmp(action_id, "inc_next_status") == 0 && strcmp(arg, "closed") == 0) {
-        char text[200];
-        snprintf(text, sizeof(text), "Close INC-%lld with `/incident close INC-%lld`: it closes "
-                 "when the follow-ups are done, or by its IRM.", (long long)id, (long long)id);
-        rc = plan_respond(p, url, text, NULL, false, err);
+    } else if ((strcmp(action_id, "inc_next_status") == 0 && strcmp(arg, "closed") == 0) ||
+               strcmp(action_id, PLAN_CLOSE_ANYWAY_ACTION) == 0) {
+        struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
+        bool anyway = strcmp(action_id, PLAN_CLOSE_ANYWAY_ACTION) == 0;
+        struct buf reply;
+        buf_init(&reply, 8000);
+        rc = plan_close(p, &a, &inc, anyway, &reply, err);
+        if (rc == BOT_EINVAL)
+            rc = BOT_OK; /* refused: the reason is the answer */
+        if (rc == BOT_OK && reply.len > 0)
+            rc = plan_respond(p, url, buf_str(&reply), NULL, anyway, err);
+        buf_free(&reply);
     } else if (strcmp(action_id, "inc_publish") == 0) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         rc = plan_publish_preview(p, &a, &inc, NULL, err);

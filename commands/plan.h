@@ -447,6 +447,14 @@ enum bot_rc plan_publish_preview(struct plan *p, const struct plan_actor *a,
 /* The Publish button of the preview: public from now on (timeline, mirror, control message). */
 enum bot_rc plan_publish(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
                          struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * `/incident publish --internal <why>`: the response team decided not to
+ * publish (step 2's public half decided; PLAN_ATTR_KEPT_INTERNAL, timeline,
+ * channel). Publishing later stays possible. Refused like publishing.
+ */
+enum bot_rc plan_keep_internal(struct plan *p, const struct plan_actor *a,
+                               struct store_incident *inc, const char *why,
+                               struct bot_err *err) BOT_MUST_CHECK;
 /* `/incident update <message>`: a public update of a published incident. */
 enum bot_rc plan_public_update(struct plan *p, const struct plan_actor *a,
                                struct store_incident *inc, const char *message,
@@ -588,6 +596,24 @@ enum bot_rc plan_reassess_remind(struct plan *p, const struct store_incident *in
 #define PLAN_MAX_INTERNAL_PM 38000       /* bytes of the internal postmortem message (Slack
                                             cuts a message's text at 40,000 characters) */
 
+/*
+ * `/incident close` or the control message's "Close incident" by a->user_id
+ * (cmd_close.c): refusals and answers in reply (BOT_EINVAL when refused,
+ * nothing changed). With checklist steps still open it only asks, through
+ * a->response_url, with a "Close anyway" button (PLAN_CLOSE_ANYWAY_ACTION,
+ * value "<id>") that calls it again with anyway set.
+ */
+enum bot_rc plan_close(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                       bool anyway, struct buf *reply, struct bot_err *err) BOT_MUST_CHECK;
+#define PLAN_CLOSE_ANYWAY_ACTION "inc_close_anyway"
+/*
+ * `/incident cancel <why>` (cmd_cancel.c), and the definition prompt's
+ * "Dismiss" of a potential incident: not an incident after all. Refusals and
+ * the answer in reply (BOT_EINVAL when refused, nothing changed).
+ */
+enum bot_rc plan_cancel(struct plan *p, const struct plan_actor *a, struct store_incident *inc,
+                        const char *why, struct buf *reply, struct bot_err *err) BOT_MUST_CHECK;
+
 enum plan_step_how {
     PLAN_STEP_DONE,
     PLAN_STEP_SKIP,
@@ -606,6 +632,30 @@ enum plan_step_how {
 enum bot_rc plan_step_set(struct plan *p, struct store_incident *inc, int step,
                           enum plan_step_how how, const char *actor,
                           struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * The checklist follows the work (issue 14): marks done, by incidentd, the
+ * steps the incident's state shows done and nobody marked: 1 when its
+ * channel exists and the IRM and both liaisons are appointed, 2 when it was
+ * announced (or there is nothing to announce it in) and is published or was
+ * kept internal on purpose (PLAN_ATTR_KEPT_INTERNAL), 4 once identified.
+ * Each mark goes on the timeline with its reason; the pointer leaves a step
+ * done but never passes an open one. Nothing for potential or closed
+ * incidents. Called where those facts change and before the checklist is
+ * shown or the incident closed, since the channel and the announcement are
+ * saved by delivery, which decides nothing.
+ */
+enum bot_rc plan_checklist_follow(struct plan *p, struct store_incident *inc,
+                                  struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * The steps close would leave open, in order, into open[0..*n): steps 1-8
+ * not done or skipped, without step 8 when inc was never public (its
+ * customer communication does not apply); step 9 is the close itself.
+ */
+enum bot_rc plan_checklist_open(struct plan *p, const struct store_incident *inc,
+                                int open[9], int *n,
+                                struct bot_err *err) BOT_MUST_CHECK;
+/* The attribute recording that the team decided not to publish ({"by","at","why"}). */
+#define PLAN_ATTR_KEPT_INTERNAL "publish.kept_internal"
 /* plan_step_set(PLAN_STEP_DONE) where a step already done is fine (nothing written). */
 enum bot_rc plan_step_done(struct plan *p, struct store_incident *inc, int step,
                            const char *actor, struct bot_err *err) BOT_MUST_CHECK;

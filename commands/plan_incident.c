@@ -740,8 +740,9 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
         rc = plan_record(p, &inc, NULL, "definition", text, err);
         free(text);
         char *msg = xasprintf(":thinking_face: *INC-%lld: %s* looks smaller than an incident: "
-                              "%s.\nDeclare it anyway (channel, roles, announcement), or track "
-                              "it as a *potential* incident that can be promoted later?",
+                              "%s.\nDeclare it anyway (channel, roles, announcement), track "
+                              "it as a *potential* incident that can be promoted later, or "
+                              "dismiss it?",
                               (long long)inc.id, title, why);
         char value[24];
         snprintf(value, sizeof(value), "%lld", (long long)inc.id);
@@ -755,6 +756,7 @@ enum bot_rc plan_declare(struct plan *p, const struct plan_actor *a, const struc
         cJSON *els = cJSON_AddArrayToObject(b, "elements");
         cJSON_AddItemToArray(els, button("Declare anyway", "inc_declare_anyway", value, "danger"));
         cJSON_AddItemToArray(els, button("Track as potential", "inc_keep_potential", value, NULL));
+        cJSON_AddItemToArray(els, button("Dismiss: not an incident", "inc_dismiss", value, NULL));
         cJSON_AddItemToArray(blocks, b);
         if (rc == BOT_OK)
             rc = plan_respond(p, a->response_url, msg, blocks, false, err);
@@ -919,6 +921,8 @@ static enum bot_rc assign(struct plan *p, struct store_incident *inc, const char
                      plan_role_title(role), actor);
         rc = plan_record(p, inc, actor, "role", text, err);
     }
+    if (rc == BOT_OK)
+        rc = plan_checklist_follow(p, inc, err); /* step 1 once the team is complete */
     if (rc == BOT_OK && !is_potential(inc)) {
         rc = invite(p, inc, user, err);
         if (rc == BOT_OK)

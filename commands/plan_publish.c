@@ -386,6 +386,8 @@ enum bot_rc plan_publish(struct plan *p, const struct plan_actor *a, struct stor
                  "the postmortem are public.", a->user_id, (long long)inc->id);
         rc = plan_say(p, inc, text, err);
         if (rc == BOT_OK)
+            rc = plan_checklist_follow(p, inc, err); /* step 2's public half is decided */
+        if (rc == BOT_OK)
             rc = plan_refresh(p, inc, err);
         if (rc == BOT_OK)
             rc = plan_public_update_schedule(p, inc, err);
@@ -393,6 +395,55 @@ enum bot_rc plan_publish(struct plan *p, const struct plan_actor *a, struct stor
             rc = plan_respond(p, a->response_url, ":white_check_mark: Published.", NULL, true,
                               err);
     }
+    free(msg);
+    return rc;
+}
+
+enum bot_rc plan_keep_internal(struct plan *p, const struct plan_actor *a,
+                               struct store_incident *inc, const char *why, struct bot_err *err)
+{
+    enum bot_rc rc;
+    char *was = NULL;
+    if (refused(p, inc, a->user_id, a->response_url, false, &rc, err))
+        return rc;
+    if (why == NULL || why[strspn(why, " \t\r\n")] == '\0')
+        return plan_respond(p, a->response_url, ":warning: Say why it stays internal (it goes to "
+                            "the timeline). Usage: `/incident publish --internal <why>`; "
+                            "nothing changed.", NULL, false, err);
+    if (strlen(why) > PLAN_MAX_PUBLIC_MESSAGE)
+        return plan_respond(p, a->response_url, ":warning: The why is too long; nothing "
+                            "changed.", NULL, false, err);
+    rc = store_incident_attr_get(p->store, inc->id, PLAN_ATTR_KEPT_INTERNAL, &was, err);
+    free(was);
+    if (rc == BOT_OK) {
+        char text[200];
+        snprintf(text, sizeof(text), "INC-%lld was kept internal already; nothing changed. To "
+                 "publish it after all: `/incident publish`.", (long long)inc->id);
+        return plan_respond(p, a->response_url, text, NULL, false, err);
+    }
+    if (rc != BOT_ENOTFOUND)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "by", a->user_id);
+    cJSON_AddNumberToObject(o, "at", (double)p->now_ms);
+    cJSON_AddStringToObject(o, "why", why);
+    char *v = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    rc = store_incident_attr_set(p->store, inc->id, PLAN_ATTR_KEPT_INTERNAL, v, p->now_ms, err);
+    free(v);
+    char *msg = slack_text_user_dup(why, 256 * 1024);
+    char *text = xasprintf("Kept internal by <@%s>: not published on the status page. Why: %s",
+                           a->user_id, msg);
+    if (rc == BOT_OK)
+        rc = plan_record(p, inc, a->user_id, "publish", text, err);
+    if (rc == BOT_OK)
+        rc = plan_say(p, inc, text, err);
+    if (rc == BOT_OK)
+        rc = plan_checklist_follow(p, inc, err);
+    if (rc == BOT_OK)
+        rc = plan_respond(p, a->response_url, "Done: it stays internal; `/incident publish` "
+                          "still publishes it if that changes.", NULL, false, err);
+    free(text);
     free(msg);
     return rc;
 }

@@ -429,6 +429,14 @@ enum bot_rc plan_set_status(struct plan *p, struct store_incident *inc, enum inc
         if (rc == BOT_ENOTFOUND)
             rc = BOT_OK; /* open already */
     }
+    /* Back to investigating: the cause is not identified after all (step 4 open again). */
+    if (rc == BOT_OK && to == ST_INVESTIGATING && from >= ST_IDENTIFIED) {
+        rc = plan_step_set(p, inc, 4, PLAN_STEP_REOPEN, actor, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = BOT_OK;
+    }
+    if (rc == BOT_OK)
+        rc = plan_checklist_follow(p, inc, err); /* step 4 once identified */
 
     /*
      * Everything that shows the incident (views render the state as it is when

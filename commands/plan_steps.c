@@ -156,6 +156,109 @@ enum bot_rc plan_step_set(struct plan *p, struct store_incident *inc, int step,
     return rc;
 }
 
+/* ---- the checklist follows the work ---- */
+
+_Static_assert(STORE_CHECKLIST_STEPS == 9, "plan.h's plan_checklist_open() has room for 9");
+
+/* True when every one of the roles is held (store failures in *rc). */
+static bool roles_held(struct plan *p, int64_t id, const char *const *roles, size_t n,
+                       enum bot_rc *rc, struct bot_err *err)
+{
+    bool all = true;
+    for (size_t i = 0; *rc == BOT_OK && all && i < n; i++) {
+        char *who = NULL;
+        *rc = store_role_get(p->store, id, roles[i], &who, err);
+        if (*rc == BOT_ENOTFOUND) {
+            *rc = BOT_OK;
+            all = false;
+        }
+        free(who);
+    }
+    return all && *rc == BOT_OK;
+}
+
+/* Announced, or there is nothing to announce it in: no channel configured, or shown nothing. */
+static bool announced(const struct plan *p, const struct store_incident *inc)
+{
+    return inc->announce_ts != NULL || p->cfg->announce_channel[0] == '\0' ||
+           audience_show(&p->cfg->privacy, inc, AUD_ANNOUNCE, AUD_TEXT_ANNOUNCEMENT) ==
+               AUD_SHOW_NOTHING;
+}
+
+/* Whether the public side of step 2 was decided: published, or kept internal on purpose. */
+static enum bot_rc publish_decided(struct plan *p, const struct store_incident *inc, bool *yes,
+                                   struct bot_err *err)
+{
+    char *v = NULL;
+    *yes = inc->published != 0;
+    if (*yes)
+        return BOT_OK;
+    enum bot_rc rc = store_incident_attr_get(p->store, inc->id, PLAN_ATTR_KEPT_INTERNAL, &v, err);
+    *yes = rc == BOT_OK;
+    free(v);
+    return rc == BOT_ENOTFOUND ? BOT_OK : rc;
+}
+
+enum bot_rc plan_checklist_follow(struct plan *p, struct store_incident *inc,
+                                  struct bot_err *err)
+{
+    static const char *const team[] = {"irm", "tech", "support"};
+    struct store_checklist_item it[STORE_CHECKLIST_STEPS];
+    const char *why[STORE_CHECKLIST_STEPS] = {0};
+    enum inc_status st = ST_INVESTIGATING;
+    if (is_potential(inc) || strcmp(inc->status, "closed") == 0)
+        return BOT_OK; /* not set up yet, or over: nothing more follows */
+    (void)plan_status_parse(inc->status, strlen(inc->status), &st);
+    enum bot_rc rc = store_checklist_get(p->store, inc->id, it, err);
+    if (rc)
+        return rc;
+    if (!it[0].done && inc->channel_id != NULL &&
+        roles_held(p, inc->id, team, sizeof(team) / sizeof(team[0]), &rc, err))
+        why[0] = "its channel is set up and the IRM and both liaisons are appointed";
+    bool decided = false;
+    if (rc == BOT_OK && !it[1].done && announced(p, inc))
+        rc = publish_decided(p, inc, &decided, err);
+    if (rc == BOT_OK && decided)
+        why[1] = inc->published ? "announced, and published on the status page"
+                                : "announced, and kept internal by decision";
+    if (rc == BOT_OK && !it[3].done && st >= ST_IDENTIFIED && st != ST_CLOSED)
+        why[3] = "the cause is identified";
+    store_checklist_clear(it);
+    bool any = false;
+    for (int s = 1; rc == BOT_OK && s <= STORE_CHECKLIST_STEPS; s++) {
+        if (why[s - 1] == NULL)
+            continue;
+        char text[300];
+        snprintf(text, sizeof(text), "Step %d (%s) done: %s", s, render_step_name(s), why[s - 1]);
+        rc = store_checklist_mark(p->store, inc->id, s, NULL, p->now_ms, err);
+        if (rc == BOT_OK)
+            rc = plan_record(p, inc, NULL, "checklist", text, err);
+        any = true;
+    }
+    bool moved = false;
+    if (rc == BOT_OK && any) /* the pointer leaves a step done, never passes an open one */
+        rc = advance_pointer(p, inc, inc->step - 1, &moved, err);
+    if (rc == BOT_OK && moved)
+        rc = plan_refresh(p, inc, err);
+    return rc;
+}
+
+enum bot_rc plan_checklist_open(struct plan *p, const struct store_incident *inc,
+                                int open[9], int *n, struct bot_err *err)
+{
+    struct store_checklist_item it[STORE_CHECKLIST_STEPS];
+    *n = 0;
+    enum bot_rc rc = store_checklist_get(p->store, inc->id, it, err);
+    if (rc)
+        return rc;
+    /* Step 8 closes the customer communication of a public incident; 9 is what close does. */
+    for (int s = 1; s < STORE_CHECKLIST_STEPS; s++)
+        if (!it[s - 1].done && !(s == 8 && inc->published_at == 0))
+            open[(*n)++] = s;
+    store_checklist_clear(it);
+    return BOT_OK;
+}
+
 enum bot_rc plan_step_done(struct plan *p, struct store_incident *inc, int step,
                            const char *actor, struct bot_err *err)
 {
@@ -324,11 +427,20 @@ enum bot_rc plan_checklist_show(struct plan *p, const struct store_incident *inc
         struct buf *b = &detail[1];
         if (inc->announce_channel)
             (void)!buf_addf(b, "Announced in <#%s> · ", inc->announce_channel);
-        if (inc->published)
+        cJSON *kept = NULL;
+        if (!inc->published)
+            rc = attr_json(p, inc->id, PLAN_ATTR_KEPT_INTERNAL, &kept, err);
+        if (inc->published) {
             (void)!buf_addf(b, "public on the status page since <!date^%lld^{date_short} "
                             "{time}|then>", (long long)(inc->published_at / 1000));
-        else
-            (void)!buf_addstr(b, "internal: not on the status page");
+        } else if (kept) {
+            (void)!buf_addstr(b, "kept internal by decision");
+            add_by_at(b, kept);
+        } else {
+            (void)!buf_addstr(b, "internal: not on the status page yet (`/incident publish`, "
+                                 "or `/incident publish --internal <why>`)");
+        }
+        cJSON_Delete(kept);
     }
     if (rc == BOT_OK)
         rc = support_detail(p, inc, &detail[2], err);
@@ -382,8 +494,10 @@ enum bot_rc plan_steps_action(struct plan *p, struct store_incident *inc, const 
                               struct bot_err *err)
 {
     *handled = true;
-    if (strcmp(action_id, "inc_checklist") == 0)
-        return plan_checklist_show(p, inc, url, false, err);
+    if (strcmp(action_id, "inc_checklist") == 0) {
+        enum bot_rc rc = plan_checklist_follow(p, inc, err);
+        return rc ? rc : plan_checklist_show(p, inc, url, false, err);
+    }
     if (strcmp(action_id, RENDER_STEP_DONE_ACTION) != 0) {
         *handled = false;
         return BOT_OK;

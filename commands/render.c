@@ -822,6 +822,9 @@ enum bot_rc render_update_line(const struct render_update *u, char **text_out)
     case RENDER_UPDATE_NOTE:
         txt_raw(&t, "Note");
         break;
+    case RENDER_UPDATE_CANCELLED:
+        txt_raw(&t, "Cancelled, not an incident after all,");
+        break;
     default:
         goto bad;
     }

@@ -115,6 +115,7 @@ enum render_update_kind {
     RENDER_UPDATE_STATUS,   /* "Status changed to identified by <@U1>: text" */
     RENDER_UPDATE_SEVERITY, /* "Severity changed to major by <@U1>: text" */
     RENDER_UPDATE_NOTE,     /* "Note by <@U1>: text" */
+    RENDER_UPDATE_CANCELLED, /* "Cancelled, not an incident after all, by <@U1>: why" */
 };
 
 /* One threaded update under the announcement. Strings borrowed; actor and text may be NULL. */

@@ -248,8 +248,9 @@ enum bot_rc render_checklist(const struct render_checklist *c, cJSON **blocks_ou
         cJSON *ctx = add_block(blocks, "context", c->id, "checklist_help");
         cJSON *els = cJSON_AddArrayToObject(ctx, "elements");
         cJSON_AddItemToArray(els, mrkdwn("Mark a step done with its button or `/incident "
-                                         "checklist done N`. The IRM may skip one: `/incident "
-                                         "checklist skip N`; `reopen N` undoes either."));
+                                         "checklist done N`; steps the work shows done are "
+                                         "marked by incidentd. The IRM may skip one (`/incident "
+                                         "checklist skip N`) or open one again (`reopen N`)."));
         buf_reset(&b);
         rc = buf_addf(&b, "INC-%" PRId64 " checklist: step %d of %d (%s)", c->id, c->pointer,
                       RENDER_STEPS, render_step_name(c->pointer));

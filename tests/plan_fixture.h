@@ -297,4 +297,20 @@ static __attribute__((unused)) void fx_channel_created(long long id, const char 
     store_incident_clear(&inc);
 }
 
+/* Pretends delivery posted the incident's announcement (what its "save" writes). */
+static __attribute__((unused)) void fx_announced(long long id, const char *ts)
+{
+    struct store_incident inc;
+    struct bot_err err;
+    if (store_incident_get(fx_store, id, &inc, &err) != BOT_OK)
+        abort();
+    free(inc.announce_channel);
+    free(inc.announce_ts);
+    inc.announce_channel = xstrdup(fx_cfg.announce_channel);
+    inc.announce_ts = xstrdup(ts);
+    if (store_incident_update(fx_store, &inc, &err) != BOT_OK)
+        abort();
+    store_incident_clear(&inc);
+}
+
 #endif

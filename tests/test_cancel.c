@@ -149,6 +149,59 @@ static void test_dismiss_potential(void)
     fx_close();
 }
 
+/* The definition prompt offers to dismiss; a stale prompt never cancels a promoted incident. */
+static void test_dismiss_button(void)
+{
+    fx_now = T0;
+    fx_open();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Blip --users 2"), BOT_OK);
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.blocks') FROM outbox WHERE "
+                          "kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+                   "\"action_id\":\"inc_dismiss\",\"value\":\"1\"");
+    CHECK_INT(fx_click(DAVE, "inc_dismiss", "1"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 1"), "closed");
+    CHECK_STR(fx_str("SELECT value FROM incident_attrs WHERE incident_id = 1 AND key = "
+                     "'cancelled.by'"),
+              DAVE);
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE incident_id = 1 AND kind = 'cancel'"),
+                   "Dismissed by <@" DAVE ">: not an incident after all. Why: Dismissed on the "
+                   "incident-definition prompt");
+    CHECK_CONTAINS(fx_last_reply(), "Done: potential INC-1 is dismissed.");
+    CHECK_INT(fx_int("SELECT json_extract(payload, '$.message.replace_original') FROM outbox "
+                     "WHERE kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+              1); /* the prompt goes away */
+    /* Clicked again: closed already, nothing changed. */
+    long long before = state_count();
+    CHECK_INT(fx_click(DAVE, "inc_dismiss", "1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "not a potential incident any more (it is closed)");
+    CHECK_INT(state_count(), before);
+
+    /* Promoted meanwhile: the old prompt's Dismiss does not cancel a real incident. */
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Blip again --users 2"), BOT_OK);
+    CHECK_INT(fx_click(ALICE, "inc_declare_anyway", "2"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 2"), "investigating");
+    before = state_count();
+    CHECK_INT(fx_click(DAVE, "inc_dismiss", "2"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "INC-2 is not a potential incident any more (it is "
+                                    "investigating); nothing changed. If it is not an incident "
+                                    "after all: `/incident cancel <why> INC-2`.");
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 2"), "investigating");
+    CHECK_INT(state_count(), before);
+    fx_close();
+}
+
+/* The announcement's thread says cancelled, with the why, not a bare "closed". */
+static void test_cancel_announcement_line(void)
+{
+    declared();
+    CHECK_INT(fx_slash(ALICE, CHAN, "cancel a fire drill"), BOT_OK);
+    CHECK_STR(fx_str("SELECT json_extract(payload, '$.args.text') FROM outbox WHERE "
+                     "json_extract(payload, '$.args.thread_ts') = '{{incident.announce_ts}}' "
+                     "ORDER BY id DESC LIMIT 1"),
+              "Cancelled, not an incident after all, by <@" ALICE ">: a fire drill");
+    fx_close();
+}
+
 static void test_refusals_change_nothing(void)
 {
     declared();
@@ -211,6 +264,8 @@ int main(void)
     RUN(test_cancel_declared);
     RUN(test_cancel_published_withdraws);
     RUN(test_dismiss_potential);
+    RUN(test_dismiss_button);
+    RUN(test_cancel_announcement_line);
     RUN(test_refusals_change_nothing);
     RUN(test_render_cancelled);
     RUN(test_help_lists_cancel);

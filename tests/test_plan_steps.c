@@ -254,8 +254,15 @@ static void test_checklist_shows_marks_and_moves_the_pointer(void)
     CHECK_CONTAINS(fx_str("%s", blocks), "done by <@" BOB ">");
     CHECK_INT(state_count(), before);
 
-    /* Reopening an earlier step brings the pointer back to it. */
+    /* Reopening moves the pointer back: the IRM's, like skipping. */
+    before = state_count();
     CHECK_INT(fx_slash(BOB, CHAN, "checklist reopen 2"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Only the IRM of INC-1, <@" CAROL ">, may reopen a step; "
+                                    "nothing changed.");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_int("SELECT step FROM incidents"), 4);
+    /* Reopening an earlier step brings the pointer back to it. */
+    CHECK_INT(fx_slash(CAROL, CHAN, "checklist reopen 2"), BOT_OK);
     CHECK_INT(fx_int("SELECT step FROM incidents"), 2);
     CHECK_INT(fx_int("SELECT count(*) FROM checklist WHERE step = 2"), 0);
     CHECK_CONTAINS(fx_str("SELECT text FROM timeline ORDER BY id DESC LIMIT 1"), "reopened by");
@@ -285,6 +292,154 @@ static void test_only_the_irm_skips(void)
     CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.blocks') FROM outbox WHERE "
                           "kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
                    ":fast_forward: *1. Set up* — skipped by <@" CAROL ">");
+    fx_close();
+}
+
+/* A step's row as "done skipped by" ("" when open; by is "-" for incidentd). */
+static const char *step_row(long long id, int step)
+{
+    return fx_str("SELECT coalesce((SELECT (done_at IS NOT NULL) || ' ' || skipped || ' ' || "
+                  "coalesce(done_by, '-') FROM checklist WHERE incident_id = %lld AND step = %d), "
+                  "'')", id, step);
+}
+
+/*
+ * The checklist follows the work: step 1 once the channel exists and the
+ * IRM and both liaisons are appointed, step 2 once announced and published
+ * or kept internal on purpose, step 4 once identified (open again when the
+ * status goes back to investigating); each recorded with its reason.
+ */
+static void test_checklist_follows_the_work(void)
+{
+    fx_open();
+    declare_one("API errors"); /* channel, and CAROL the IRM */
+    CHECK_STR(step_row(1, 1), ""); /* no liaisons yet */
+    CHECK_INT(fx_slash(CAROL, CHAN, "role tech <@" BOB ">"), BOT_OK);
+    CHECK_STR(step_row(1, 1), "");
+    long long controls = effects("incident.control");
+    CHECK_INT(fx_slash(CAROL, CHAN, "role support <@" DAVE ">"), BOT_OK);
+    CHECK_STR(step_row(1, 1), "1 0 -");
+    CHECK_STR(fx_str("SELECT coalesce(actor, '-') || '|' || text FROM timeline WHERE kind = "
+                     "'checklist' ORDER BY id DESC LIMIT 1"),
+              "-|Step 1 (Set up) done: its channel is set up and the IRM and both liaisons are "
+              "appointed");
+    CHECK_INT(fx_int("SELECT step FROM incidents WHERE id = 1"), 2);
+    CHECK(effects("incident.control") > controls);
+
+    /* Step 2: kept internal needs a why; then it waits for the announcement. */
+    long long before = state_count();
+    CHECK_INT(fx_slash(CAROL, CHAN, "publish --internal"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Say why it stays internal");
+    CHECK_INT(state_count(), before);
+    CHECK_INT(fx_slash(BOB, "C0GENERAL01", "publish --internal only staff saw it INC-1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Done: it stays internal");
+    CHECK_STR(fx_str("SELECT json_extract(value, '$.by') || '|' || json_extract(value, '$.why') "
+                     "FROM incident_attrs WHERE key = '" PLAN_ATTR_KEPT_INTERNAL "'"),
+              BOB "|only staff saw it");
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'publish'"),
+                   "Kept internal by <@" BOB ">: not published on the status page. Why: only "
+                   "staff saw it");
+    CHECK_STR(step_row(1, 2), ""); /* the announcement is not out yet */
+    before = state_count();
+    CHECK_INT(fx_slash(BOB, CHAN, "publish --internal again"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "was kept internal already; nothing changed");
+    CHECK_INT(state_count(), before);
+    fx_announced(1, "1795428001.000100");
+    CHECK_INT(fx_slash(DAVE, CHAN, "checklist"), BOT_OK); /* looking at it brings it up to date */
+    CHECK_STR(step_row(1, 2), "1 0 -");
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'checklist' ORDER BY id DESC "
+                          "LIMIT 1"),
+                   "Step 2 (Announce) done: announced, and kept internal by decision");
+    CHECK_INT(fx_int("SELECT step FROM incidents WHERE id = 1"), 3);
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.blocks') FROM outbox WHERE "
+                          "kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+                   ":arrow_right: *3. Support plan* — _the current step_");
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.blocks') FROM outbox WHERE "
+                          "kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+                   "kept internal by decision (<@" BOB ">");
+
+    /* Step 4 with the identification; a step back to investigating opens it again. */
+    CHECK_INT(fx_slash(CAROL, CHAN, "status identified a bad deploy"), BOT_OK);
+    CHECK_STR(step_row(1, 4), "1 0 -");
+    CHECK_STR(step_row(1, 5), "1 0 " CAROL);
+    CHECK_INT(fx_slash(CAROL, CHAN, "status investigating not the deploy after all"), BOT_OK);
+    CHECK_STR(step_row(1, 4), "");
+    CHECK_STR(step_row(1, 5), "");
+    CHECK_INT(fx_int("SELECT step FROM incidents WHERE id = 1"), 4);
+    CHECK_INT(fx_slash(CAROL, CHAN, "status identified the database"), BOT_OK);
+    CHECK_STR(step_row(1, 4), "1 0 -");
+
+    /* A second incident, published: step 2 says so; a potential one derives nothing. */
+    declare_one("Slow search");
+    fx_announced(2, "1795428002.000100");
+    CHECK_INT(fx_slash(CAROL, "C0INC000002", "publish Search is slow"), BOT_OK);
+    CHECK_INT(click(CAROL, "inc_publish_confirm", "2"), BOT_OK);
+    CHECK_STR(step_row(2, 2), "1 0 -");
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'checklist' AND incident_id = 2 "
+                          "ORDER BY id DESC LIMIT 1"),
+                   "announced, and published on the status page");
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "declare Blip --users 2"), BOT_OK);
+    CHECK_INT(fx_slash(ALICE, "C0GENERAL01", "checklist INC-3"), BOT_OK);
+    CHECK_INT(fx_int("SELECT count(*) FROM checklist WHERE incident_id = 3"), 0);
+    fx_close();
+}
+
+/* Closing over open steps asks first; the answer "Close anyway" records them. */
+static void test_close_asks_about_open_steps(void)
+{
+    fx_open();
+    declare_one("Uploads fail");
+    CHECK_INT(fx_slash(CAROL, CHAN, "role tech <@" BOB ">"), BOT_OK);
+    CHECK_INT(fx_slash(CAROL, CHAN, "role support <@" DAVE ">"), BOT_OK);
+    fx_announced(1, "1795428001.000100");
+    CHECK_INT(fx_slash(CAROL, CHAN, "status identified found"), BOT_OK);
+    CHECK_INT(fx_slash(CAROL, CHAN, "status monitoring fixed"), BOT_OK);
+    CHECK_INT(fx_slash(CAROL, CHAN, "status resolved done"), BOT_OK);
+    /* Left open: 2 (neither published nor kept internal) and 3 (no support plan); 8 does not
+     * apply to an incident never public. */
+    long long before = state_count();
+    CHECK_INT(fx_slash(CAROL, CHAN, "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), ":warning: INC-1 still has 2 open steps on its checklist: "
+                                    "2. Announce, 3. Support plan.");
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.blocks') FROM outbox WHERE "
+                          "kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+                   "\"action_id\":\"inc_close_anyway\",\"value\":\"1\"");
+    CHECK_STR(fx_str("SELECT status FROM incidents"), "resolved");
+    CHECK_INT(state_count(), before);
+    /* The control message's "Close incident" asks the same. */
+    CHECK_INT(click(CAROL, "inc_next_status", "1:closed"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "still has 2 open steps");
+    CHECK_INT(state_count(), before);
+    /* Deciding step 2 and marking 3 leaves nothing to ask: it closes at once. */
+    CHECK_INT(fx_slash(CAROL, CHAN, "publish --internal a handful of staff only"), BOT_OK);
+    CHECK_INT(fx_slash(DAVE, CHAN, "checklist done 3"), BOT_OK);
+    CHECK_INT(fx_slash(CAROL, CHAN, "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "Done: INC-1 is closed.");
+    CHECK(strstr(fx_str("SELECT text FROM timeline WHERE kind = 'status' ORDER BY id DESC LIMIT "
+                        "1"), "checklist step") == NULL);
+
+    /* Anyway: closed, the open steps on the record. */
+    declare_one("Avatars missing");
+    CHECK_INT(fx_slash(BOB, "C0INC000002", "followup add Cache avatars"), BOT_OK);
+    CHECK_INT(fx_slash(CAROL, "C0INC000002", "status resolved fixed"), BOT_OK);
+    CHECK_INT(fx_slash(CAROL, "C0INC000002", "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "1. Set up, 2. Announce, 3. Support plan.");
+    CHECK_INT(click(CAROL, "inc_close_anyway", "2"), BOT_OK);
+    CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 2"), "closed");
+    CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND incident_id = 2 "
+                          "ORDER BY id DESC LIMIT 1"),
+                   "Closed with 3 checklist steps open: 1. Set up, 2. Announce, 3. Support plan");
+    long long posts = fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%closes the "
+                             "incident%%'");
+    CHECK_INT(fx_slash(BOB, "C0INC000002", "followup done 1"), BOT_OK);
+    CHECK_CONTAINS(last_post(), "Follow-up 1 done by <@" BOB ">");
+    CHECK_INT(fx_int("SELECT count(*) FROM outbox WHERE payload LIKE '%%closes the incident%%'"),
+              posts);
+    /* A second click of the old button: closed already. */
+    before = state_count();
+    CHECK_INT(click(CAROL, "inc_close_anyway", "2"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "INC-2 is closed already");
+    CHECK_INT(state_count(), before);
     fx_close();
 }
 
@@ -512,8 +667,12 @@ static void test_optional_postmortem_for_minor(void)
     /* The team may still hold one. */
     CHECK_INT(fx_slash(BOB, CHAN, "postmortem internal"), BOT_OK);
     CHECK_CONTAINS(last_post(), "Internal postmortem draft of INC-1");
-    /* Not the IRM, no follow-ups, no postmortem: closed, and the record says so. */
+    /* Not the IRM, no follow-ups, no postmortem: closed over the open steps, and the record
+     * says so; the optional internal postmortem is not one of them. */
     CHECK_INT(fx_slash(ALICE, CHAN, "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "still has 5 open steps on its checklist: 1. Set up, 2. "
+                                    "Announce, 3. Support plan, 5. Identified, 6. Monitoring.");
+    CHECK_INT(click(ALICE, "inc_close_anyway", "1"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "Done: INC-1 is closed.");
     CHECK_STR(fx_str("SELECT status FROM incidents WHERE id = 1"), "closed");
     CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND incident_id = 1"),
@@ -530,6 +689,7 @@ static void test_optional_postmortem_for_minor(void)
     CHECK_INT(run_reminders(at + 20 * HOUR), 1);
     CHECK_CONTAINS(last_post(), "the internal postmortem of INC-2 is due in 4 h");
     CHECK_INT(fx_slash(ALICE, "C0INC000002", "close"), BOT_OK);
+    CHECK_INT(click(ALICE, "inc_close_anyway", "2"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "Done: INC-2 is closed.");
     CHECK(strstr(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND incident_id = 2"),
                  "optional") == NULL);
@@ -920,6 +1080,8 @@ static void test_close(void)
                                     "changed.");
     CHECK_INT(state_count(), before);
     CHECK_INT(fx_slash(CAROL, CHAN, "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "close it anyway");
+    CHECK_INT(click(CAROL, "inc_close_anyway", "1"), BOT_OK);
     CHECK_STR(fx_str("SELECT status FROM incidents"), "closed");
     CHECK_INT(fx_int("SELECT closed_at FROM incidents"), fx_now);
     CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'status'"),
@@ -947,11 +1109,13 @@ static void test_close(void)
     /* Every follow-up done: anyone allowed to close may; from postmortem too. */
     declare_one("Avatars missing");
     CHECK_INT(fx_slash(BOB, "C0INC000002", "followup add Cache avatars"), BOT_OK);
+    CHECK_INT(resolve(2, fx_now + HOUR), BOT_OK);
     CHECK_INT(fx_slash(BOB, "C0INC000002", "followup done 1"), BOT_OK);
     CHECK_CONTAINS(last_post(), "Every follow-up is done: `/incident close` closes the incident.");
-    CHECK_INT(resolve(2, fx_now + HOUR), BOT_OK);
     set_incident(2, "postmortem", 0, -1);
     CHECK_INT(fx_slash(ALICE, "C0INC000002", "close"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "still has");
+    CHECK_INT(click(ALICE, "inc_close_anyway", "2"), BOT_OK);
     CHECK_CONTAINS(fx_last_reply(), "Done: INC-2 is closed.");
     CHECK_CONTAINS(fx_str("SELECT text FROM timeline WHERE kind = 'status' AND incident_id = 2"),
                    "every follow-up is done");
@@ -986,7 +1150,7 @@ static void test_bad_inputs_change_nothing(void)
         {CHAN, "checklist done 0", "takes a step number from 1 to 9"},
         {CHAN, "checklist done 10", "takes a step number from 1 to 9"},
         {CHAN, "checklist done", "takes a step number from 1 to 9"},
-        {CHAN, "checklist reopen 5", "is open already"},
+        {CHAN, "checklist reopen 5", "Only the IRM of INC-1"},
         {CHAN, "checklist frob", "Unexpected `frob`"},
         {CHAN, "postmortem", "the public postmortem is written once it is resolved"},
         {CHAN, "postmortem held", "the internal postmortem comes after it is resolved"},
@@ -1005,6 +1169,9 @@ static void test_bad_inputs_change_nothing(void)
                   cases[i].text, fx_last_reply(), cases[i].want);
         CHECK_MSG(state_count() == before, "%s changed the state", cases[i].text);
     }
+    CHECK_INT(fx_slash(CAROL, CHAN, "checklist reopen 5"), BOT_OK); /* the IRM */
+    CHECK_CONTAINS(fx_last_reply(), "Step 5 (Identified) of INC-1 is open already");
+    CHECK_INT(state_count(), before);
     /* A click with a step that does not exist is a payload we cannot use. */
     CHECK(click(BOB, "inc_step_done", "1:12") == BOT_EPROTO);
     CHECK(click(BOB, "inc_step_done", "1") == BOT_EPROTO);
@@ -1203,6 +1370,8 @@ int main(void)
     RUN(test_render_steps);
     RUN(test_checklist_shows_marks_and_moves_the_pointer);
     RUN(test_only_the_irm_skips);
+    RUN(test_checklist_follows_the_work);
+    RUN(test_close_asks_about_open_steps);
     RUN(test_support_plan);
     RUN(test_resolve_schedules_the_internal_postmortem);
     RUN(test_postmortem_reminders_stop_when_closed_or_reopened);

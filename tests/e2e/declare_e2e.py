@@ -13,7 +13,7 @@ database, read only):
      bucket emptied first so the bot meets a real 429 + Retry-After.
   B  declare by modal (a blank title keeps the modal open with an error); a breach at declare
      time (private channel, DPO, regulator clock) and later (public channel advice, DPO);
-     below the incident definition: "Declare anyway" and "Track as potential".
+     below the incident definition: "Declare anyway", "Track as potential" and "Dismiss".
   C  channel-name collisions: names taken by people get -2 / -3; a 429 on the create; a
      channel of the name that the bot itself created is taken over (docs/design.md: it is
      what a lost answer of an earlier attempt leaves), not duplicated.
@@ -814,6 +814,33 @@ def scenario_below_threshold(env, s="4-below-threshold"):
           "/incident list shows it as potential: %r" % text)
     check(re.search(r"\*INC-%d\* major · investigating · <#C[A-Z0-9]+> · Blip\n" % n, text), s,
           "/incident list shows the promoted one as declared: %r" % text)
+
+    # A third: not an incident after all, dismissed with the prompt's third button.
+    k = last_incident_id(env) + 1
+    chans = len(env.state()["channels"])
+    r = env.slash(ALICE, INCIDENTS, "declare Blip three --users 1")
+    env.reply(r)
+    eph = ephemeral_with_action(env, ALICE, "inc_dismiss", k)
+    if check(eph, s, "the third question offers Dismiss"):
+        check("Dismiss: not an incident" in json.dumps(eph[0].get("blocks")), s,
+              "the Dismiss button's label")
+        c = call(env.base, "/_emu/click", {"user_id": BOB, "message_ts": eph[0]["ts"],
+                                           "action_id": "inc_dismiss"})
+        check(c.get("ok"), s, "click on Dismiss delivered: %r" % c)
+        check(wait_for(lambda: [x for x in env.state()["ephemeral"] if x["ts"] == eph[0]["ts"]
+                                and "potential INC-%d is dismissed" % k in x["text"]], 10), s,
+              "the question is replaced by the answer")
+    check(env.idle(), s, "processed")
+    check(env.scalar("SELECT status FROM incidents WHERE id = ?", (k,)) == "closed", s,
+          "the dismissed incident is closed")
+    check(env.scalar("SELECT value FROM incident_attrs WHERE incident_id = ? AND key = "
+                     "'cancelled.by'", (k,)) == BOB, s, "the record says who dismissed it")
+    check("Dismissed by <@%s>" % BOB in (env.scalar(
+          "SELECT text FROM timeline WHERE incident_id = ? AND kind = 'cancel'", (k,)) or ""),
+          s, "the timeline has the dismissal")
+    check(len(env.state()["channels"]) == chans, s, "no channel for a dismissed incident")
+    check(env.scalar("SELECT count(*) FROM outbox WHERE incident_id = ? AND kind != "
+                     "'slack.respond'", (k,)) == 0, s, "nothing but the answer was sent for it")
 
 
 def group_b():

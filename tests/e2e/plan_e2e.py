@@ -302,23 +302,26 @@ def nine_steps(env, s):
               "the control message shows the %s" % label)
     check(wait_for(lambda: {CAROL, DAVE, BOB} <= set(env.channel(cid)["members"]), 20), s,
           "the liaisons and the IRM are in the channel")
-    # The checklist with its Mark done buttons; bob marks step 1 with the button.
+    # The checklist follows the work: with the channel, the IRM and both liaisons, step 1 is
+    # done (by incidentd); bob marks step 2 (the announcement is out) with its button.
     body, reply = env.ask(BOB, cid, "checklist")
-    check("inc1_step1" in block_ids(body) and "inc_step_done" in action_ids(body), s,
+    check("inc1_step2" in block_ids(body) and "inc_step_done" in action_ids(body), s,
           "the checklist shows the steps with Mark done buttons: %r" % block_ids(body))
+    step1 = [b for b in body.get("blocks") or [] if b.get("block_id") == "inc1_step1"]
+    check(step1 and "— done by incidentd" in message_text({"blocks": step1}), s,
+          "step 1 is done by incidentd once the team is set up: %r" % step1)
     eph = wait_for(lambda: [e for e in env.state()["ephemeral"] if e["recipient"] == BOB
                             and "inc1_checklist" in block_ids(e)], 10)
     if check(eph, s, "the checklist is shown to bob (ephemeral)"):
-        c = env.click(BOB, cid, eph[-1]["ts"], "inc_step_done", block_id="inc1_step1")
-        check(c.get("ok"), s, "Mark done (step 1) delivered: %r" % c)
-        body = env.reply(c)
+        c = env.click(BOB, cid, eph[-1]["ts"], "inc_step_done", block_id="inc1_step2")
+        check(c.get("ok"), s, "Mark done (step 2) delivered: %r" % c)
+        body = env.reply(c) if c.get("ok") else None
         check(body and "— done by <@%s>" % BOB in message_text(
-            {"blocks": [b for b in body.get("blocks") or [] if b.get("block_id") == "inc1_step1"]}),
-            s, "the checklist is replaced, step 1 done by bob: %r" % body)
-    # Step 2: the announcement exists (checked above); alice marks it by command.
-    body, reply = env.ask(ALICE, cid, "checklist done 2")
-    check("inc1_step2" in block_ids(body) and "done by <@%s>" % ALICE in reply, s,
-          "step 2 marked by alice: %r" % reply[:300])
+            {"blocks": [b for b in body.get("blocks") or [] if b.get("block_id") == "inc1_step2"]}),
+            s, "the checklist is replaced, step 2 done by bob: %r" % body)
+    # Reopening a step moves the pointer: the IRM's, not alice's.
+    refused_unchanged(env, s, 1, ALICE, "checklist reopen 2",
+                      ["Only the IRM of INC-1, <@%s>, may reopen a step" % BOB])
 
     # Step 3: the support plan.
     body, reply = env.ask(DAVE, cid, "support summary %s" % SUMMARY)
@@ -533,14 +536,15 @@ def nine_steps(env, s):
                      " 'pending'") == 0, s, "no reminder is pending after closing")
 
     # The checklist: every step done, with who.
-    want = {1: BOB, 2: ALICE, 3: DAVE, 4: CAROL, 5: DAVE, 6: BOB, 7: DAVE, 8: BOB, 9: DAVE}
+    want = {1: None, 2: BOB, 3: DAVE, 4: CAROL, 5: DAVE, 6: BOB, 7: DAVE, 8: BOB, 9: DAVE}
     body, reply = env.ask(ALICE, cid, "checklist")
     blocks = {b.get("block_id"): message_text({"blocks": [b]}).strip()
               for b in body.get("blocks") or []}
     for n, who in want.items():
         t = blocks.get("inc1_step%d" % n, "")
-        check(t.startswith(":white_check_mark:") and "— done by <@%s>, <!date^" % who in t, s,
-              "checklist step %d done by %s: %r" % (n, who, t))
+        by = "<@%s>" % who if who else "incidentd"
+        check(t.startswith(":white_check_mark:") and "— done by %s, <!date^" % by in t, s,
+              "checklist step %d done by %s: %r" % (n, by, t))
     check("inc_step_done" not in action_ids(body), s, "no step is left to mark done")
     got = dict(env.rows("SELECT step, done_by FROM checklist WHERE incident_id = 1"))
     check(got == want, s, "the checklist rows: %r" % got)
@@ -555,8 +559,8 @@ def nine_steps(env, s):
               W("<@%s>" % BOB, "role", "is now the IRM"),
               W("<@%s>" % BOB, "role", "<@%s> is now the technical liaison" % CAROL),
               W("<@%s>" % BOB, "role", "<@%s> is now the support liaison" % DAVE),
-              W("<@%s>" % BOB, "checklist", "Step 1"),
-              W("<@%s>" % ALICE, "checklist", "Step 2"),
+              W("incidentd", "checklist", "Step 1 (Set up) done: its channel is set up"),
+              W("<@%s>" % BOB, "checklist", "Step 2"),
               W("<@%s>" % DAVE, "support", "Customer-facing summary posted to <#%s>" % GENERAL),
               W("<@%s>" % DAVE, "support", "Support plan done"),
               W("<@%s>" % CAROL, "note", "Root cause"),

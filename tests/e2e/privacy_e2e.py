@@ -357,7 +357,8 @@ def bot_texts(st):
 S1 = {"title": "SECRET-TITLE-7f3", "note": "SECRET-NOTE-9a1", "note2": "SECRET-NOTE-2b8",
       "sev": "SECRET-SEVWHY-3c4", "identified": "SECRET-IDENT-4d5",
       "monitoring": "SECRET-MONIT-5e6", "resolved": "SECRET-RESOL-6f7",
-      "followup": "SECRET-FOLLOW-7a8", "decision": "SECRET-DECIDE-8b9"}
+      "followup": "SECRET-FOLLOW-7a8", "decision": "SECRET-DECIDE-8b9",
+      "internal": "SECRET-KEEP-9c0"}
 SUMMARY = "Some exports may be delayed; we will tell you more soon."
 
 
@@ -389,6 +390,12 @@ def breach_steps(env, s):
     env.expect(BOB, cid, "followup done 1", "Done: follow-up 1")
     env.expect(BOB, cid, "breach notify no %s no personal data left the bucket"
                % S1["decision"], "Recorded")
+    # Closing asks about the open steps 2 (not published, not decided) and 3 (support plan).
+    env.expect(BOB, cid, "close", "still has 2 open steps on its checklist: 2. Announce, 3. "
+               "Support plan.")
+    env.expect(BOB, cid, "publish --internal %s regulator first" % S1["internal"],
+               "it stays internal")
+    env.expect(CAROL, cid, "checklist done 3", "done by <@%s>" % CAROL)
     env.expect(BOB, cid, "close", "is closed")
     check(env.idle(), s, "the bot is idle after closing")
     st = env.state()
