@@ -406,6 +406,20 @@ static enum bot_rc block_action(struct plan *p, const cJSON *payload, struct bot
     } else if (strcmp(action_id, "inc_declare_anyway") == 0) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         rc = plan_promote(p, &a, id, err);
+    } else if (strcmp(action_id, "inc_components") == 0) {
+        rc = plan_components_menu(p, &inc, url, false, err);
+    } else if (strcmp(action_id, "inc_component_add") == 0 ||
+               strcmp(action_id, "inc_component_remove") == 0) {
+        const char *v = str_field(cJSON_GetObjectItemCaseSensitive(action, "selected_option"),
+                                  "value");
+        if (v == NULL || v[0] == '\0')
+            rc = bot_err_set(err, BOT_EPROTO, "block_actions %s: no selected_option.value",
+                             action_id);
+        else
+            rc = plan_set_component(p, &inc, strcmp(action_id, "inc_component_add") == 0, v,
+                                    user_id, url, err);
+        if (rc == BOT_OK)
+            rc = plan_components_menu(p, &inc, url, true, err);
     } else if (strcmp(action_id, "inc_dismiss") == 0) {
         struct plan_actor a = {user_id, NULL, url, str_field(payload, "trigger_id")};
         struct buf reply;

@@ -392,6 +392,15 @@ const char *plan_component_resolve(const struct plan_config *cfg, char *const *n
 /* Appends ":warning: There is no component `name`. Known components: `A`, `B`." to out. */
 void plan_component_unknown(struct buf *out, const char *name, char *const *names, size_t n);
 /* Attaches the known component name to incident id, creating its store row when missing. */
+/*
+ * The control message's *Components* button: answers through url with which
+ * components inc affects and menus to add one of the known ones or remove
+ * one (render_components_menu); their picks ("inc_component_add|remove")
+ * go through plan_set_component() and show the menu again, replacing it.
+ */
+enum bot_rc plan_components_menu(struct plan *p, const struct store_incident *inc,
+                                 const char *url, bool replace,
+                                 struct bot_err *err) BOT_MUST_CHECK;
 enum bot_rc plan_component_attach(struct plan *p, int64_t id, const char *name,
                                   struct bot_err *err) BOT_MUST_CHECK;
 /*

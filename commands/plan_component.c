@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "plan.h"
+#include "render.h"
 #include "slack_text.h"
 #include "store_component.h"
 #include "xmalloc.h"
@@ -150,8 +151,16 @@ enum bot_rc plan_set_component(struct plan *p, struct store_incident *inc, bool 
     size_t nk = 0;
     char text[1200], who[1024];
     bool allowed = true, held = false;
+    enum bot_rc rc_;
     struct buf reply;
     buf_init(&reply, CMD_MAX_REPLY);
+    if (strcmp(inc->status, "closed") == 0) {
+        snprintf(text, sizeof(text), ":information_source: INC-%lld is closed; its components "
+                 "stay as they were. Nothing changed.", (long long)inc->id);
+        rc_ = plan_respond(p, url, text, NULL, false, err);
+        buf_free(&reply);
+        return rc_;
+    }
     enum bot_rc rc = plan_may_manage(p, inc, actor, &allowed, who, sizeof(who));
     if (rc)
         goto out;
@@ -220,5 +229,49 @@ enum bot_rc plan_set_component(struct plan *p, struct store_incident *inc, bool 
 out:
     buf_free(&reply);
     plan_components_free(known, nk);
+    return rc;
+}
+
+enum bot_rc plan_components_menu(struct plan *p, const struct store_incident *inc,
+                                 const char *url, bool replace, struct bot_err *err)
+{
+    struct store_component_link *links = NULL;
+    size_t nl = 0, nk = 0, no = 0;
+    char **known = NULL;
+    cJSON *blocks = NULL;
+    char *text = NULL;
+    if (strcmp(inc->status, "closed") == 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), ":information_source: INC-%lld is closed; its components stay "
+                 "as they were.", (long long)inc->id);
+        return plan_respond(p, url, msg, NULL, replace, err);
+    }
+    enum bot_rc rc = store_incident_component_list(p->store, inc->id, &links, &nl, err);
+    if (rc == BOT_OK)
+        rc = plan_components_known(p, &known, &nk, err);
+    if (rc == BOT_OK) {
+        const char **current = xcalloc(nl + 1, sizeof(*current));
+        const char **others = xcalloc(nk + 1, sizeof(*others));
+        for (size_t i = 0; i < nl; i++)
+            current[i] = links[i].component;
+        for (size_t i = 0; i < nk; i++) {
+            bool held = false;
+            for (size_t j = 0; j < nl && !held; j++)
+                held = strcmp(known[i], links[j].component) == 0;
+            if (!held)
+                others[no++] = known[i];
+        }
+        rc = render_components_menu(inc->id, current, nl, others, no, &blocks, &text);
+        if (rc != BOT_OK)
+            rc = bot_err_set(err, rc, "components menu of INC-%lld: %s", (long long)inc->id,
+                             bot_strerror(rc));
+        free(current);
+        free(others);
+    }
+    if (rc == BOT_OK)
+        rc = plan_respond(p, url, text, blocks, replace, err);
+    free(text);
+    plan_components_free(known, nk);
+    store_component_links_free(links, nl);
     return rc;
 }

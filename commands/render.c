@@ -645,8 +645,13 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
     int vn = snprintf(value, sizeof value, "%" PRId64, id); /* 20 digits at most */
     if (vn < 0 || (size_t)vn >= sizeof value)
         rc = BOT_ETOOBIG;
-    /* A cancelled incident has nothing left to do on it: no buttons, no role menus. */
-    if (!inc->cancelled) {
+    /* A cancelled incident has nothing left to do on it: no buttons, no role menus; a closed
+     * one only its record (the checklist). */
+    if (!inc->cancelled && inc->status == ST_CLOSED) {
+        cJSON *acts = add_block(blocks, "actions", id, "actions");
+        cJSON *els = cJSON_AddArrayToObject(acts, "elements");
+        cJSON_AddItemToArray(els, button("Checklist", "inc_checklist", value, NULL, &rc));
+    } else if (!inc->cancelled) {
         cJSON *acts = add_block(blocks, "actions", id, "actions");
         cJSON *els = cJSON_AddArrayToObject(acts, "elements");
         /* Once someone holds IRM, taking it is taking it over: said so, and confirmed first. */
@@ -677,6 +682,7 @@ enum bot_rc render_control_message(const struct render_incident *inc, int64_t no
             cJSON_AddItemToArray(els,
                                  button("Publish to status page", "inc_publish", value, NULL, &rc));
         cJSON_AddItemToArray(els, button("Checklist", "inc_checklist", value, NULL, &rc));
+        cJSON_AddItemToArray(els, button("Components", "inc_components", value, NULL, &rc));
 
         cJSON *roles = add_block(blocks, "actions", id, "roles");
         els = cJSON_AddArrayToObject(roles, "elements");
@@ -920,6 +926,88 @@ static size_t count_chars(const char *s)
         i += pc.adv;
     }
     return chars;
+}
+
+/* A static_select of names (those that can be an option value that comes back unchanged). */
+static cJSON *names_select(const char *action_id, const char *placeholder,
+                           const char *const *names, size_t n, enum bot_rc *rc)
+{
+    cJSON *opts = cJSON_CreateArray();
+    size_t shown = 0;
+    for (size_t i = 0; i < n && shown < RENDER_MAX_OPTIONS; i++) {
+        const char *c = names[i];
+        if (c == NULL || c[0] == '\0' || count_chars(c) > RENDER_MAX_OPTION_VALUE || !utf8_valid(c))
+            continue;
+        cJSON_AddItemToArray(opts, option(c, c, rc));
+        shown++;
+    }
+    if (shown == 0) {
+        cJSON_Delete(opts);
+        return NULL; /* Slack refuses a menu without options */
+    }
+    cJSON *e = element("static_select", action_id, placeholder, rc);
+    cJSON_AddItemToObject(e, "options", opts);
+    return e;
+}
+
+enum bot_rc render_components_menu(int64_t id, const char *const *current, size_t n_current,
+                                   const char *const *others, size_t n_others,
+                                   cJSON **blocks_out, char **text_out)
+{
+    enum bot_rc rc = BOT_OK;
+    struct txt t;
+    *blocks_out = NULL;
+    *text_out = NULL;
+    if (id <= 0)
+        return BOT_EINVAL;
+    txt_init(&t, RENDER_MAX_SECTION_TEXT);
+    txt_rawf(&t, "*INC-%" PRId64 "* affects ", id);
+    if (n_current == 0)
+        txt_raw(&t, "no component yet");
+    for (size_t i = 0; i < n_current; i++) {
+        txt_raw(&t, i == 0 ? "" : i + 1 == n_current ? " and " : ", ");
+        txt_raw(&t, "*");
+        txt_user(&t, current[i], TEXT_MRKDWN, COMPONENT_TEXT_MAX);
+        txt_raw(&t, "*");
+    }
+    cJSON *add = names_select("inc_component_add", "Add a component", others, n_others, &rc);
+    cJSON *del = names_select("inc_component_remove", "Remove a component", current, n_current,
+                              &rc);
+    if (add != NULL || del != NULL)
+        txt_raw(&t, ". Choose one to add or remove; the status page follows when it is public. "
+                    "By command: `/incident component add|remove <name>`.");
+    else
+        txt_raw(&t, ", and no other component is known: configure them in "
+                    "`[[statuspage.components]]`.");
+    char *text = NULL;
+    if (txt_take(&t, &text) != BOT_OK) {
+        cJSON_Delete(add);
+        cJSON_Delete(del);
+        return BOT_ETOOBIG;
+    }
+    cJSON *blocks = cJSON_CreateArray();
+    cJSON *sec = add_block(blocks, "section", id, "components_menu");
+    cJSON *st = cJSON_AddObjectToObject(sec, "text");
+    cJSON_AddStringToObject(st, "type", "mrkdwn");
+    cJSON_AddStringToObject(st, "text", text);
+    if (add != NULL || del != NULL) {
+        cJSON *acts = add_block(blocks, "actions", id, "components_change");
+        cJSON *els = cJSON_AddArrayToObject(acts, "elements");
+        if (add != NULL)
+            cJSON_AddItemToArray(els, add);
+        if (del != NULL)
+            cJSON_AddItemToArray(els, del);
+    }
+    if (rc == BOT_OK)
+        rc = check_counts(blocks, RENDER_MAX_BLOCKS);
+    if (rc) {
+        cJSON_Delete(blocks);
+        free(text);
+        return rc;
+    }
+    *blocks_out = blocks;
+    *text_out = text;
+    return BOT_OK;
 }
 
 enum bot_rc render_declare_modal(const struct render_declare_defaults *d, cJSON **view_out)

@@ -127,6 +127,20 @@ struct render_update {
     const char *text;       /* what the user wrote; escaped here */
 };
 
+/*
+ * The components menu of the control message's *Components* button: which
+ * components incident id affects (current, in order) and two menus,
+ * "inc_component_add" with others (the known components it does not
+ * affect) and "inc_component_remove" with current, each option's value the
+ * name. Names that cannot be an option value (over RENDER_MAX_OPTION_VALUE
+ * characters, invalid UTF-8) and any beyond RENDER_MAX_OPTIONS are left out
+ * of the menus (the text still names them; the command changes them); a
+ * menu with no option is left out. *text_out is the mrkdwn fallback.
+ */
+enum bot_rc render_components_menu(int64_t id, const char *const *current, size_t n_current,
+                                   const char *const *others, size_t n_others,
+                                   cJSON **blocks_out, char **text_out) BOT_MUST_CHECK;
+
 /* The update's mrkdwn text (≤ RENDER_MAX_FALLBACK characters); *text_out is the caller's to free.
  */
 enum bot_rc render_update_line(const struct render_update *u, char **text_out) BOT_MUST_CHECK;

@@ -143,6 +143,103 @@ static void test_component_change_after_publish(void)
     fx_cfg = saved;
 }
 
+/* A menu pick on incident id: action (inc_component_add|remove) choosing name, by user. */
+static enum bot_rc pick(const char *user, const char *action, long long id, const char *name)
+{
+    static int n;
+    char env[32];
+    snprintf(env, sizeof(env), "pick-%d", ++n);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "type", "block_actions");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "user"), "id", user);
+    cJSON_AddStringToObject(p, "response_url", "https://hooks.slack.com/actions/T1/2/z");
+    cJSON *a = cJSON_CreateObject();
+    char bid[48];
+    snprintf(bid, sizeof(bid), "inc%lld_components_change", id);
+    cJSON_AddStringToObject(a, "type", "static_select");
+    cJSON_AddStringToObject(a, "action_id", action);
+    cJSON_AddStringToObject(a, "block_id", bid);
+    cJSON *o = cJSON_AddObjectToObject(a, "selected_option");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "text"), "text", name);
+    cJSON_AddStringToObject(o, "value", name);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(p, "actions"), a);
+    char *s = cJSON_PrintUnformatted(p);
+    cJSON_Delete(p);
+    enum bot_rc rc = fx_decide("interactive", s, env);
+    free(s);
+    return rc;
+}
+
+/* The names of incident 1's components, in order, comma-separated. */
+static const char *linked(void)
+{
+    return fx_str("SELECT coalesce(group_concat(name, ','), '') FROM (SELECT c.name FROM "
+                  "incident_components ic JOIN components c ON c.id = ic.component_id WHERE "
+                  "ic.incident_id = 1 ORDER BY c.name)");
+}
+
+/* The options of the latest reply's menu action ("" when it has none), as a JSON array. */
+static const char *menu_options(const char *action)
+{
+    return fx_str("SELECT coalesce((SELECT json_group_array(json_extract(o.value, '$.value')) "
+                  "FROM json_each(json_extract((SELECT payload FROM outbox WHERE kind = "
+                  "'slack.respond' ORDER BY id DESC LIMIT 1), '$.message.blocks')) AS b, "
+                  "json_each(json_extract(b.value, '$.elements')) AS e, "
+                  "json_each(json_extract(e.value, '$.options')) AS o "
+                  "WHERE json_extract(e.value, '$.action_id') = '%s'), '')", action);
+}
+
+/* The control message's Components button: a menu of the configured ones; picks change them. */
+static void test_components_menu(void)
+{
+    struct plan_config saved = fx_cfg;
+    setup();
+    CHECK_INT(fx_slash(ALICE, "C1", "declare Search is slow --sev minor --component API"),
+              BOT_OK);
+    fx_channel_created(1, "C0INC000001");
+    CHECK_INT(fx_click(CAROL, "inc_components", "1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "*INC-1* affects *API*.");
+    CHECK_STR(menu_options("inc_component_add"), "[\"Checkout\",\"Search\"]");
+    CHECK_STR(menu_options("inc_component_remove"), "[\"API\"]");
+    CHECK_INT(pick(ALICE, "inc_component_add", 1, "Search"), BOT_OK);
+    CHECK_STR(linked(), "API,Search");
+    CHECK_STR(fx_str("SELECT text FROM timeline WHERE kind = 'component'"),
+              "Component Search added by <@" ALICE ">");
+    /* The menu comes again, replacing the one picked from, with the new choices. */
+    CHECK_INT(fx_int("SELECT json_extract(payload, '$.message.replace_original') FROM outbox "
+                     "WHERE kind = 'slack.respond' ORDER BY id DESC LIMIT 1"),
+              1);
+    CHECK_STR(menu_options("inc_component_add"), "[\"Checkout\"]");
+    CHECK_CONTAINS(fx_last_reply(), "*INC-1* affects *API* and *Search*.");
+    CHECK_INT(pick(ALICE, "inc_component_remove", 1, "API"), BOT_OK);
+    CHECK_STR(linked(), "Search");
+    /* A pick from a stale menu, or a name that is not one: answered, nothing changed. */
+    long long before = fx_int("SELECT count(*) FROM timeline");
+    CHECK_INT(pick(ALICE, "inc_component_remove", 1, "API"), BOT_OK);
+    CHECK_INT(pick(ALICE, "inc_component_add", 1, "Checkut"), BOT_OK);
+    CHECK_CONTAINS(fx_str("SELECT json_extract(payload, '$.message.text') FROM outbox WHERE kind "
+                          "= 'slack.respond' ORDER BY id DESC LIMIT 1 OFFSET 1"),
+                   "There is no component `Checkut`");
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline"), before);
+    /* Closed: nothing to change any more. */
+    struct store_incident inc;
+    struct bot_err err;
+    CHECK_INT(store_incident_get(fx_store, 1, &inc, &err), BOT_OK);
+    free(inc.status);
+    inc.status = xstrdup("closed");
+    CHECK_INT(store_incident_update(fx_store, &inc, &err), BOT_OK);
+    store_incident_clear(&inc);
+    CHECK_INT(fx_click(CAROL, "inc_components", "1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "INC-1 is closed; its components stay as they were.");
+    CHECK_INT(pick(ALICE, "inc_component_add", 1, "Checkout"), BOT_OK);
+    CHECK_STR(linked(), "Search");
+    CHECK_INT(fx_slash(ALICE, "C1", "component add Checkout INC-1"), BOT_OK);
+    CHECK_CONTAINS(fx_last_reply(), "INC-1 is closed");
+    CHECK_INT(fx_int("SELECT count(*) FROM timeline"), before);
+    fx_close();
+    fx_cfg = saved;
+}
+
 /* Only those who may manage the incident may change its components. */
 static void test_component_permission(void)
 {
@@ -269,6 +366,7 @@ int main(void)
     RUN(test_component_add_remove_private);
     RUN(test_component_change_after_publish);
     RUN(test_component_permission);
+    RUN(test_components_menu);
     RUN(test_declare_form_offers_configured);
     RUN(test_nothing_configured_takes_names);
     RUN(test_titles);

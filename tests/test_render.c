@@ -404,7 +404,9 @@ static void test_control_golden(void)
         "  {'type':'button','action_id':'inc_publish','value':'42',"
         "   'text':{'type':'plain_text','text':'Publish to status page','emoji':true}},"
         "  {'type':'button','action_id':'inc_checklist','value':'42',"
-        "   'text':{'type':'plain_text','text':'Checklist','emoji':true}}]},",
+        "   'text':{'type':'plain_text','text':'Checklist','emoji':true}},"
+        "  {'type':'button','action_id':'inc_components','value':'42',"
+        "   'text':{'type':'plain_text','text':'Components','emoji':true}}]},",
         " {'type':'actions','block_id':'inc42_roles','elements':["
         "  {'type':'users_select','action_id':'inc_role_irm','initial_user':'U1',"
         "   'placeholder':{'type':'plain_text','text':'Assign IRM','emoji':true}},"
@@ -523,10 +525,18 @@ static void test_buttons_by_status(void)
                                : next && strcmp(str(next, "value"), next_value[st]) == 0 &&
                                      strcmp(text_of(next, "text"),
                                             render_next_status_label((enum inc_status)st)) == 0;
-            bool pub_ok = pub ? publish == NULL : publish != NULL;
+            bool closed = st == ST_CLOSED;
+            bool pub_ok = pub || closed ? publish == NULL : publish != NULL;
+            /* Closed: only its record is left, the checklist; no hint that no longer applies. */
             bool always =
-                find_action(blocks, "inc_take_irm") && find_action(blocks, "inc_checklist") &&
-                find_action(blocks, "inc_severity") && find_action(blocks, "inc_role_support");
+                closed ? find_action(blocks, "inc_checklist") && !find_action(blocks, "inc_take_irm") &&
+                             !find_action(blocks, "inc_severity") &&
+                             !find_action(blocks, "inc_role_support") &&
+                             !find_action(blocks, "inc_components")
+                       : find_action(blocks, "inc_take_irm") && find_action(blocks, "inc_checklist") &&
+                             find_action(blocks, "inc_severity") &&
+                             find_action(blocks, "inc_role_support") &&
+                             find_action(blocks, "inc_components");
             cJSON_Delete(blocks);
             CHECK_MSG(next_ok, "status %d", st);
             CHECK_MSG(pub_ok, "status %d public %d", st, pub);
@@ -569,6 +579,36 @@ static void test_take_irm_style(void)
     cJSON_Delete(blocks);
 }
 
+/* The components menu: a menu per direction with options, long names named but not offered. */
+static void test_components_menu(void)
+{
+    char longname[200];
+    memset(longname, 'x', 160);
+    longname[160] = '\0';
+    const char *cur[] = {"API", longname};
+    const char *others[] = {"Search"};
+    cJSON *blocks = NULL;
+    char *text = NULL;
+    CHECK_INT(render_components_menu(42, cur, 2, others, 1, &blocks, &text), BOT_OK);
+    CHECK_CONTAINS(text, "*INC-42* affects *API* and *xxxx");
+    const cJSON *add = find_action(blocks, "inc_component_add");
+    const cJSON *del = find_action(blocks, "inc_component_remove");
+    CHECK(add && cJSON_GetArraySize(cJSON_GetObjectItem(add, "options")) == 1);
+    CHECK(del && cJSON_GetArraySize(cJSON_GetObjectItem(del, "options")) == 1); /* not the long */
+    int64_t id = 0;
+    CHECK(render_block_incident_id(str(cJSON_GetArrayItem(blocks, 1), "block_id"), &id) &&
+          id == 42);
+    cJSON_Delete(blocks);
+    free(text);
+    /* Nothing to add and nothing to remove: no menus at all (Slack refuses empty ones). */
+    CHECK_INT(render_components_menu(42, NULL, 0, NULL, 0, &blocks, &text), BOT_OK);
+    CHECK_CONTAINS(text, "affects no component yet, and no other component is known");
+    CHECK_INT(cJSON_GetArraySize(blocks), 1);
+    cJSON_Delete(blocks);
+    free(text);
+    CHECK_INT(render_components_menu(0, NULL, 0, NULL, 0, &blocks, &text), BOT_EINVAL);
+}
+
 /* Every button value and block_id leads back to the incident. */
 static void test_routing(void)
 {
@@ -596,7 +636,7 @@ static void test_routing(void)
     }
     cJSON_Delete(blocks);
     CHECK(ok);
-    CHECK_INT(buttons, 4);
+    CHECK_INT(buttons, 5); /* take IRM, next status, publish, checklist, components */
 
     int64_t id;
     const char *arg;
@@ -1492,6 +1532,7 @@ int main(int argc, char **argv)
     RUN(test_buttons_by_status);
     RUN(test_take_irm_style);
     RUN(test_routing);
+    RUN(test_components_menu);
     RUN(test_bad_incident);
     RUN(test_long_title_and_description);
     RUN(test_invalid_utf8_input);
