@@ -21,6 +21,7 @@
 #include "log.h"
 #include "slack_api.h"
 #include "store_backup.h"
+#include "store_lock.h"
 #include "xmalloc.h"
 
 enum exit_code {
@@ -156,6 +157,7 @@ static int cmd_run(int argc, char **argv)
     struct cfg_diag d = {0};
     struct config *cfg = NULL;
     struct bot *bot = NULL;
+    struct store_lock *lock = NULL;
     struct bot_err err = {{0}};
     int c, code = EXIT_FAIL;
     bool curl_ready = false;
@@ -211,6 +213,11 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     curl_ready = true;
+    /* One process per database: a second daemon would send every effect twice. */
+    if (store_lock_take(cfg->store_path, &lock, &err) != BOT_OK) {
+        log_error("cannot start", "error", err.msg);
+        goto out;
+    }
     if (bot_open(cfg, &bot, &err) != BOT_OK) {
         log_error("cannot start", "error", err.msg);
         goto out;
@@ -225,6 +232,7 @@ out:
     print_diag(&d);
     cfg_diag_free(&d);
     bot_close(bot);
+    store_lock_release(lock);
     if (curl_ready)
         slack_api_global_cleanup();
     cfg_free(cfg);
@@ -254,6 +262,7 @@ static int cmd_console(int argc, char **argv)
     struct console_opts co = {0};
     struct cfg_diag d = {0};
     struct config *cfg = NULL;
+    struct store_lock *lock = NULL;
     struct bot_err err = {{0}};
     int c, code = EXIT_FAIL;
 
@@ -299,7 +308,13 @@ static int cmd_console(int argc, char **argv)
         log_error("cannot start", "error", err.msg);
         goto out;
     }
+    if (store_lock_take(cfg->store_path, &lock, &err) != BOT_OK) {
+        log_error("cannot start", "error", err.msg);
+        slack_api_global_cleanup();
+        goto out;
+    }
     code = console_run(cfg, &co);
+    store_lock_release(lock);
     slack_api_global_cleanup();
 out:
     print_diag(&d);

@@ -200,21 +200,30 @@ out:
     return rc;
 }
 
-/* Decides one envelope inside the batch's transaction: its own savepoint, then its end. */
+/*
+ * Decides one envelope inside the batch's transaction: its own savepoint, then its end. A
+ * decision that failed for a reason retrying may clear (bot_rc_transient: a locked or full
+ * database, no descriptor left) is not the envelope's fault: *transient is set and the batch
+ * is given up as a whole, to be tried again in order; any other failure fails the envelope.
+ */
 static enum bot_rc decide_one(struct worker *w, const struct store_inbox_row *row, int64_t now,
-                              unsigned *effects)
+                              unsigned *effects, bool *transient, struct bot_err *err)
 {
     struct plan p;
-    struct bot_err why = {{0}}, err = {{0}};
+    struct bot_err why = {{0}};
     char id[32];
     worker_plan_init(&p, &w->pc, w->store, now, row->envelope_id);
-    enum bot_rc rc = store_savepoint(w->store, &err);
+    enum bot_rc rc = store_savepoint(w->store, err);
     if (rc)
         return rc;
     enum bot_rc decided = worker_decide(&p, row->type, row->payload, &why);
     if (decided == BOT_OK) {
-        rc = store_release(w->store, &err);
+        rc = store_release(w->store, err);
         *effects += p.seq;
+    } else if (bot_rc_transient(decided)) {
+        store_rollback_savepoint(w->store);
+        *transient = true;
+        return bot_err_set(err, decided, "%s", why.msg[0] ? why.msg : bot_strerror(decided));
     } else {
         store_rollback_savepoint(w->store);
         snprintf(id, sizeof(id), "%lld", (long long)row->id);
@@ -222,13 +231,13 @@ static enum bot_rc decide_one(struct worker *w, const struct store_inbox_row *ro
                  row->envelope_id, "error", why.msg[0] ? why.msg : bot_strerror(decided));
     }
     if (rc == BOT_OK)
-        rc = decided == BOT_OK ? store_inbox_done(w->store, row->id, now, &err)
+        rc = decided == BOT_OK ? store_inbox_done(w->store, row->id, now, err)
                                : store_inbox_fail(w->store, row->id,
                                                   why.msg[0] ? why.msg : bot_strerror(decided),
-                                                  now, &err);
+                                                  now, err);
     if (rc)
         log_error("cannot record an envelope's outcome", "envelope_id", row->envelope_id,
-                  "error", err.msg);
+                  "error", err->msg);
     return rc;
 }
 
@@ -269,23 +278,35 @@ static size_t claim_batch(struct worker *w, struct store_inbox_row *rows, struct
  * Decides every claimed envelope and records each outcome in one
  * transaction, a savepoint per envelope: a decision reads what the ones
  * before it wrote (two clicks on "Take IRM" in one batch), and one that
- * fails is undone alone. A failed commit leaves the rows in processing,
- * which the next start puts back to pending.
+ * fails is undone alone. A transient failure (a decision's, or the commit's)
+ * undoes the whole batch and returns its rc: the caller puts the rows back
+ * to pending and tries again after a pause. Another failed commit leaves
+ * the rows in processing, which the next start puts back to pending.
  */
-static void process_batch(struct worker *w, struct store_inbox_row *rows, size_t n)
+static enum bot_rc process_batch(struct worker *w, struct store_inbox_row *rows, size_t n)
 {
     struct bot_err err = {{0}};
     unsigned effects = 0;
+    bool transient = false;
     int64_t now = store_now_ms();
     pthread_mutex_lock(w->write_lock);
     enum bot_rc rc = store_begin(w->store, &err);
     for (size_t i = 0; i < n && rc == BOT_OK; i++)
-        rc = decide_one(w, &rows[i], now, &effects);
+        rc = decide_one(w, &rows[i], now, &effects, &transient, &err);
     if (rc == BOT_OK)
         rc = store_commit(w->store, &err);
     else
         store_rollback(w->store);
+    if (rc != BOT_OK && store_in_txn(w->store))
+        store_rollback(w->store); /* a failed commit leaves the transaction open */
     pthread_mutex_unlock(w->write_lock);
+    if (rc != BOT_OK && (transient || bot_rc_transient(rc))) {
+        char count[24];
+        snprintf(count, sizeof(count), "%zu", n);
+        log_warn("envelopes not decided for now; tried again", "count", count, "error",
+                 err.msg);
+        return rc == BOT_OK ? BOT_EBUSY : rc;
+    }
     if (rc != BOT_OK) {
         char count[24];
         snprintf(count, sizeof(count), "%zu", n);
@@ -295,6 +316,46 @@ static void process_batch(struct worker *w, struct store_inbox_row *rows, size_t
         for (size_t i = 0; i < w->n_deliveries; i++)
             delivery_wake(w->deliveries[i]);
     }
+    return BOT_OK;
+}
+
+/* Puts claimed rows back to pending after a transient failure; false when that failed too. */
+static bool release_batch(struct worker *w, const struct store_inbox_row *rows, size_t n)
+{
+    struct bot_err err = {{0}};
+    pthread_mutex_lock(w->write_lock);
+    enum bot_rc rc = store_begin(w->store, &err);
+    for (size_t i = 0; i < n && rc == BOT_OK; i++)
+        rc = store_inbox_release(w->store, rows[i].id, &err);
+    if (rc == BOT_OK)
+        rc = store_commit(w->store, &err);
+    if (rc != BOT_OK && store_in_txn(w->store))
+        store_rollback(w->store);
+    pthread_mutex_unlock(w->write_lock);
+    if (rc != BOT_OK)
+        log_warn("cannot put envelopes back yet; trying again", "error", err.msg);
+    return rc == BOT_OK;
+}
+
+/* Sleeps ms unless the worker is stopped meanwhile; false when it was. */
+static bool pause_ms(struct worker *w, int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        if (pthread_cond_timedwait(&w->cond, &w->lock, &until) != 0)
+            break;
+    }
+    bool stop = w->stop;
+    pthread_mutex_unlock(&w->lock);
+    return !stop;
 }
 
 /*
@@ -362,9 +423,18 @@ static bool run_reminders(struct worker *w)
     return n == WORKER_BATCH;
 }
 
+/* The pause before the next try after transient trouble: doubled, within bounds. */
+static int64_t next_backoff(int64_t ms)
+{
+    if (ms <= 0)
+        return WORKER_BACKOFF_MIN_MS;
+    return ms * 2 > WORKER_BACKOFF_MAX_MS ? WORKER_BACKOFF_MAX_MS : ms * 2;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
+    int64_t backoff = 0; /* ms; 0 while nothing is in trouble */
     unsigned since_checkpoint = 1; /* one at start: the WAL may be long after a crash */
     for (;;) {
         pthread_mutex_lock(&w->lock);
@@ -378,10 +448,36 @@ static void *worker_main(void *arg)
         struct bot_err err;
         enum bot_rc rc;
         size_t n = claim_batch(w, rows, &err, &rc);
+        if (rc != BOT_OK && bot_rc_transient(rc)) {
+            log_warn("cannot read the inbox for now", "error", err.msg);
+            backoff = next_backoff(backoff);
+            if (!pause_ms(w, backoff))
+                break;
+            continue;
+        }
         if (rc != BOT_OK)
             log_error("cannot read the inbox", "error", err.msg);
+        if (n > 0 && process_batch(w, rows, n) != BOT_OK) {
+            /*
+             * Transient trouble (a locked or full database, no descriptor left): the batch
+             * goes back to pending, in its order, after a pause that doubles up to
+             * WORKER_BACKOFF_MAX_MS, and is claimed again; nothing acknowledged is failed
+             * for it. Stopping meanwhile leaves the rows processing: the next start
+             * requeues them.
+             */
+            bool released = false;
+            while (!released) {
+                backoff = next_backoff(backoff);
+                if (!pause_ms(w, backoff))
+                    break;
+                released = release_batch(w, rows, n);
+            }
+            for (size_t i = 0; i < n; i++)
+                store_inbox_row_clear(&rows[i]);
+            continue;
+        }
         if (n > 0) {
-            process_batch(w, rows, n);
+            backoff = 0;
             for (size_t i = 0; i < n; i++)
                 store_inbox_row_clear(&rows[i]);
             since_checkpoint += (unsigned)n;

@@ -20,6 +20,8 @@
 
 #define WORKER_MAX_ATTEMPTS 3 /* claims of one envelope before it is failed for good */
 #define WORKER_POLL_MS 1000   /* the worker looks at the inbox at least this often */
+#define WORKER_BACKOFF_MIN_MS 100    /* first pause after a transient failure (a locked database) */
+#define WORKER_BACKOFF_MAX_MS 30000  /* the pause doubles up to this */
 #define WORKER_CHECKPOINT_EVERY 500 /* envelopes between WAL checkpoints under load */
 #define WORKER_MAX_DELIVERIES (3 + CFG_MAX_WEBHOOKS) /* lanes woken when effects were recorded:
                                                       fast, slack, statuspage, webhooks */

@@ -97,21 +97,49 @@ enum bot_rc plan_respond(struct plan *p, const char *url, const char *text, cJSO
     return plan_effect(p, 0, "fast", "slack.respond", pl, err);
 }
 
+/*
+ * A view's effect: once the view exists (refresh), a change only needs it rendered again,
+ * so it merges into a pending one and yields to other incidents' first posts (store_effect
+ * "refresh"); before, it is the first post and goes in line like any message.
+ */
+static enum bot_rc view_effect(struct plan *p, int64_t incident_id, const char *kind,
+                               cJSON *payload, bool refresh, struct bot_err *err)
+{
+    char *json = cJSON_PrintUnformatted(payload);
+    char *idem = xasprintf("%s/%u", p->event_id, p->seq++);
+    struct store_effect e = {
+        .incident_id = incident_id,
+        .kind = kind,
+        .target = "slack",
+        .payload = json,
+        .idem_key = idem,
+        .refresh = refresh,
+    };
+    enum bot_rc rc = store_outbox_enqueue(p->store, &e, p->now_ms, NULL, err);
+    if (rc == BOT_EEXISTS)
+        rc = BOT_OK; /* decided before by an attempt that crashed before its commit ended */
+    free(idem);
+    free(json);
+    cJSON_Delete(payload);
+    return rc;
+}
+
 enum bot_rc plan_refresh(struct plan *p, const struct store_incident *inc, struct bot_err *err)
 {
     enum bot_rc rc = BOT_OK;
     if (strcmp(inc->status, "potential") == 0)
         return BOT_OK; /* no channel, no control message, not announced */
-    rc = plan_effect(p, inc->id, "slack", "incident.control", cJSON_CreateObject(), err);
+    bool posted = inc->control_ts != NULL; /* the channel and its pinned message exist */
+    rc = view_effect(p, inc->id, "incident.control", cJSON_CreateObject(), posted, err);
     if (rc == BOT_OK)
-        rc = plan_effect(p, inc->id, "slack", "incident.topic", cJSON_CreateObject(), err);
+        rc = view_effect(p, inc->id, "incident.topic", cJSON_CreateObject(), posted, err);
     bool announce = audience_show(&p->cfg->privacy, inc, AUD_ANNOUNCE, AUD_TEXT_ANNOUNCEMENT) !=
                         AUD_SHOW_NOTHING ||
                     inc->announce_ts != NULL;
     if (rc == BOT_OK && p->cfg->announce_channel[0] != '\0' && announce) {
         cJSON *pl = cJSON_CreateObject();
         cJSON_AddStringToObject(pl, "channel", p->cfg->announce_channel);
-        rc = plan_effect(p, inc->id, "slack", "incident.announce", pl, err);
+        rc = view_effect(p, inc->id, "incident.announce", pl, inc->announce_ts != NULL, err);
     }
     return rc;
 }

@@ -31,6 +31,19 @@ const char *bot_strerror(enum bot_rc rc)
     return names[rc];
 }
 
+bool bot_rc_transient(enum bot_rc rc)
+{
+    switch (rc) {
+    case BOT_EIO:        /* a full disk, an I/O error, no descriptor left: may clear */
+    case BOT_EBUSY:      /* another writer holds the database */
+    case BOT_ERATELIMIT: /* asked to slow down */
+    case BOT_ENET:       /* the network or the peer was away */
+        return true;
+    default:
+        return false;
+    }
+}
+
 enum bot_rc bot_err_set(struct bot_err *err, enum bot_rc rc, const char *fmt, ...)
 {
     if (err == NULL)

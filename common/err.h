@@ -7,6 +7,7 @@
 #ifndef INCIDENTD_ERR_H
 #define INCIDENTD_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define BOT_ERR_MAX 512 /* longest error message kept in a struct bot_err */
@@ -46,6 +47,14 @@ const char *bot_strerror(enum bot_rc rc);
  */
 enum bot_rc bot_err_set(struct bot_err *err, enum bot_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * The one classification of failures for every retry decision (the worker's
+ * envelopes, the delivery lanes): true when trying again later may succeed
+ * (BOT_EIO, BOT_EBUSY, BOT_ERATELIMIT, BOT_ENET), false for what retrying
+ * cannot change (bad input, a protocol error, a refusal, a corrupt database).
+ */
+bool bot_rc_transient(enum bot_rc rc);
 
 #define BOT_MUST_CHECK __attribute__((warn_unused_result))
 

@@ -69,6 +69,12 @@ enum bot_rc store_sqlerr(struct store *s, int sqlite_rc, const char *what, struc
     case SQLITE_TOOBIG:
         rc = BOT_ETOOBIG;
         break;
+    case SQLITE_FULL:     /* the disk is full */
+    case SQLITE_IOERR:    /* a read or write of the file failed */
+    case SQLITE_CANTOPEN: /* e.g. no descriptor left for a journal or the WAL */
+    case SQLITE_NOMEM:
+        rc = BOT_EIO; /* all of which may clear: bot_rc_transient() */
+        break;
     default:
         rc = BOT_EDB;
         break;

@@ -55,6 +55,13 @@ enum bot_rc store_inbox_done(struct store *s, int64_t id, int64_t now,
 enum bot_rc store_inbox_fail(struct store *s, int64_t id, const char *error, int64_t now,
                              struct bot_err *err) BOT_MUST_CHECK;
 /*
+ * processing -> pending, the claim not counted (attempts - 1): the envelope
+ * could not be decided for a transient reason (a locked database, a full
+ * disk) and is tried again, in its place. The same errors as
+ * store_inbox_done().
+ */
+enum bot_rc store_inbox_release(struct store *s, int64_t id, struct bot_err *err) BOT_MUST_CHECK;
+/*
  * Crash recovery, at start before the worker runs: rows left processing go
  * back to pending, except those already claimed max_attempts times (>= 1),
  * which are failed so one poisonous envelope cannot crash the bot forever.

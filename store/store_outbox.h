@@ -26,6 +26,7 @@
 #ifndef INCIDENTD_STORE_OUTBOX_H
 #define INCIDENTD_STORE_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,14 @@ struct store_effect {
     const char *payload;  /* JSON text */
     const char *idem_key; /* unique forever, e.g. "inc-42/announce/3" */
     int64_t not_before;   /* 0: due at once */
+    /*
+     * A refresh of a view that renders the incident's state when it is
+     * performed (control message, topic, announcement): not enqueued while an
+     * effect of the same incident, kind and target is still pending (that one
+     * will show the latest state), and in its lane it yields to effects that
+     * are not refreshes (new channels, first posts) of other incidents.
+     */
+    bool refresh;
 };
 
 struct store_outbox_row {
@@ -73,7 +82,8 @@ void store_outbox_list_free(struct store_outbox_row *rows, size_t n);
  * Enqueues e as pending, due at max(now, e->not_before); *id (may be NULL)
  * is its row id. BOT_EEXISTS when the idempotency key is taken (the effect
  * was already enqueued: nothing changes), BOT_ENOTFOUND for an unknown
- * incident, BOT_EINVAL for a missing field.
+ * incident, BOT_EINVAL for a missing field. A refresh (e->refresh) merged
+ * into a pending effect of the same view is BOT_OK with *id 0.
  */
 enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, int64_t now,
                                  int64_t *id, struct bot_err *err) BOT_MUST_CHECK;
@@ -134,6 +144,13 @@ enum bot_rc store_outbox_get(struct store *s, int64_t id, struct store_outbox_ro
 enum bot_rc store_outbox_get_by_key(struct store *s, const char *idem_key,
                                     struct store_outbox_row *row,
                                     struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * Every pending effect of target waiting for a later retry is due at now:
+ * the target answers again after an outage, so what waited out its
+ * backoff goes at once, in the usual order. *changed (may be NULL) counts them.
+ */
+enum bot_rc store_outbox_due_now_target(struct store *s, const char *target, int64_t now,
+                                        int64_t *changed, struct bot_err *err) BOT_MUST_CHECK;
 /* Every effect of an incident in enqueue order (for the mirror state on the control message). */
 enum bot_rc store_outbox_list_incident(struct store *s, int64_t incident_id,
                                        struct store_outbox_row **rows, size_t *n,

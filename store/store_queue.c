@@ -232,6 +232,20 @@ enum bot_rc store_inbox_fail(struct store *s, int64_t id, const char *error, int
     return inbox_finish(s, id, "failed", error ? error : "failed", now, "inbox fail", err);
 }
 
+enum bot_rc store_inbox_release(struct store *s, int64_t id, struct bot_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum bot_rc rc = store_stmt(s, STMT_INBOX_RELEASE,
+                                "UPDATE inbox SET state = 'pending', attempts = max(attempts - 1,"
+                                " 0), claimed_at = NULL WHERE id = ?1 AND state = 'processing'",
+                                &st, err);
+    if (rc)
+        return rc;
+    int b = store_bind_int(st, 1, id);
+    return transition(s, st, b, "inbox release", STMT_INBOX_STATE, INBOX_STATE_SQL, id,
+                      "processing", err);
+}
+
 enum bot_rc store_inbox_recover(struct store *s, int64_t max_attempts, int64_t now,
                                 int64_t *requeued, int64_t *failed, struct bot_err *err)
 {
@@ -410,11 +424,21 @@ enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, 
         e->idem_key[0] == '\0' || now <= 0)
         return bot_err_set(err, BOT_EINVAL,
                            "outbox: kind, target, payload, key and time are required");
-    rc = store_stmt(s, STMT_OUTBOX_ENQUEUE,
-                    "INSERT INTO outbox (incident_id, kind, target, payload, idem_key,"
-                    " next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                    " ON CONFLICT (idem_key) DO NOTHING RETURNING id",
-                    &st, err);
+    if (e->refresh)
+        rc = store_stmt(s, STMT_OUTBOX_ENQUEUE_REFRESH,
+                        "INSERT INTO outbox (incident_id, kind, target, payload, idem_key,"
+                        " next_attempt_at, created_at, refresh)"
+                        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1 WHERE NOT EXISTS (SELECT 1 FROM"
+                        " outbox p INDEXED BY outbox_pending_incident WHERE p.state = 'pending'"
+                        " AND p.incident_id IS ?1 AND p.kind = ?2 AND p.target = ?3)"
+                        " ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+                        &st, err);
+    else
+        rc = store_stmt(s, STMT_OUTBOX_ENQUEUE,
+                        "INSERT INTO outbox (incident_id, kind, target, payload, idem_key,"
+                        " next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                        " ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+                        &st, err);
     if (rc)
         goto out;
     b = store_bind_id(st, 1, e->incident_id);
@@ -429,6 +453,10 @@ enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, 
         goto out;
     }
     src = sqlite3_step(st);
+    if (src == SQLITE_DONE && e->refresh) {
+        rc = BOT_OK; /* merged into the pending refresh of the same view (or enqueued before) */
+        goto out;
+    }
     if (src == SQLITE_DONE) {
         rc = bot_err_set(err, BOT_EEXISTS, "outbox: effect %s is already enqueued", e->idem_key);
         goto out;
@@ -461,6 +489,41 @@ enum bot_rc store_outbox_claim_target(struct store *s, int64_t now, const char *
      * first that is due and not held: the oldest is almost always it, so a claim no longer
      * costs a sort of every due row of every lane. Without a lane, the old query.
      */
+    /*
+     * Refreshes yield: first the lane's oldest due effect that is not one (a new channel, a
+     * first post, a message), then, when there is none, its oldest due refresh. An incident's
+     * own effects still go in order (OUTBOX_NOT_HELD).
+     */
+    if (target != NULL) {
+        rc = store_stmt(s, STMT_OUTBOX_CLAIM_TARGET_FIRST,
+                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
+                        " last_attempt_at = ?1 WHERE id = (SELECT o.id FROM outbox o"
+                        " INDEXED BY outbox_pending_target"
+                        " WHERE o.target = ?2 AND o.state = 'pending' AND o.refresh = 0"
+                        " AND o.next_attempt_at <= ?1 AND" OUTBOX_NOT_HELD
+                        " ORDER BY o.id LIMIT 1) RETURNING " OUTBOX_COLS,
+                        &st, err);
+        if (rc)
+            goto out;
+        b = store_bind_int(st, 1, now);
+        b |= store_bind_text(st, 2, target);
+        if (b) {
+            rc = store_sqlerr(s, b, "outbox claim", err);
+            goto out;
+        }
+        rc = store_step_row(s, st, "outbox claim", err);
+        if (rc == BOT_OK) {
+            read_outbox(st, row);
+            rc = store_step_done(s, st, "outbox claim", err);
+            if (rc)
+                store_outbox_row_clear(row);
+            goto out;
+        }
+        if (rc != BOT_ENOTFOUND)
+            goto out;
+        store_stmt_done(st);
+        st = NULL;
+    }
     if (target != NULL)
         rc = store_stmt(s, STMT_OUTBOX_CLAIM_TARGET,
                         "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
@@ -801,6 +864,32 @@ enum bot_rc store_outbox_waiting_targets(struct store *s, char ***targets, size_
         *n = 0;
     }
 out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum bot_rc store_outbox_due_now_target(struct store *s, const char *target, int64_t now,
+                                        int64_t *changed, struct bot_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum bot_rc rc = BOT_OK;
+    int src;
+
+    if (changed)
+        *changed = 0;
+    /* Not a cached statement: it runs once per outage of a target. */
+    src = sqlite3_prepare_v2(s->db, "UPDATE outbox SET next_attempt_at = ?2 WHERE target = ?1"
+                             " AND state = 'pending' AND next_attempt_at > ?2", -1, &st, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+    if (src == SQLITE_OK)
+        src = sqlite3_bind_int64(st, 2, now);
+    if (src == SQLITE_OK)
+        src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        rc = store_sqlerr(s, src, "outbox due now", err);
+    else if (changed)
+        *changed = sqlite3_changes(s->db);
     sqlite3_finalize(st);
     return rc;
 }

@@ -93,4 +93,9 @@ if(PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/console_e2e.py
                    $<TARGET_FILE:incidentd> ${PROJECT_SOURCE_DIR}/examples/outage.txt)
   set_tests_properties(console_e2e PROPERTIES TIMEOUT 300 LABELS e2e)
+  # One process per database (issue 15): a second run or console is refused, naming the holder.
+  add_test(NAME one_process_e2e
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/one_process_e2e.py
+                   $<TARGET_FILE:incidentd>)
+  set_tests_properties(one_process_e2e PROPERTIES TIMEOUT 120 LABELS e2e)
 endif()

@@ -180,6 +180,22 @@ static void test_retry_after_header(void)
     CHECK_INT(ms, 7000);
 }
 
+/* One classification for every retry decision: what may clear, and what never will. */
+static void test_transient_classification(void)
+{
+    static const enum bot_rc transient[] = {BOT_EIO, BOT_EBUSY, BOT_ERATELIMIT, BOT_ENET};
+    static const enum bot_rc permanent[] = {BOT_OK,       BOT_EINVAL, BOT_ECONFIG, BOT_EDB,
+                                            BOT_ESCHEMA,  BOT_ENOTFOUND, BOT_EEXISTS,
+                                            BOT_ETOOBIG,  BOT_EPROTO, BOT_EREMOTE, BOT_EPERM,
+                                            BOT_ESTATE};
+    for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+        CHECK_MSG(bot_rc_transient(transient[i]), "%s", bot_strerror(transient[i]));
+    for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
+        CHECK_MSG(!bot_rc_transient(permanent[i]), "%s", bot_strerror(permanent[i]));
+    CHECK_INT((int)(sizeof(transient) + sizeof(permanent)) / (int)sizeof(enum bot_rc),
+              BOT_RC_COUNT); /* every code is classified here */
+}
+
 int main(void)
 {
     RUN(test_buf_grows_and_keeps_nul);
@@ -190,5 +206,6 @@ int main(void)
     RUN(test_retry_after_header);
     RUN(test_utf8_check_text);
     RUN(test_utf8_json_mark_nul);
+    RUN(test_transient_classification);
     return CHECK_DONE();
 }

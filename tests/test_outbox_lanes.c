@@ -56,7 +56,7 @@ static int64_t put(struct store *s, int64_t incident, const char *target, const 
                    int64_t not_before)
 {
     struct bot_err err = {{0}};
-    struct store_effect e = {incident, "slack.call", target, "{}", key, not_before};
+    struct store_effect e = {incident, "slack.call", target, "{}", key, not_before, false};
     int64_t id = 0;
     if (store_outbox_enqueue(s, &e, T0, &id, &err) != BOT_OK) {
         fprintf(stderr, "enqueue %s: %s\n", key, err.msg);
@@ -186,6 +186,65 @@ static void test_recover_one_target(void)
     store_close(s);
 }
 
+/* Enqueues a refresh of a view (kind) of an incident; returns its id, 0 when merged, -1 on error. */
+static int64_t put_refresh(struct store *s, int64_t incident, const char *kind, const char *key)
+{
+    struct bot_err err = {{0}};
+    struct store_effect e = {incident, kind, "slack", "{}", key, 0, true};
+    int64_t id = -1;
+    if (store_outbox_enqueue(s, &e, T0, &id, &err) != BOT_OK) {
+        fprintf(stderr, "enqueue %s: %s\n", key, err.msg);
+        return -1;
+    }
+    return id;
+}
+
+/*
+ * Refreshes coalesce: at most one pending per incident and view, a new one once the pending
+ * one is being sent; and they yield in their lane to other incidents' work, while each
+ * incident's own effects stay in order.
+ */
+static void test_refreshes_coalesce_and_yield(void)
+{
+    struct store *s = open_new();
+    struct bot_err err = {{0}};
+    char buf[32];
+    int64_t a = add_incident(s), b = add_incident(s);
+    int64_t r1 = put_refresh(s, a, "incident.control", "a/1");
+    CHECK(r1 > 0);
+    CHECK_INT(put_refresh(s, a, "incident.control", "a/2"), 0); /* merged into r1 */
+    CHECK_INT(put_refresh(s, a, "incident.control", "a/3"), 0);
+    int64_t t1 = put_refresh(s, a, "incident.topic", "a/4"); /* another view: its own */
+    CHECK(t1 > 0);
+    int64_t rb = put_refresh(s, b, "incident.control", "b/1"); /* another incident: its own */
+    CHECK(rb > 0);
+    struct store_outbox_counts counts;
+    CHECK_INT(store_outbox_counts(s, &counts, &err), BOT_OK);
+    CHECK_INT(counts.pending, 3);
+
+    /* B's new channel goes before A's and B's refreshes, although it came later. */
+    int64_t create_b = put(s, b, "slack", "b/create", 0);
+    int64_t create_c = put(s, add_incident(s), "slack", "c/create", 0);
+    /* B's create is held behind B's own earlier refresh: order within an incident holds. */
+    CHECK_INT(claim(s, "slack", T0), create_c);
+    CHECK_INT(claim(s, "slack", T0), r1); /* then the oldest refresh */
+    /* r1 is being sent: the next change needs a new refresh, which merges no more into r1. */
+    int64_t r2 = put_refresh(s, a, "incident.control", "a/5");
+    CHECK(r2 > 0 && r2 != r1);
+    CHECK_STR(state_of(s, r1, buf, sizeof(buf)), "sending");
+    CHECK_INT(claim(s, "slack", T0), rb);
+    CHECK_INT(store_outbox_done(s, rb, NULL, T0, &err), BOT_OK);
+    CHECK_INT(claim(s, "slack", T0), create_b); /* free now, and not a refresh: first */
+    CHECK_INT(claim(s, "slack", T0), 0); /* A's topic and r2 wait behind r1, in flight */
+    CHECK_INT(store_outbox_done(s, r1, NULL, T0, &err), BOT_OK);
+    CHECK_INT(claim(s, "slack", T0), t1);
+    CHECK_INT(store_outbox_done(s, t1, NULL, T0, &err), BOT_OK);
+    CHECK_INT(claim(s, "slack", T0), r2);
+    /* A refresh merged by its idempotency key a second time is no error either. */
+    CHECK_INT(put_refresh(s, a, "incident.control", "a/5"), 0);
+    store_close(s);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -196,6 +255,7 @@ int main(void)
     RUN(test_order_within_target_not_across);
     RUN(test_next_due_per_target);
     RUN(test_recover_one_target);
+    RUN(test_refreshes_coalesce_and_yield);
     for (int i = 1; i <= dbseq; i++) {
         const char *suffix[] = {"", "-wal", "-shm"};
         for (size_t k = 0; k < 3; k++) {
