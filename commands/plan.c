@@ -98,9 +98,9 @@ enum bot_rc plan_respond(struct plan *p, const char *url, const char *text, cJSO
 }
 
 /*
- * A view's effect: once the view exists (refresh), a change only needs it rendered again,
- * so it merges into a pending one and yields to other incidents' first posts (store_effect
- * "refresh"); before, it is the first post and goes in line like any message.
+ * A view's effect merges into a pending one of the same view (it renders the state as it is
+ * when performed); once the view exists (refresh), it also yields in its lane to other
+ * incidents' first posts, while a first post goes in line like any message.
  */
 static enum bot_rc view_effect(struct plan *p, int64_t incident_id, const char *kind,
                                cJSON *payload, bool refresh, struct bot_err *err)
@@ -113,6 +113,7 @@ static enum bot_rc view_effect(struct plan *p, int64_t incident_id, const char *
         .target = "slack",
         .payload = json,
         .idem_key = idem,
+        .merge = true,
         .refresh = refresh,
     };
     enum bot_rc rc = store_outbox_enqueue(p->store, &e, p->now_ms, NULL, err);

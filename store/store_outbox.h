@@ -42,11 +42,16 @@ struct store_effect {
     const char *idem_key; /* unique forever, e.g. "inc-42/announce/3" */
     int64_t not_before;   /* 0: due at once */
     /*
-     * A refresh of a view that renders the incident's state when it is
-     * performed (control message, topic, announcement): not enqueued while an
-     * effect of the same incident, kind and target is still pending (that one
-     * will show the latest state), and in its lane it yields to effects that
-     * are not refreshes (new channels, first posts) of other incidents.
+     * A view that renders the incident's state when it is performed (control
+     * message, topic, announcement): not enqueued while an effect of the same
+     * incident, kind and target is still pending, since that one will show
+     * the latest state.
+     */
+    bool merge;
+    /*
+     * A refresh of a view that exists already: in its lane it yields to
+     * effects that are not refreshes (new channels, first posts) of other
+     * incidents.
      */
     bool refresh;
 };
@@ -82,8 +87,8 @@ void store_outbox_list_free(struct store_outbox_row *rows, size_t n);
  * Enqueues e as pending, due at max(now, e->not_before); *id (may be NULL)
  * is its row id. BOT_EEXISTS when the idempotency key is taken (the effect
  * was already enqueued: nothing changes), BOT_ENOTFOUND for an unknown
- * incident, BOT_EINVAL for a missing field. A refresh (e->refresh) merged
- * into a pending effect of the same view is BOT_OK with *id 0.
+ * incident, BOT_EINVAL for a missing field. A view (e->merge) merged into a
+ * pending effect of the same view is BOT_OK with *id 0.
  */
 enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, int64_t now,
                                  int64_t *id, struct bot_err *err) BOT_MUST_CHECK;

@@ -424,11 +424,11 @@ enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, 
         e->idem_key[0] == '\0' || now <= 0)
         return bot_err_set(err, BOT_EINVAL,
                            "outbox: kind, target, payload, key and time are required");
-    if (e->refresh)
+    if (e->merge || e->refresh)
         rc = store_stmt(s, STMT_OUTBOX_ENQUEUE_REFRESH,
                         "INSERT INTO outbox (incident_id, kind, target, payload, idem_key,"
                         " next_attempt_at, created_at, refresh)"
-                        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 1 WHERE NOT EXISTS (SELECT 1 FROM"
+                        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM"
                         " outbox p INDEXED BY outbox_pending_incident WHERE p.state = 'pending'"
                         " AND p.incident_id IS ?1 AND p.kind = ?2 AND p.target = ?3)"
                         " ON CONFLICT (idem_key) DO NOTHING RETURNING id",
@@ -448,12 +448,14 @@ enum bot_rc store_outbox_enqueue(struct store *s, const struct store_effect *e, 
     b |= store_bind_text(st, 5, e->idem_key);
     b |= store_bind_int(st, 6, e->not_before > now ? e->not_before : now);
     b |= store_bind_time(st, 7, now);
+    if (e->merge || e->refresh)
+        b |= store_bind_int(st, 8, e->refresh ? 1 : 0);
     if (b) {
         rc = store_sqlerr(s, b, "outbox enqueue", err);
         goto out;
     }
     src = sqlite3_step(st);
-    if (src == SQLITE_DONE && e->refresh) {
+    if (src == SQLITE_DONE && (e->merge || e->refresh)) {
         rc = BOT_OK; /* merged into the pending refresh of the same view (or enqueued before) */
         goto out;
     }

@@ -155,7 +155,7 @@ static int64_t enqueue(struct world *w, int64_t incident, const char *kind, cons
                        const char *payload, const char *key)
 {
     struct bot_err err = {{0}};
-    struct store_effect e = {incident, kind, target, payload, key, 0, false};
+    struct store_effect e = {incident, kind, target, payload, key, 0, false, false};
     int64_t id = 0;
     if (store_outbox_enqueue(w->s, &e, store_now_ms(), &id, &err) != BOT_OK) {
         fprintf(stderr, "enqueue %s: %s\n", key, err.msg);

@@ -87,6 +87,7 @@ static void test_component_add_remove_private(void)
     CHECK_INT(fx_slash(ALICE, "C1", "declare Search is slow --sev minor --component API"),
               BOT_OK);
     fx_channel_created(1, "C0INC000001");
+    fx_views_delivered(); /* the earlier views are out: a change asks for its own */
     long long controls = count_effects("incident.control");
     CHECK_INT(fx_slash(ALICE, "C0INC000001", "component add Search"), BOT_OK);
     CHECK_INT(fx_int("SELECT count(*) FROM incident_components"), 2);
@@ -342,6 +343,7 @@ static void test_description(void)
     setup();
     CHECK_INT(fx_slash(ALICE, "C1", "declare Payments fail --sev major"), BOT_OK);
     fx_channel_created(1, "C0INC000001");
+    fx_views_delivered(); /* the earlier views are out: a change asks for its own */
     long long controls = count_effects("incident.control");
     CHECK_INT(fx_slash(ALICE, "C0INC000001", "description Cards fail for <@U0BOB000002> &amp; "
                                              "\"others\"  since 9:00"),

@@ -56,7 +56,7 @@ static int64_t put(struct store *s, int64_t incident, const char *target, const 
                    int64_t not_before)
 {
     struct bot_err err = {{0}};
-    struct store_effect e = {incident, "slack.call", target, "{}", key, not_before, false};
+    struct store_effect e = {incident, "slack.call", target, "{}", key, not_before, false, false};
     int64_t id = 0;
     if (store_outbox_enqueue(s, &e, T0, &id, &err) != BOT_OK) {
         fprintf(stderr, "enqueue %s: %s\n", key, err.msg);
@@ -186,17 +186,23 @@ static void test_recover_one_target(void)
     store_close(s);
 }
 
-/* Enqueues a refresh of a view (kind) of an incident; returns its id, 0 when merged, -1 on error. */
-static int64_t put_refresh(struct store *s, int64_t incident, const char *kind, const char *key)
+/* Enqueues a view (kind) of an incident; returns its id, 0 when merged, -1 on error. */
+static int64_t put_view(struct store *s, int64_t incident, const char *kind, const char *key,
+                        bool refresh)
 {
     struct bot_err err = {{0}};
-    struct store_effect e = {incident, kind, "slack", "{}", key, 0, true};
+    struct store_effect e = {incident, kind, "slack", "{}", key, 0, true, refresh};
     int64_t id = -1;
     if (store_outbox_enqueue(s, &e, T0, &id, &err) != BOT_OK) {
         fprintf(stderr, "enqueue %s: %s\n", key, err.msg);
         return -1;
     }
     return id;
+}
+
+static int64_t put_refresh(struct store *s, int64_t incident, const char *kind, const char *key)
+{
+    return put_view(s, incident, kind, key, true);
 }
 
 /*
@@ -242,6 +248,13 @@ static void test_refreshes_coalesce_and_yield(void)
     CHECK_INT(claim(s, "slack", T0), r2);
     /* A refresh merged by its idempotency key a second time is no error either. */
     CHECK_INT(put_refresh(s, a, "incident.control", "a/5"), 0);
+    /* A first post (the view does not exist yet) merges the same way, and does not yield. */
+    int64_t c = add_incident(s);
+    int64_t first = put_view(s, c, "incident.announce", "c/1", false);
+    CHECK(first > 0);
+    CHECK_INT(put_view(s, c, "incident.announce", "c/2", false), 0);
+    CHECK_INT(put_view(s, c, "incident.announce", "c/3", true), 0);
+    CHECK_INT(claim(s, "slack", T0), first);
     store_close(s);
 }
 

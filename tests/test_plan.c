@@ -252,6 +252,7 @@ static void test_roles_by_command_and_button(void)
     fx_open();
     CHECK_INT(fx_slash(ALICE, "C1", "declare API errors"), BOT_OK);
     fx_channel_created(1, "C0INC000001");
+    fx_views_delivered();
     long long control_before = effects("incident.control");
     /* Take IRM by button. */
     const char take[] =

@@ -250,6 +250,7 @@ static void test_note_on_potential_incident_is_only_recorded(void)
 static void test_status_by_command_moves_forward(void)
 {
     declared();
+    fx_views_delivered(); /* the setup's views are out: the change must ask for its own */
     CHECK_INT(fx_slash(BOB, CHAN, "status identified A bad deploy <b>broke</b> checkout"),
               BOT_OK);
     CHECK_STR(fx_str("SELECT status FROM incidents"), "identified");

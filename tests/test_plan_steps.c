@@ -226,6 +226,7 @@ static void test_checklist_shows_marks_and_moves_the_pointer(void)
     CHECK_INT(click(BOB, "inc_checklist", "1"), BOT_OK);
     CHECK_INT(effects("slack.respond"), replies + 1);
     CHECK_CONTAINS(fx_last_reply(), "INC-1 checklist");
+    fx_views_delivered();
     long long controls = effects("incident.control");
     CHECK_INT(click(BOB, "inc_step_done", "1:1"), BOT_OK);
     CHECK_STR(fx_str("SELECT done_by || ' ' || skipped FROM checklist WHERE step = 1"), BOB " 0");
@@ -316,6 +317,7 @@ static void test_checklist_follows_the_work(void)
     CHECK_STR(step_row(1, 1), ""); /* no liaisons yet */
     CHECK_INT(fx_slash(CAROL, CHAN, "role tech <@" BOB ">"), BOT_OK);
     CHECK_STR(step_row(1, 1), "");
+    fx_views_delivered();
     long long controls = effects("incident.control");
     CHECK_INT(fx_slash(CAROL, CHAN, "role support <@" DAVE ">"), BOT_OK);
     CHECK_STR(step_row(1, 1), "1 0 -");

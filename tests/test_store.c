@@ -458,7 +458,7 @@ static void check_seeded(struct store *s, int k)
     int fn = 0;
     CHECK_INT(store_followup_add(s, 1, "after migration", NULL, 0, "U1", T0, &fn, &err), BOT_OK);
     CHECK_INT(fn, k >= 2 ? 2 : 1);
-    struct store_effect e = {1, "chat.postMessage", "slack", "{}", "after-migration", 0, false};
+    struct store_effect e = {1, "chat.postMessage", "slack", "{}", "after-migration", 0, false, false};
     CHECK_INT(store_outbox_enqueue(s, &e, T0, NULL, &err), BOT_OK);
     struct store_directory_user list[] = {{"U0NEW", "new", false, false, false, 0}};
     CHECK_INT(store_directory_replace_users(s, list, 1, T0, &err), BOT_OK);
@@ -1324,11 +1324,11 @@ static void test_outbox_order_and_idempotency(void)
 
     CHECK_INT(store_outbox_next_due_at(s, &at, &err), BOT_ENOTFOUND);
     struct store_effect e[] = {
-        {A, "conversations.create", "slack", "{\"name\":\"inc-a\"}", "A/create", 0, false},
-        {A, "chat.postMessage", "slack", "{}", "A/post", 0, false},
-        {A, "statuspage.create", "statuspage", "{}", "A/sp", 0, false},
-        {B, "chat.postMessage", "slack", "{}", "B/post", 0, false},
-        {0, "chat.postMessage", "slack", "{}", "N/post", 0, false},
+        {A, "conversations.create", "slack", "{\"name\":\"inc-a\"}", "A/create", 0, false, false},
+        {A, "chat.postMessage", "slack", "{}", "A/post", 0, false, false},
+        {A, "statuspage.create", "statuspage", "{}", "A/sp", 0, false, false},
+        {B, "chat.postMessage", "slack", "{}", "B/post", 0, false, false},
+        {0, "chat.postMessage", "slack", "{}", "N/post", 0, false, false},
     };
     for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
         CHECK_INT(store_outbox_enqueue(s, &e[i], T0, &id, &err), BOT_OK);
@@ -1340,7 +1340,7 @@ static void test_outbox_order_and_idempotency(void)
     CHECK_CONTAINS(err.msg, "A/post");
     CHECK_INT(store_outbox_counts(s, &cnt, &err), BOT_OK);
     CHECK_INT(cnt.pending, 5);
-    struct store_effect bad = {99, "k", "slack", "{}", "bad/1", 0, false};
+    struct store_effect bad = {99, "k", "slack", "{}", "bad/1", 0, false, false};
     CHECK_INT(store_outbox_enqueue(s, &bad, T0, NULL, &err), BOT_ENOTFOUND);
     bad.incident_id = 0;
     bad.idem_key = NULL;
@@ -1391,7 +1391,7 @@ static void test_outbox_order_and_idempotency(void)
     CHECK_INT(store_outbox_get_by_key(s, "nope", &r, &err), BOT_ENOTFOUND);
 
     /* A permanent failure stops holding the lane. */
-    struct store_effect a4 = {A, "chat.update", "slack", "{}", "A/update", 0, false};
+    struct store_effect a4 = {A, "chat.update", "slack", "{}", "A/update", 0, false, false};
     CHECK_INT(store_outbox_enqueue(s, &a4, T0 + 1003, NULL, &err), BOT_OK);
     claim_expect(s, T0 + 1003, NULL, &r);
     CHECK_INT(store_outbox_fail(s, a2.id, "channel_not_found", T0 + 1004, &err), BOT_OK);
@@ -1410,7 +1410,7 @@ static void test_outbox_order_and_idempotency(void)
     CHECK_INT(store_outbox_done(s, a2.id, "{\"ts\":\"1.2\"}", T0 + 2001, &err), BOT_OK);
 
     /* not_before delays an effect. */
-    struct store_effect later = {B, "chat.postMessage", "statuspage", "{}", "B/later", T0 + 9000, false};
+    struct store_effect later = {B, "chat.postMessage", "statuspage", "{}", "B/later", T0 + 9000, false, false};
     CHECK_INT(store_outbox_enqueue(s, &later, T0 + 2002, NULL, &err), BOT_OK);
     claim_expect(s, T0 + 8999, NULL, &r);
 
@@ -1551,7 +1551,7 @@ static void test_transactions(void)
     CHECK_INT(store_role_set(s, id, "irm", "U1", "U1", T0, &err), BOT_OK);
     struct store_timeline_entry e = {0, id, T0, "U1", "declare", "", 0, NULL};
     CHECK_INT(store_timeline_append(s, &e, &err), BOT_OK);
-    struct store_effect eff = {id, "conversations.create", "slack", "{}", "rb/1", 0, false};
+    struct store_effect eff = {id, "conversations.create", "slack", "{}", "rb/1", 0, false, false};
     CHECK_INT(store_outbox_enqueue(s, &eff, T0, NULL, &err), BOT_OK);
     CHECK_INT(store_inbox_insert(s, "env-rb", NULL, "t", "{}", T0, NULL, &err), BOT_OK);
     CHECK_INT(store_kv_set(s, "rb", "1", T0, &err), BOT_OK);
@@ -1647,7 +1647,7 @@ static void *writer_main(void *arg)
         }
         int64_t id = add_incident(s, title, "investigating", NULL);
         struct store_timeline_entry e = {0, id, T0 + i, "U1", "declare", title, 0, NULL};
-        struct store_effect eff = {id, "chat.postMessage", "slack", "{}", key, 0, false};
+        struct store_effect eff = {id, "chat.postMessage", "slack", "{}", key, 0, false, false};
         if (id == 0 || store_timeline_append(s, &e, &w->err) ||
             store_outbox_enqueue(s, &eff, T0 + i, NULL, &w->err) || store_commit(s, &w->err)) {
             w->failures++;
