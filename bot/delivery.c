@@ -66,6 +66,9 @@ struct delivery {
     /* The "statuspage" lane's Statuspage client and its pacing (CLOCK_MONOTONIC ms). */
     struct sp_api *sp;
     int64_t sp_next_at;
+    /* Statuspage seemed down (no answer, 5xx): its next probe (CLOCK_MONOTONIC ms). */
+    bool sp_down;
+    int64_t sp_probe_at;
     /* A webhook's lane: its entry in cfg (NULL in other lanes) and its HTTP client. */
     const struct cfg_webhook *hook;
     struct webhook *wh;
@@ -255,8 +258,8 @@ static enum delivery_outcome classify(enum bot_rc rc, const struct slack_api_res
         default:
             return DELIVERY_FAIL;
         }
-    default:
-        return DELIVERY_FAIL;
+    default: /* BOT_EIO, BOT_EBUSY: the one classification of every lane (err.h) */
+        return bot_rc_transient(rc) ? DELIVERY_RETRY : DELIVERY_FAIL;
     }
 }
 
@@ -936,8 +939,8 @@ static enum delivery_outcome perform_view(struct delivery *d, const struct store
     }
     enum bot_rc rc = inc_view_load(d->store, row->incident_id, &v, err);
     if (rc != BOT_OK) {
-        /* Gone or unreadable for good: give up; the database busy or failing: later. */
-        o = rc == BOT_ENOTFOUND || rc == BOT_EINVAL ? DELIVERY_FAIL : DELIVERY_RETRY;
+        /* The database busy, full or out of descriptors: later; gone or unreadable: give up. */
+        o = bot_rc_transient(rc) ? DELIVERY_RETRY : DELIVERY_FAIL;
         goto out;
     }
     if (strcmp(row->kind, "incident.control") == 0)
@@ -957,6 +960,177 @@ out:
 static bool is_view_kind(const char *kind)
 {
     return strncmp(kind, "incident.", 9) == 0;
+}
+
+/* ---- channel messages: posted once (their metadata names the effect) ---- */
+
+cJSON *delivery_effect_metadata(const char *idem_key, int64_t outbox_id)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "event_type", DELIVERY_EFFECT_EVENT);
+    cJSON *p = cJSON_AddObjectToObject(m, "event_payload");
+    cJSON_AddStringToObject(p, "effect", idem_key);
+    cJSON_AddNumberToObject(p, "outbox_id", (double)outbox_id);
+    return m;
+}
+
+/* The outbox id in event_payload: a number as we send it, or its digits should Slack quote it. */
+static bool same_outbox_id(const cJSON *v, int64_t outbox_id)
+{
+    char want[24];
+    snprintf(want, sizeof want, "%lld", (long long)outbox_id);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble == (double)outbox_id;
+    return cJSON_IsString(v) && strcmp(v->valuestring, want) == 0;
+}
+
+const cJSON *delivery_find_effect_post(const cJSON *messages, const char *self_user,
+                                       const char *self_bot, const char *idem_key,
+                                       int64_t outbox_id)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, messages)
+    {
+        const char *user = str_field(m, "user"), *bot = str_field(m, "bot_id");
+        bool mine = (user != NULL && self_user != NULL && strcmp(user, self_user) == 0) ||
+                    (bot != NULL && self_bot != NULL && strcmp(bot, self_bot) == 0);
+        const cJSON *md = cJSON_GetObjectItemCaseSensitive(m, "metadata");
+        const cJSON *pl = cJSON_GetObjectItemCaseSensitive(md, "event_payload");
+        const char *type = str_field(md, "event_type"), *key = str_field(pl, "effect");
+        if (mine && str_field(m, "ts") != NULL && type != NULL &&
+            strcmp(type, DELIVERY_EFFECT_EVENT) == 0 && key != NULL &&
+            strcmp(key, idem_key) == 0 &&
+            same_outbox_id(cJSON_GetObjectItemCaseSensitive(pl, "outbox_id"), outbox_id))
+            return m;
+    }
+    return NULL;
+}
+
+/*
+ * Looks for the post of effect row in channel (in the thread under
+ * thread_ts when it is not NULL) among the messages since a little before
+ * it was enqueued. *found (caller frees) is then the answer
+ * chat.postMessage would have given, marked "found"; NULL when there is
+ * none. DELIVERY_DONE when the history could be read, else how the
+ * failure classifies.
+ */
+static enum delivery_outcome find_effect_post(struct delivery *d,
+                                              const struct store_outbox_row *row,
+                                              const char *channel, const char *thread_ts,
+                                              cJSON **found, int64_t *retry_after_ms,
+                                              struct bot_err *err)
+{
+    cJSON *me = NULL, *page = NULL;
+    char *cursor = NULL, oldest[32];
+    const char *method = thread_ts != NULL ? "conversations.replies" : "conversations.history";
+    int64_t since = row->created_at / 1000 - DELIVERY_LOOKUP_SKEW_S;
+
+    *found = NULL;
+    snprintf(oldest, sizeof oldest, "%lld.000000", (long long)(since > 0 ? since : 0));
+    enum delivery_outcome o = call_api(d->api, "auth.test", NULL, 0, &me, retry_after_ms, err);
+    const char *self = str_field(me, "user_id"), *self_bot = str_field(me, "bot_id");
+    if (o == DELIVERY_DONE && self == NULL) {
+        bot_err_set(err, BOT_EPROTO, "auth.test: no user_id in the answer");
+        o = DELIVERY_RETRY;
+    }
+    for (int n = 0; o == DELIVERY_DONE && *found == NULL && n < DELIVERY_LOOKUP_PAGES; n++) {
+        cJSON *args = cJSON_CreateObject();
+        cJSON_AddStringToObject(args, "channel", channel);
+        if (thread_ts != NULL)
+            cJSON_AddStringToObject(args, "ts", thread_ts);
+        cJSON_AddStringToObject(args, "oldest", oldest);
+        cJSON_AddTrueToObject(args, "include_all_metadata");
+        cJSON_AddNumberToObject(args, "limit", DELIVERY_LOOKUP_PAGE_SIZE);
+        if (cursor != NULL)
+            cJSON_AddStringToObject(args, "cursor", cursor);
+        o = call_api(d->api, method, args, 0, &page, retry_after_ms, err);
+        cJSON_Delete(args);
+        const cJSON *m = delivery_find_effect_post(
+            cJSON_GetObjectItemCaseSensitive(page, "messages"), self, self_bot, row->idem_key,
+            row->id);
+        if (o == DELIVERY_DONE && m != NULL) {
+            *found = cJSON_CreateObject();
+            cJSON_AddTrueToObject(*found, "ok");
+            cJSON_AddStringToObject(*found, "channel", channel);
+            cJSON_AddStringToObject(*found, "ts", str_field(m, "ts"));
+            cJSON_AddItemToObject(*found, "message", cJSON_Duplicate(m, 1));
+            cJSON_AddTrueToObject(*found, "found");
+        }
+        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(page, "response_metadata");
+        const char *next = str_field(meta, "next_cursor");
+        free(cursor);
+        cursor = next != NULL && next[0] != '\0' ? xstrdup(next) : NULL;
+        cJSON_Delete(page);
+        page = NULL;
+        if (cursor == NULL)
+            break;
+    }
+    free(cursor);
+    cJSON_Delete(me);
+    return o;
+}
+
+/*
+ * "slack.call" effects. A chat.postMessage carries its effect's metadata,
+ * and a retry (the earlier attempt may have posted and lost the answer: a
+ * timeout, a crash before the outcome was recorded) first looks for that
+ * post, so a channel message is posted once. Other calls as
+ * delivery_perform().
+ */
+static enum delivery_outcome perform_call(struct delivery *d, const struct store_outbox_row *row,
+                                          const struct store_incident *inc, char **result,
+                                          int64_t *retry_after_ms, struct bot_err *err)
+{
+    cJSON *p = cJSON_Parse(row->payload), *found = NULL;
+    cJSON *args = cJSON_GetObjectItemCaseSensitive(p, "args");
+    const char *method = str_field(p, "method");
+    enum delivery_outcome o;
+
+    if (strcmp(row->kind, "slack.call") != 0 || method == NULL ||
+        strcmp(method, "chat.postMessage") != 0 || !cJSON_IsObject(args)) {
+        cJSON_Delete(p);
+        return delivery_perform(d->api, row->kind, row->payload, inc, result, retry_after_ms,
+                                err);
+    }
+    *result = NULL;
+    *retry_after_ms = 0;
+    cJSON_DeleteItemFromObjectCaseSensitive(args, "metadata");
+    cJSON_AddItemToObject(args, "metadata", delivery_effect_metadata(row->idem_key, row->id));
+    if (row->attempts > 1) {
+        struct bot_err ferr = {{0}}, lerr = {{0}};
+        cJSON *filled = cJSON_Duplicate(p, 1);
+        const cJSON *fa = cJSON_GetObjectItemCaseSensitive(filled, "args");
+        /* A payload that cannot be filled fails below, as it would have the first time. */
+        const char *ch = delivery_fill(filled, inc, &ferr) == BOT_OK ? str_field(fa, "channel")
+                                                                     : NULL;
+        o = ch != NULL ? find_effect_post(d, row, ch, str_field(fa, "thread_ts"), &found,
+                                          retry_after_ms, &lerr)
+                       : DELIVERY_DONE;
+        if (o == DELIVERY_RETRY)
+            bot_err_set(err, BOT_ENET, "cannot look for an earlier post yet: %s", lerr.msg);
+        else if (o == DELIVERY_FAIL) /* no history scope, a DM by user id: post, unchecked */
+            log_warn("cannot look for an earlier post; posting", "channel", ch, "error",
+                     lerr.msg);
+        cJSON_Delete(filled);
+        if (o == DELIVERY_RETRY)
+            goto out;
+        if (found != NULL) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)row->id);
+            log_info("an earlier attempt posted it; not posting again", "outbox_id", id, "ts",
+                     str_field(found, "ts"));
+            *result = cJSON_PrintUnformatted(found);
+            o = DELIVERY_DONE;
+            goto out;
+        }
+    }
+    char *json = cJSON_PrintUnformatted(p);
+    o = delivery_perform(d->api, row->kind, json, inc, result, retry_after_ms, err);
+    free(json);
+out:
+    cJSON_Delete(found);
+    cJSON_Delete(p);
+    return o;
 }
 
 /* ---- the Atlassian Statuspage mirror ("statuspage" lane) ---- */
@@ -1208,7 +1382,8 @@ static enum delivery_outcome sp_restore_components(struct delivery *d,
 
 static enum delivery_outcome sp_update(struct delivery *d, const struct store_outbox_row *row,
                                        const struct store_incident *inc, const cJSON *p,
-                                       int64_t *retry_after_ms, struct bot_err *err)
+                                       char **result, int64_t *retry_after_ms,
+                                       struct bot_err *err)
 {
     struct sp_api_result res = {0};
     const char *status = str_field(p, "status"), *body = str_field(p, "body"),
@@ -1281,6 +1456,30 @@ static enum delivery_outcome sp_update(struct delivery *d, const struct store_ou
         if (map != NULL)
             cJSON_AddItemToObject(b, "components", map);
     }
+    if (row->attempts > 1 && (known || body != NULL)) {
+        /*
+         * This PATCH adds an update, and an earlier attempt may have added it
+         * and lost the answer (a timeout, a crash): Statuspage has no
+         * idempotency key, so the incident's newest update is read first.
+         */
+        char uid[SP_API_MAX_ID];
+        rc = sp_api_incident_get(d->sp, inc->statuspage_id, &res, err);
+        bool applied = rc == BOT_OK &&
+                       sp_api_update_applied(res.body, known ? status : NULL, body, uid);
+        enum delivery_outcome o = sp_outcome(rc, &res, retry_after_ms);
+        sp_api_result_clear(&res);
+        if (o != DELIVERY_DONE || applied) {
+            cJSON_Delete(b);
+            if (applied) {
+                cJSON *r = cJSON_CreateObject();
+                cJSON_AddStringToObject(r, "update_id", uid);
+                cJSON_AddTrueToObject(r, "found");
+                *result = cJSON_PrintUnformatted(r);
+                cJSON_Delete(r);
+            }
+            return o;
+        }
+    }
     rc = sp_api_incident_update(d->sp, inc->statuspage_id, b, &res, err);
     cJSON_Delete(b);
     enum delivery_outcome o = sp_outcome(rc, &res, retry_after_ms);
@@ -1312,7 +1511,7 @@ static enum delivery_outcome perform_statuspage(struct delivery *d,
     }
     enum bot_rc rc = store_incident_get(d->store, row->incident_id, &inc, err);
     if (rc != BOT_OK) {
-        o = rc == BOT_ENOTFOUND ? DELIVERY_FAIL : DELIVERY_RETRY;
+        o = bot_rc_transient(rc) ? DELIVERY_RETRY : DELIVERY_FAIL;
         goto out;
     }
     if (strcmp(row->kind, "statuspage.create") == 0) {
@@ -1332,7 +1531,7 @@ static enum delivery_outcome perform_statuspage(struct delivery *d,
         goto out;
     }
     if (strcmp(row->kind, "statuspage.update") == 0) {
-        o = sp_update(d, row, &inc, p, retry_after_ms, err);
+        o = sp_update(d, row, &inc, p, result, retry_after_ms, err);
     } else if (strcmp(row->kind, "statuspage.delete") == 0) {
         /* A withdrawn incident: gone already (404) is what was asked for, as on a retry. */
         rc = sp_api_incident_delete(d->sp, inc.statuspage_id, &res, err);
@@ -1766,6 +1965,56 @@ static void webhook_gave_up(struct delivery *d, const struct store_outbox_row *r
     buf_free(&text);
 }
 
+/*
+ * Statuspage answers again after an outage: every effect of the lane that
+ * waits out its own backoff is due now, so the catch-up goes at the pacing
+ * rate from this first answered request on.
+ */
+static void sp_back(struct delivery *d)
+{
+    struct bot_err err = {{0}};
+    int64_t n = 0;
+    if (!d->sp_down)
+        return;
+    d->sp_down = false;
+    pthread_mutex_lock(d->write_lock);
+    enum bot_rc rc = store_outbox_due_now_target(d->store, d->lane, store_now_ms(), &n, &err);
+    pthread_mutex_unlock(d->write_lock);
+    char count[24];
+    snprintf(count, sizeof count, "%lld", (long long)n);
+    if (rc)
+        log_error("cannot make the waiting effects due", "lane", d->lane, "error", err.msg);
+    else if (n > 0)
+        log_info("statuspage answers again; waiting effects are due now", "lane", d->lane,
+                 "effects", count);
+}
+
+/* What the client's last request says of the page: down (no answer, 5xx) or answering. */
+static void sp_note(struct delivery *d, long status)
+{
+    if (status < 0 || status == 420 || status == 429)
+        return; /* no request made; or rate limited: its Retry-After stands */
+    if (status == 0 || status >= 500) {
+        if (!d->sp_down)
+            d->sp_probe_at = mono_ms() + DELIVERY_STATUSPAGE_PROBE_MS;
+        d->sp_down = true;
+    } else {
+        sp_back(d);
+    }
+}
+
+/* While the page is down and effects wait: one cheap GET asking whether it is back. */
+static void sp_probe(struct delivery *d)
+{
+    struct sp_api_result res = {0};
+    struct bot_err err = {{0}};
+    (void)sp_api_take_status(d->sp);
+    (void)!sp_api_request(d->sp, "GET", "/incidents?limit=1&page=1", NULL, &res, &err);
+    sp_api_result_clear(&res);
+    d->sp_probe_at = mono_ms() + DELIVERY_STATUSPAGE_PROBE_MS;
+    sp_note(d, sp_api_take_status(d->sp));
+}
+
 static void finish(struct delivery *d, const struct store_outbox_row *row, int64_t now)
 {
     struct bot_err err = {{0}}, err2 = {{0}};
@@ -1783,7 +2032,9 @@ static void finish(struct delivery *d, const struct store_outbox_row *row, int64
     if (is_view_kind(row->kind)) {
         o = perform_view(d, row, now, &result, &retry_after, &err);
     } else if (is_statuspage_kind(row->kind)) {
+        (void)sp_api_take_status(d->sp);
         o = perform_statuspage(d, row, now, &result, &retry_after, &err);
+        sp_note(d, sp_api_take_status(d->sp));
     } else if (strcmp(row->kind, HOOK_KIND) == 0) {
         o = perform_webhook(d, row, now, &result, &retry_after, &err);
     } else {
@@ -1797,8 +2048,7 @@ static void finish(struct delivery *d, const struct store_outbox_row *row, int64
             }
             have_inc = rc == BOT_OK;
         }
-        o = delivery_perform(d->api, row->kind, row->payload, have_inc ? &inc : NULL, &result,
-                             &retry_after, &err);
+        o = perform_call(d, row, have_inc ? &inc : NULL, &result, &retry_after, &err);
     }
     if (o != DELIVERY_DONE && stopping(d)) {
         /* Interrupted by shutdown: left in sending, put back at the next start. */
@@ -1889,9 +2139,19 @@ static void *delivery_main(void *arg)
                 continue;
             }
             int64_t at = 0;
-            if (store_outbox_next_due_at_target(d->store, d->lane, &at, &err) == BOT_OK &&
-                at > 0 && at - now < wait)
+            bool waiting = store_outbox_next_due_at_target(d->store, d->lane, &at, &err) == BOT_OK;
+            if (waiting && at > 0 && at - now < wait)
                 wait = at - now > 0 ? at - now : 0;
+            /* Effects wait out their backoff while Statuspage is down: is it back? */
+            if (waiting && d->sp != NULL && d->sp_down) {
+                int64_t probe = d->sp_probe_at - mono_ms();
+                if (probe <= 0) {
+                    sp_probe(d);
+                    continue;
+                }
+                if (probe < wait)
+                    wait = probe;
+            }
             if (d->directory && d->directory_due_at - now < wait)
                 wait = d->directory_due_at - now;
         }
@@ -1998,6 +2258,9 @@ enum bot_rc delivery_open_lane(const struct config *cfg, struct slack_rl *rl,
     }
     if (hook)
         d->wh = webhook_new();
+    /* An earlier run may have left effects in backoff: the first answer makes them due. */
+    d->sp_down = d->sp != NULL;
+    d->sp_probe_at = 0;
     *out = d;
     return BOT_OK;
 fail:

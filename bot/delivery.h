@@ -55,6 +55,13 @@
  * to a timeout, a crash) looks for its own message first
  * (conversations.history: "inc<id>_header" / "inc<id>_announce" blocks), so
  * no second control message or announcement appears.
+ * Every other "slack.call" chat.postMessage carries message metadata naming
+ * its effect (delivery_effect_metadata()); a retry of one (attempts > 1: the
+ * earlier attempt may have posted and lost the answer) first reads the
+ * channel's history since the effect was enqueued (conversations.history,
+ * or conversations.replies of its thread_ts, include_all_metadata, at most
+ * DELIVERY_LOOKUP_PAGES pages) and, finding its post, is done with it as
+ * the answer ({"ok", "channel", "ts", "message", "found": true}).
  *
  * The workspace directory (store/store_directory.h): the "slack" lane, and
  * only it, also keeps the local copy of the workspace's users and of the
@@ -82,12 +89,21 @@
  *                    impact_override, and on a status its components' statuses
  *                    (once resolved: operational, unless another published
  *                    incident still open holds the component: then its status).
+ *                    A retry (attempts > 1) of one that adds an update (a status
+ *                    or a body) first GETs the incident: when its newest update
+ *                    reads the same (sp_api_update_applied()), the earlier
+ *                    attempt was carried out and the effect is done without a
+ *                    second PATCH.
  *   "statuspage.postmortem" {"body"} PUT the postmortem draft, then publish it.
  *   "statuspage.delete" {} DELETE of a withdrawn (cancelled) incident (a 404 is
  *                    done), then its components restored as after a resolve.
  *   Updates, postmortems and deletes wait (retry) until the incident has a statuspage_id.
  *   420/429/5xx and network errors are retried honouring Retry-After; other
- *   4xx are given up (logged).
+ *   4xx are given up (logged). While the page is down (no answer, 5xx) the
+ *   lane asks it every DELIVERY_STATUSPAGE_PROBE_MS whether it is back; the
+ *   first request it answers again makes every effect waiting out its
+ *   backoff due at once (store_outbox_due_now_target), so the catch-up goes
+ *   at the pacing rate instead of each effect's own backoff.
  *
  * Effects of an incident may refer to what earlier effects produced: a
  * string anywhere in the payload may contain "{{incident.channel_id}}" (or
@@ -116,6 +132,9 @@
 #define DELIVERY_MAX_LANE 32             /* longest lane (outbox target) name */
 #define DELIVERY_LOOKUP_PAGES 5          /* conversations.history pages searched for our post */
 #define DELIVERY_LOOKUP_PAGE_SIZE 200
+#define DELIVERY_EFFECT_EVENT "incidentd_effect" /* event_type of our messages' metadata */
+#define DELIVERY_LOOKUP_SKEW_S 600 /* an effect's post is looked for from this long before it
+                                      was enqueued (clocks differ) */
 
 #define DELIVERY_DIRECTORY_REFRESH_MS (60 * 60 * 1000) /* re-sync the directory this often */
 #define DELIVERY_DIRECTORY_RETRY_BASE_MS 60000         /* first retry after a failed sync */
@@ -131,6 +150,8 @@
 #define DELIVERY_STATUSPAGE_INTERVAL_MS 1050     /* Statuspage: 1 request/s per key, + margin */
 #define DELIVERY_STATUSPAGE_TIMEOUT_MS 30000     /* longest single Statuspage request */
 #define DELIVERY_STATUSPAGE_MAX_COMPONENTS 100   /* components of one incident mirrored */
+#define DELIVERY_STATUSPAGE_PROBE_MS 30000       /* while Statuspage is down, asked this often
+                                                    whether it is back (one GET) */
 
 #define DELIVERY_WEBHOOK_MAX_ATTEMPTS 30 /* a webhook's receiver may be down for a while, like
                                             the mirror: with the 5 min backoff cap, ~2 h */
@@ -253,5 +274,21 @@ enum bot_rc delivery_save(const struct cJSON *save, const struct cJSON *result,
 
 /* Delay before attempt number `attempts` + 1 (attempts >= 1), jittered by rnd. */
 int64_t delivery_backoff_ms(int64_t attempts, int64_t retry_after_ms, uint64_t rnd);
+
+/*
+ * The message metadata a chat.postMessage effect carries (caller frees):
+ * {"event_type": DELIVERY_EFFECT_EVENT, "event_payload": {"effect": idem_key,
+ * "outbox_id": outbox_id}}. Exposed for tests.
+ */
+struct cJSON *delivery_effect_metadata(const char *idem_key, int64_t outbox_id);
+/*
+ * The message among messages (a conversations.history or .replies
+ * "messages" array, borrowed) that this bot posted (user self_user or bot
+ * self_bot; either may be NULL) carrying the metadata of effect
+ * idem_key/outbox_id, or NULL. Exposed for tests.
+ */
+const struct cJSON *delivery_find_effect_post(const struct cJSON *messages, const char *self_user,
+                                              const char *self_bot, const char *idem_key,
+                                              int64_t outbox_id);
 
 #endif

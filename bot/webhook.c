@@ -131,8 +131,8 @@ static bool header_value_ok(const char *v)
 
 bool webhook_permanent(enum bot_rc rc, const struct webhook_result *res)
 {
-    if (rc == BOT_OK || rc == BOT_ERATELIMIT || rc == BOT_ENET)
-        return false;
+    if (rc == BOT_OK || bot_rc_transient(rc))
+        return false; /* the one classification of every lane (err.h) */
     if (rc != BOT_EREMOTE)
         return true; /* BOT_EINVAL, BOT_ETOOBIG: the same request fails the same way */
     long s = res ? res->http_status : 0;

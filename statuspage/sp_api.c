@@ -27,6 +27,7 @@ struct sp_api {
     bool (*pace)(void *ud);
     void *pace_ud;
     atomic_bool aborted;
+    long last_status; /* of the last request; 0: no answer; -1: none since sp_api_take_status */
 };
 
 struct reply {
@@ -71,6 +72,7 @@ enum bot_rc sp_api_new(const struct sp_api_opts *opts, struct sp_api **out, stru
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
     c->pace = opts->pace;
     c->pace_ud = opts->pace_ud;
+    c->last_status = -1;
     atomic_init(&c->aborted, false);
     *out = c;
     return BOT_OK;
@@ -125,8 +127,8 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 
 bool sp_api_permanent(enum bot_rc rc, const struct sp_api_result *res)
 {
-    if (rc == BOT_OK || rc == BOT_ERATELIMIT || rc == BOT_ENET)
-        return false;
+    if (rc == BOT_OK || bot_rc_transient(rc))
+        return false; /* the one classification of every lane (err.h) */
     if (rc == BOT_EINVAL || rc == BOT_ENOTFOUND || rc == BOT_ETOOBIG)
         return true;
     long s = res ? res->http_status : 0;
@@ -189,6 +191,7 @@ enum bot_rc sp_api_request(struct sp_api *c, const char *method, const char *pat
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 
     CURLcode cc = curl_easy_perform(h);
+    c->last_status = 0;
     if (cc != CURLE_OK) {
         /* Anything after the connection was made may have reached the server. */
         res->sent = cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST;
@@ -201,6 +204,7 @@ enum bot_rc sp_api_request(struct sp_api *c, const char *method, const char *pat
     }
     res->sent = true;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->http_status);
+    c->last_status = res->http_status;
     res->retry_after_ms = r.retry_after_ms;
     if (r.body.len > 0)
         res->body = cJSON_ParseWithLength(buf_str(&r.body), r.body.len);
@@ -269,6 +273,60 @@ enum bot_rc sp_api_incident_update(struct sp_api *c, const char *id, const cJSON
     enum bot_rc rc = sp_api_request(c, "PATCH", path, w, res, err);
     cJSON_Delete(w);
     return rc;
+}
+
+enum bot_rc sp_api_incident_get(struct sp_api *c, const char *id, struct sp_api_result *res,
+                                struct bot_err *err)
+{
+    char path[SP_API_MAX_ID + 32];
+    memset(res, 0, sizeof(*res));
+    if (!id_ok(id))
+        return bot_err_set(err, BOT_EINVAL, "statuspage: bad incident id");
+    snprintf(path, sizeof(path), "/incidents/%s", id);
+    enum bot_rc rc = sp_api_request(c, "GET", path, NULL, res, err);
+    if (rc == BOT_OK && !cJSON_IsObject(res->body))
+        rc = bot_err_set(err, BOT_EPROTO, "statuspage: GET %s: the answer is not an incident",
+                         path);
+    return rc;
+}
+
+/* A string member, "" when it is missing or null (Statuspage sends null for no text). */
+static const char *text_of(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+bool sp_api_update_applied(const cJSON *incident, const char *status, const char *body,
+                           char *update_id)
+{
+    const cJSON *ups = cJSON_GetObjectItemCaseSensitive(incident, "incident_updates");
+    const cJSON *newest = NULL, *u;
+    if (update_id != NULL)
+        update_id[0] = '\0';
+    /* Newest first as documented; should an answer differ, the latest created_at wins. */
+    cJSON_ArrayForEach(u, ups) {
+        if (newest == NULL || strcmp(text_of(u, "created_at"), text_of(newest, "created_at")) > 0)
+            newest = u;
+    }
+    if (!cJSON_IsObject(newest))
+        return false;
+    if (status != NULL && strcmp(text_of(newest, "status"), status) != 0)
+        return false;
+    if (strcmp(text_of(newest, "body"), body != NULL ? body : "") != 0)
+        return false;
+    if (update_id != NULL && strlen(text_of(newest, "id")) < SP_API_MAX_ID)
+        snprintf(update_id, SP_API_MAX_ID, "%s", text_of(newest, "id"));
+    return true;
+}
+
+long sp_api_take_status(struct sp_api *c)
+{
+    if (c == NULL)
+        return -1;
+    long s = c->last_status;
+    c->last_status = -1;
+    return s;
 }
 
 enum bot_rc sp_api_incident_delete(struct sp_api *c, const char *id, struct sp_api_result *res,

@@ -102,6 +102,28 @@ enum bot_rc sp_api_incident_create(struct sp_api *c, const cJSON *incident,
 /* PATCH /incidents/{id} with {"incident": incident}. */
 enum bot_rc sp_api_incident_update(struct sp_api *c, const char *id, const cJSON *incident,
                                    struct sp_api_result *res, struct bot_err *err) BOT_MUST_CHECK;
+/* GET /incidents/{id}: the incident with its incident_updates (newest first) in res->body. */
+enum bot_rc sp_api_incident_get(struct sp_api *c, const char *id, struct sp_api_result *res,
+                                struct bot_err *err) BOT_MUST_CHECK;
+/*
+ * Whether an update reading status/body is already the newest of incident's
+ * incident_updates (incident: a GET answer, borrowed): the PATCH that adds
+ * it was carried out by an attempt whose answer was lost. status NULL: any
+ * status (a PATCH without one keeps the incident's); body NULL: an update
+ * without text. Updates of one incident are sent in order, so an update of
+ * ours that was carried out is the newest; one identical to the newest is
+ * never worth a second notification either. *update_id (SP_API_MAX_ID
+ * bytes, may be NULL) gets the matching update's id.
+ */
+bool sp_api_update_applied(const cJSON *incident, const char *status, const char *body,
+                           char *update_id);
+/*
+ * The HTTP status of the client's last request since the previous call: 0
+ * when it got no answer (a network error, a timeout), -1 when no request
+ * was made; then forgets it. The caller tells an outage (0, 5xx) from a
+ * page that answers.
+ */
+long sp_api_take_status(struct sp_api *c);
 /*
  * DELETE /incidents/{id}: a withdrawn incident leaves the page. Same codes as
  * sp_api_request; a 404 (gone already) is the caller's to treat as done.

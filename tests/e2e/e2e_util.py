@@ -49,11 +49,24 @@ def free_port():
 
 
 def free_ports(n):
-    """n distinct free ports (held open together while they are picked)."""
-    socks = [socket.socket() for _ in range(n)]
+    """n distinct free ports (held open together while they are picked), below the kernel's
+    ephemeral range: a port the kernel handed out for binding may go to the next outgoing
+    connection (the bot's own, to slackemu) before the bot listens on it."""
+    import random
     try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    socks = []
+    try:
+        while len(socks) < n:
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", random.randrange(max(1024, low - 12000), low)))
+                socks.append(s)
+            except OSError:
+                s.close()
         return [s.getsockname()[1] for s in socks]
     finally:
         for s in socks:
@@ -100,20 +113,23 @@ def http_status(url, method="GET"):
         return e.code
 
 
-def start_incidentd(incidentd, tmp, emu_base, log_name, slack_config="", extra_config=""):
+def start_incidentd(incidentd, tmp, emu_base, log_name, slack_config="", extra_config="",
+                    http_config_extra="", prefix=(), call_timeout=2):
     """Starts incidentd against slackemu with its database in tmp; (process, BotURL: the public
     HTTP base URL, .internal the internal one). slack_config: more lines for the [slack]
-    table; extra_config: more tables at the end."""
+    table; extra_config: more tables at the end; http_config_extra: more lines for the [http]
+    table; prefix: a command that runs incidentd (e.g. ["prlimit", "--nofile=1024", "--"]);
+    call_timeout: [slack] call_timeout_seconds."""
     port, internal_port = free_ports(2)
     cfg = os.path.join(tmp, "incidentd.toml")
     with open(cfg, "w") as f:
         f.write('[slack]\napi_base_url = "%s/api/"\nconnections = 2\n'
-                'call_timeout_seconds = 2\n%s'
+                'call_timeout_seconds = %d\n%s'
                 '[store]\npath = "%s"\n%s[log]\nlevel = "debug"\n%s'
-                % (emu_base, slack_config, os.path.join(tmp, "incidentd.db"),
-                   http_config(port, internal_port), extra_config))
+                % (emu_base, call_timeout, slack_config, os.path.join(tmp, "incidentd.db"),
+                   http_config(port, internal_port) + http_config_extra, extra_config))
     log = open(os.path.join(tmp, log_name), "w")
-    proc = subprocess.Popen([incidentd, "run", "-c", cfg], env=dict(os.environ, **BOT_ENV),
+    proc = subprocess.Popen(list(prefix) + [incidentd, "run", "-c", cfg], env=dict(os.environ, **BOT_ENV),
                             stdout=log, stderr=log)
     return proc, BotURL("http://127.0.0.1:%d" % port, "http://127.0.0.1:%d" % internal_port)
 

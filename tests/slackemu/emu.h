@@ -374,13 +374,15 @@ enum emu_fault_mode {
     EMU_FAULT_429,
     EMU_FAULT_500,
     EMU_FAULT_HANG,
-    EMU_FAULT_CLOSE
+    EMU_FAULT_CLOSE,
+    EMU_FAULT_HOLD /* carried out, then the answer held for hold_us (lost if the client goes) */
 };
 struct emu_fault_hit {
     enum emu_fault_mode mode;
     char error[64];
     int retry_after;
     int64_t latency_us;
+    int64_t hold_us; /* EMU_FAULT_HOLD */
 };
 struct emu_fault *emu_fault_new(void);
 void emu_fault_free(struct emu_fault *f);

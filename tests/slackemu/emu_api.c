@@ -189,6 +189,25 @@ static cJSON *parse_blocks(struct emu_args *a, cJSON **out)
     return NULL;
 }
 
+/*
+ * chat.postMessage's "metadata": {"event_type": string, "event_payload": object}, as a JSON
+ * object or (form bodies) a JSON string; anything else is invalid_metadata_format.
+ */
+static cJSON *parse_metadata(struct emu_args *a, cJSON **out)
+{
+    bool bad;
+    *out = emu_arg_json(a, "metadata", &bad);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(*out, "event_type");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(*out, "event_payload");
+    if (bad || (*out && (!cJSON_IsObject(*out) || !cJSON_IsString(t) || !t->valuestring[0] ||
+                         (p && !cJSON_IsObject(p))))) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        return err("invalid_metadata_format");
+    }
+    return NULL;
+}
+
 static cJSON *parse_attachments(struct emu_args *a, cJSON **out)
 {
     bool bad;
@@ -715,23 +734,70 @@ static cJSON *m_users_conversations(struct emu *emu, struct emu_args *a, struct 
     return list_channels(emu, a, user);
 }
 
+/* A message of history or replies as the caller asked: metadata only with include_all_metadata. */
+static cJSON *listed_msg(const struct emu_msg *m, bool metadata)
+{
+    cJSON *o = cJSON_Duplicate(m->obj, 1);
+    if (!metadata)
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "metadata");
+    return o;
+}
+
+/* Is ts after the "oldest" argument (exclusive, Slack's default)? No argument: yes. */
+static bool after_oldest(struct emu_args *a, const char *ts)
+{
+    const char *oldest = emu_arg_str(a, "oldest");
+    return !oldest || !oldest[0] || strtod(ts, NULL) > strtod(oldest, NULL);
+}
+
 static cJSON *m_conv_history(struct emu *emu, struct emu_args *a, struct call *call)
 {
     (void)call;
     NEED_CHAN(c, "channel");
     long limit = emu_arg_long(a, "limit", 100, 1, MAX_PAGE);
+    bool meta = emu_arg_bool(a, "include_all_metadata", false);
     cJSON *o = ok_obj();
     cJSON *arr = cJSON_AddArrayToObject(o, "messages");
     long n = 0;
     for (size_t i = c->nmsgs; i-- > 0 && n < limit;) {
         struct emu_msg *m = c->msgs[i];
-        if (m->deleted || m->thread_ts[0])
+        if (m->deleted || m->thread_ts[0] || !after_oldest(a, m->ts))
             continue;
-        cJSON_AddItemToArray(arr, cJSON_Duplicate(m->obj, 1));
+        cJSON_AddItemToArray(arr, listed_msg(m, meta));
         n++;
     }
     cJSON_AddBoolToObject(o, "has_more", 0);
     cJSON_AddNumberToObject(o, "pin_count", cJSON_GetArraySize(c->pins));
+    add_next_cursor(o, 0);
+    return o;
+}
+
+/* The thread under ts: its parent first, then the replies, oldest first (one page). */
+static cJSON *m_conv_replies(struct emu *emu, struct emu_args *a, struct call *call)
+{
+    (void)call;
+    NEED_CHAN(c, "channel");
+    const char *ts = emu_arg_str(a, "ts");
+    if (!ts || !ts[0])
+        return err_missing("ts");
+    struct emu_msg *parent = emu_wk_msg(c, ts);
+    if (!parent || parent->deleted)
+        return err("thread_not_found");
+    const char *root = parent->thread_ts[0] ? parent->thread_ts : parent->ts;
+    long limit = emu_arg_long(a, "limit", 1000, 1, MAX_PAGE);
+    bool meta = emu_arg_bool(a, "include_all_metadata", false);
+    cJSON *o = ok_obj();
+    cJSON *arr = cJSON_AddArrayToObject(o, "messages");
+    long n = 0;
+    for (size_t i = 0; i < c->nmsgs && n < limit; i++) {
+        struct emu_msg *m = c->msgs[i];
+        bool in = strcmp(m->ts, root) == 0 || strcmp(m->thread_ts, root) == 0;
+        if (!in || m->deleted || (strcmp(m->ts, root) != 0 && !after_oldest(a, m->ts)))
+            continue;
+        cJSON_AddItemToArray(arr, listed_msg(m, meta));
+        n++;
+    }
+    cJSON_AddBoolToObject(o, "has_more", 0);
     add_next_cursor(o, 0);
     return o;
 }
@@ -754,15 +820,24 @@ static cJSON *m_chat_post(struct emu *emu, struct emu_args *a, struct call *call
         cJSON_Delete(blocks);
         return e;
     }
+    cJSON *meta = NULL;
+    if ((e = parse_metadata(a, &meta))) {
+        cJSON_Delete(blocks);
+        cJSON_Delete(attachments);
+        return e;
+    }
     if (md && md[0] && ((text && text[0]) || blocks)) {
         cJSON_Delete(blocks);
         cJSON_Delete(attachments);
+        cJSON_Delete(meta);
         return err("markdown_text_conflict");
     }
     if (md && md[0])
         text = md;
-    if ((!text || !text[0]) && !blocks && !attachments)
+    if ((!text || !text[0]) && !blocks && !attachments) {
+        cJSON_Delete(meta);
         return err("no_text");
+    }
     /* Per channel: about one message a second, with a short burst. */
     char key[64];
     snprintf(key, sizeof key, "chat.postMessage:%s", c->id);
@@ -770,6 +845,7 @@ static cJSON *m_chat_post(struct emu *emu, struct emu_args *a, struct call *call
     if (wait) {
         cJSON_Delete(blocks);
         cJSON_Delete(attachments);
+        cJSON_Delete(meta);
         call->retry_after = wait;
         return err("ratelimited");
     }
@@ -778,6 +854,8 @@ static cJSON *m_chat_post(struct emu *emu, struct emu_args *a, struct call *call
         text = cut = xmemdup0(text, EMU_MAX_TEXT);
     cJSON *m = bot_message(emu, text, blocks, attachments);
     free(cut);
+    if (meta) /* kept with the message; history shows it with include_all_metadata */
+        cJSON_AddItemToObject(m, "metadata", meta);
     struct emu_msg *msg = emu_wk_msg_add(emu, c, m, emu_arg_str(a, "thread_ts"), true);
     cJSON *o = ok_obj();
     cJSON_AddStringToObject(o, "channel", c->id);
@@ -1322,6 +1400,7 @@ static const struct method methods[] = {
     {"conversations.archive", T2, TOK_BOT, m_conv_archive},
     {"conversations.create", T2, TOK_BOT, m_conv_create},
     {"conversations.history", T3, TOK_BOT, m_conv_history},
+    {"conversations.replies", T3, TOK_BOT, m_conv_replies},
     {"conversations.info", T3, TOK_BOT, m_conv_info},
     {"conversations.invite", T3, TOK_BOT, m_conv_invite},
     {"conversations.join", T3, TOK_BOT, m_conv_join},
@@ -1436,6 +1515,10 @@ void emu_api_handle(struct emu *emu, const char *name, struct emu_req *req, stru
         resp->close = true;
         snprintf(resp->note, sizeof resp->note, "fault close");
         return;
+    case EMU_FAULT_HOLD: /* carried out below; only the answer waits */
+        resp->delay_us += hit.hold_us;
+        snprintf(resp->note, sizeof resp->note, "fault hold");
+        break;
     }
 
     struct emu_args args;

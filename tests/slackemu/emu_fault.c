@@ -2,7 +2,8 @@
  * Injected faults for the Web API: per method (or "*" for every method),
  * an added latency, and a queue of "the next N calls answer with X", where
  * X is a Slack error code, HTTP 429 with Retry-After, HTTP 500, a hang (no
- * answer at all) or a dropped connection. Faults are set through
+ * answer at all), a dropped connection, or a hold (the call is carried out
+ * and its answer held back for a while: an answer lost after the fact). Faults are set through
  * /_emu/fault and cleared by /_emu/reset.
  */
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct rule {
     long count;
     char error[64];
     int retry_after;
+    int64_t hold_us;
 };
 
 struct emu_fault {
@@ -66,6 +68,7 @@ static void apply(struct rule *r, struct emu_fault_hit *hit)
         hit->mode = r->mode;
         snprintf(hit->error, sizeof hit->error, "%s", r->error);
         hit->retry_after = r->retry_after;
+        hit->hold_us = r->hold_us;
     }
 }
 
@@ -100,6 +103,8 @@ const char *emu_fault_add(struct emu *emu, const cJSON *req)
             m = EMU_FAULT_HANG;
         else if (!strcmp(mode, "close"))
             m = EMU_FAULT_CLOSE;
+        else if (!strcmp(mode, "hold"))
+            m = EMU_FAULT_HOLD;
         else
             return "invalid_mode";
         if (next && (!cJSON_IsNumber(next) || next->valuedouble < 1 || next->valuedouble > 1e6))
@@ -119,13 +124,17 @@ const char *emu_fault_add(struct emu *emu, const cJSON *req)
         r->retry_after = cJSON_IsNumber(ra) && ra->valuedouble >= 0 && ra->valuedouble < 3600
                              ? (int)ra->valuedouble
                              : 1;
+        const cJSON *hold = cJSON_GetObjectItemCaseSensitive(req, "hold_ms");
+        if (hold && (!cJSON_IsNumber(hold) || hold->valuedouble < 0 || hold->valuedouble > 600000))
+            return "invalid_hold_ms";
+        r->hold_us = (int64_t)((hold ? hold->valuedouble : 60000.0) * 1000.0);
     }
     return NULL;
 }
 
 cJSON *emu_fault_render(struct emu *emu)
 {
-    static const char *const names[] = {"none", "error", "429", "500", "hang", "close"};
+    static const char *const names[] = {"none", "error", "429", "500", "hang", "close", "hold"};
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < emu->fault->n; i++) {
         struct rule *r = &emu->fault->r[i];
@@ -136,6 +145,8 @@ cJSON *emu_fault_render(struct emu *emu)
         cJSON_AddNumberToObject(o, "remaining", (double)r->count);
         if (r->mode == EMU_FAULT_ERROR)
             cJSON_AddStringToObject(o, "error", r->error);
+        if (r->mode == EMU_FAULT_HOLD)
+            cJSON_AddNumberToObject(o, "hold_ms", (double)r->hold_us / 1000.0);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;

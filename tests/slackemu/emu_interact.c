@@ -288,6 +288,9 @@ void emu_ix_response_url(struct emu *emu, struct emu_req *req, struct emu_resp *
         resp->close = true;
         snprintf(resp->note, sizeof resp->note, "fault close");
         return;
+    case EMU_FAULT_HOLD: /* carried out below; only the answer waits */
+        resp->delay_us += hit.hold_us;
+        break;
     }
     if (emu_mono_us() - r->created_us > (int64_t)EMU_RESPONSE_URL_TTL_S * 1000000) {
         emu_resp_error(resp, 404, "expired_url");

@@ -666,6 +666,114 @@ static void test_channel_names(void)
     cJSON_Delete(r);
 }
 
+/*
+ * Message metadata (chat.postMessage "metadata", listed with include_all_metadata only),
+ * conversations.replies (parent first, "oldest" exclusive) and the "hold" fault (carried
+ * out, answer held).
+ */
+static void test_metadata_replies_hold(void)
+{
+    reset();
+    cJSON *r = api("chat.postMessage",
+                   "{\"channel\":\"C0INCIDENTS\",\"text\":\"tagged\",\"metadata\":"
+                   "{\"event_type\":\"incidentd_effect\",\"event_payload\":{\"effect\":\"k/1\","
+                   "\"outbox_id\":7}}}");
+    CHECK(jok(r));
+    char *parent = js(r, "ts") ? xstrdup(js(r, "ts")) : xstrdup("");
+    cJSON_Delete(r);
+    r = api("conversations.history", "{\"channel\":\"C0INCIDENTS\"}");
+    CHECK_STR(js(r, "messages.0.text"), "tagged");
+    CHECK(jget(r, "messages.0.metadata") == NULL);
+    cJSON_Delete(r);
+    r = api("conversations.history", "{\"channel\":\"C0INCIDENTS\",\"include_all_metadata\":true}");
+    CHECK_STR(js(r, "messages.0.metadata.event_type"), "incidentd_effect");
+    CHECK_STR(js(r, "messages.0.metadata.event_payload.effect"), "k/1");
+    CHECK(jn(r, "messages.0.metadata.event_payload.outbox_id") == 7);
+    cJSON_Delete(r);
+    /* A form body sends it as a JSON string; a bad one is refused. */
+    r = api("chat.postMessage", "{\"channel\":\"C0INCIDENTS\",\"text\":\"s\",\"metadata\":"
+                                "\"{\\\"event_type\\\":\\\"e\\\",\\\"event_payload\\\":{}}\"}");
+    CHECK(jok(r));
+    cJSON_Delete(r);
+    static const char *const bad[] = {"\"{nope\"", "{\"event_payload\":{}}",
+                                      "{\"event_type\":\"e\",\"event_payload\":5}", "[1]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *body = xasprintf("{\"channel\":\"C0INCIDENTS\",\"text\":\"b\",\"metadata\":%s}",
+                               bad[i]);
+        r = api("chat.postMessage", body);
+        CHECK_STR(js(r, "error"), "invalid_metadata_format");
+        cJSON_Delete(r);
+        free(body);
+    }
+
+    /* Replies: the parent first, then the thread, oldest first; "oldest" is exclusive. */
+    char *body = xasprintf("{\"channel\":\"C0INCIDENTS\",\"text\":\"reply 1\",\"thread_ts\":"
+                           "\"%s\",\"metadata\":{\"event_type\":\"e\",\"event_payload\":{}}}",
+                           parent);
+    r = api("chat.postMessage", body);
+    char *r1 = js(r, "ts") ? xstrdup(js(r, "ts")) : xstrdup("");
+    cJSON_Delete(r);
+    free(body);
+    body = xasprintf("{\"channel\":\"C0INCIDENTS\",\"text\":\"reply 2\",\"thread_ts\":\"%s\"}",
+                     parent);
+    cJSON_Delete(api("chat.postMessage", body));
+    free(body);
+    body = xasprintf("{\"channel\":\"C0INCIDENTS\",\"ts\":\"%s\",\"include_all_metadata\":true}",
+                     parent);
+    r = api("conversations.replies", body);
+    free(body);
+    CHECK(jok(r));
+    CHECK_INT(cJSON_GetArraySize(jget(r, "messages")), 3);
+    CHECK_STR(js(r, "messages.0.text"), "tagged");
+    CHECK_STR(js(r, "messages.1.text"), "reply 1");
+    CHECK_STR(js(r, "messages.1.metadata.event_type"), "e");
+    CHECK_STR(js(r, "messages.2.text"), "reply 2");
+    cJSON_Delete(r);
+    body = xasprintf("{\"channel\":\"C0INCIDENTS\",\"ts\":\"%s\",\"oldest\":\"%s\"}", parent, r1);
+    r = api("conversations.replies", body);
+    free(body);
+    CHECK_INT(cJSON_GetArraySize(jget(r, "messages")), 2); /* the parent and reply 2 */
+    CHECK_STR(js(r, "messages.1.text"), "reply 2");
+    cJSON_Delete(r);
+    r = api("conversations.replies", "{\"channel\":\"C0INCIDENTS\",\"ts\":\"1.000001\"}");
+    CHECK_STR(js(r, "error"), "thread_not_found");
+    cJSON_Delete(r);
+    /* History lists the thread's parent only, and honours "oldest". */
+    body = xasprintf("{\"channel\":\"C0INCIDENTS\",\"oldest\":\"%s\"}", parent);
+    r = api("conversations.history", body);
+    free(body);
+    CHECK_INT(cJSON_GetArraySize(jget(r, "messages")), 1); /* "s" only */
+    CHECK_STR(js(r, "messages.0.text"), "s");
+    cJSON_Delete(r);
+
+    /* hold: the call is carried out at once, its answer comes hold_ms later. */
+    cJSON *f = et_ctl(&E, "fault", "{\"method\":\"chat.postMessage\",\"mode\":\"hold\","
+                                   "\"next\":1,\"hold_ms\":1200}");
+    CHECK(jok(f));
+    cJSON_Delete(f);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = api("chat.postMessage", "{\"channel\":\"C0INCIDENTS\",\"text\":\"held\"}");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(jok(r));
+    CHECK_MSG(took >= 1.1, "held %.2f s", took);
+    cJSON_Delete(r);
+    r = api("chat.postMessage", "{\"channel\":\"C0INCIDENTS\",\"text\":\"not held\"}");
+    CHECK(jok(r));
+    cJSON_Delete(r);
+    r = api("conversations.history", "{\"channel\":\"C0INCIDENTS\",\"limit\":2}");
+    CHECK_STR(js(r, "messages.0.text"), "not held");
+    CHECK_STR(js(r, "messages.1.text"), "held");
+    cJSON_Delete(r);
+    f = et_ctl(&E, "fault", "{\"method\":\"chat.postMessage\",\"mode\":\"hold\","
+                            "\"hold_ms\":-1}");
+    CHECK_STR(js(f, "error"), "invalid_hold_ms");
+    cJSON_Delete(f);
+    free(parent);
+    free(r1);
+}
+
 static void test_argument_errors(void)
 {
     reset();
@@ -2514,6 +2622,7 @@ int main(int argc, char **argv)
         RUN(test_pinned_tokens);
         RUN(test_channel_names);
         RUN(test_argument_errors);
+        RUN(test_metadata_replies_hold);
     } else if (!strcmp(group, "ratelimit")) {
         RUN(test_rate_limits);
     } else if (!strcmp(group, "socket")) {

@@ -176,7 +176,7 @@ class Emu:
         if creating or "status" in body or "body" in body:
             upd = {"id": new_id(), "incident_id": inc["id"], "status": new_status,
                    "body": body.get("body", ""), "created_at": t, "updated_at": t,
-                   "display_at": t,
+                   "display_at": t, "deliver_notifications": body.get("deliver_notifications", True),
                    "affected_components": [{"code": c, "new_status": s} for c, s in comps.items()]}
             inc["incident_updates"].insert(0, upd)  # newest first, like Statuspage
         inc["status"] = new_status
