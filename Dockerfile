@@ -1,6 +1,8 @@
 # incidentd container image. Build: docker build -t incidentd .
+# (or, with no Docker engine, podman build --isolation=chroot -t incidentd .;
+# tests/image_test.sh builds it so and checks it: README "Container").
 # Run:   docker run -d --name incidentd --env-file /etc/incidentd/incidentd.env \
-#            -p 127.0.0.1:8080:8080 -p 127.0.0.1:8081:8081 \
+#            --ulimit nofile=65536:65536 -p 127.0.0.1:8080:8080 -p 127.0.0.1:8081:8081 \
 #            -v incidentd-data:/var/lib/incidentd incidentd
 # 8080 is the public listener (the status page: put the TLS proxy in front of it);
 # 8081 the internal one (/healthz, /metrics): publish it on the host's loopback or
@@ -21,14 +23,21 @@ RUN /src/scripts/install-deps.sh --build
 COPY . /src
 RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENTD_TESTS=OFF \
  && cmake --build /build -j "$(nproc)" --target incidentd \
- && /build/incidentd check-config /src/config.example.toml
+ && /build/bot/incidentd check-config /src/config.example.toml
 
 FROM debian:bookworm-slim
 COPY scripts/install-deps.sh /tmp/install-deps.sh
-RUN /tmp/install-deps.sh --runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh \
- && useradd --system --uid 10001 --home-dir /var/lib/incidentd --create-home \
-      --shell /usr/sbin/nologin incidentd
-COPY --from=build /build/incidentd /usr/local/bin/incidentd
+# apt-get clean: the .debs and apt's caches would double the layer on a base
+# without the official image's docker-clean hook (a debootstrap base, say).
+# The volume's directory is the user's (a new named volume takes its owner and
+# mode), without /etc/skel's dotfiles.
+RUN /tmp/install-deps.sh --runtime \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh \
+ && groupadd --system --gid 10001 incidentd \
+ && useradd --system --uid 10001 --gid incidentd --home-dir /var/lib/incidentd \
+      --no-create-home --shell /usr/sbin/nologin incidentd \
+ && install -d -o incidentd -g incidentd -m 0750 /var/lib/incidentd
+COPY --from=build /build/bot/incidentd /usr/local/bin/incidentd
 COPY config.example.toml /usr/share/doc/incidentd/config.example.toml
 # The container's configuration: the example with the database on the data
 # volume and both HTTP listeners reachable from outside the container (which

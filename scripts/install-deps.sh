@@ -11,7 +11,8 @@ build_pkgs=(
   ca-certificates
 )
 # chromium: tests/e2e/browser_e2e.py loads the status page in it (headless)
-test_pkgs=(valgrind curl python3 sqlite3 openssl clang libclang-rt-14-dev chromium)
+# podman, debootstrap: tests/image_test.sh builds the Dockerfile on a local Debian base
+test_pkgs=(valgrind curl python3 sqlite3 openssl clang libclang-rt-14-dev chromium podman debootstrap)
 # Only for tests/bench/page_bench.py (not the test suite): the load generator and the
 # static-file server it compares against.
 bench_pkgs=(wrk nginx-light)
