@@ -1022,7 +1022,6 @@ static enum delivery_outcome find_effect_post(struct delivery *d,
 {
     cJSON *me = NULL, *page = NULL;
     char *cursor = NULL, oldest[32];
-    const char *method = thread_ts != NULL ? "conversations.replies" : "conversations.history";
     int64_t since = row->created_at / 1000 - DELIVERY_LOOKUP_SKEW_S;
 
     *found = NULL;
@@ -1043,7 +1042,11 @@ static enum delivery_outcome find_effect_post(struct delivery *d,
         cJSON_AddNumberToObject(args, "limit", DELIVERY_LOOKUP_PAGE_SIZE);
         if (cursor != NULL)
             cJSON_AddStringToObject(args, "cursor", cursor);
-        o = call_api(d->api, method, args, 0, &page, retry_after_ms, err);
+        /* A thread reply is found among the thread's replies, a message in the channel. */
+        if (thread_ts != NULL)
+            o = call_api(d->api, "conversations.replies", args, 0, &page, retry_after_ms, err);
+        else
+            o = call_api(d->api, "conversations.history", args, 0, &page, retry_after_ms, err);
         cJSON_Delete(args);
         const cJSON *m = delivery_find_effect_post(
             cJSON_GetObjectItemCaseSensitive(page, "messages"), self, self_bot, row->idem_key,

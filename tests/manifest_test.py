@@ -70,6 +70,9 @@ SCOPES = {
     # SPECS: channels:history, groups:history, im:history, mpim:history by
     # type; reads incident channels (public or private) for a lost post.
     "conversations.history": ["channels:history", "groups:history"],
+    # SPECS: the same history scopes as conversations.history; reads a thread of an
+    # incident or announcement channel for a reply whose answer was lost (issue 15).
+    "conversations.replies": ["channels:history", "groups:history"],
     # REF: pins:write.
     "pins.add": ["pins:write"],
     # REF: usergroups:read.

@@ -208,9 +208,11 @@ def main():
         missing = [e for e in acked if e not in rows]
         check(not missing, "every acked envelope was stored: %d of %d missing"
               % (len(missing), len(acked)))
-        # Only the envelope the worker was inside when killed may be processed a second time.
+        # Only the batch the worker had claimed when killed (at most WORKER_BATCH = 64 rows,
+        # claimed in one transaction, decided in another) may be claimed a second time; its
+        # decisions and their done marks commit together, so none is decided twice.
         twice = [e for e in acked if rows.get(e, 0) > 1]
-        check(len(twice) <= 1, "processed once, except the one in flight: %d twice" % len(twice))
+        check(len(twice) <= 64, "claimed twice only the batch in flight: %d" % len(twice))
 
         # Socket Mode switched off for the app: the bot stops with exit status 1 and says why,
         # instead of reconnecting forever.
