@@ -5,8 +5,12 @@
  * worker, service the loop until a signal asks to stop, then take
  * everything down in order so nothing is half-written.
  *
- * The loop thread's only database work is the inbox insert that must
- * precede each ack; everything else happens on the worker's thread.
+ * The loop thread never waits on the database: it queues each envelope in
+ * memory for the store thread, which stores them in groups (one commit for
+ * all that arrived meanwhile) and hands them back; the loop then sends
+ * exactly the acks whose commit succeeded. A locked or slow database delays
+ * those acks only, never pings, other links or the HTTP listeners. The
+ * loop's own connection only reads, for /healthz and /metrics.
  */
 #include "bot_internal.h"
 
@@ -32,6 +36,18 @@
 #include "xmalloc.h"
 
 #define BOT_TICK_US (200 * LWS_US_PER_MS) /* how often the loop checks the stop flag */
+#define BOT_DRAIN_US (5 * LWS_US_PER_SEC)   /* at stop, how long queued envelopes may take */
+#define BOT_RETRY_MIN_MS 50                 /* first wait after a failed commit, doubling */
+#define BOT_RETRY_MAX_WAIT_MS 1000          /* longest wait between two attempts */
+
+/* An envelope on its way to the inbox: queued by the loop, stored by the store thread. */
+struct bot_env {
+    struct bot_env *next;
+    char *envelope_id, *event_id, *type_name, *payload; /* owned */
+    size_t bytes;       /* of payload */
+    int64_t arrived_us; /* monotonic */
+    bool stored;        /* in the inbox (now or before: a retry Slack sent again) */
+};
 
 
 /* Upper bounds (ms) of the ack latency buckets; the last bucket is +Inf. */
@@ -45,19 +61,16 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Counts the acks of a committed batch by how long each envelope waited for its ack. */
-static void observe_acks(struct bot *b)
+/* Counts an ack by how long its envelope waited for it. */
+static void observe_ack(struct bot *b, int64_t waited_us)
 {
-    int64_t now = mono_us();
-    for (unsigned i = 0; i < b->batch_n && i < BOT_BATCH_MAX; i++) {
-        double ms = (double)(now - b->batch_arrived_us[i]) / 1000.0;
-        size_t k = 0;
-        while (k < BOT_ACK_BUCKETS && ms > bot_ack_bucket_ms[k])
-            k++;
-        b->ack_hist[k]++;
-        b->ack_count++;
-        b->ack_sum_s += ms / 1000.0;
-    }
+    double ms = (double)waited_us / 1000.0;
+    size_t k = 0;
+    while (k < BOT_ACK_BUCKETS && ms > bot_ack_bucket_ms[k])
+        k++;
+    b->ack_hist[k]++;
+    b->ack_count++;
+    b->ack_sum_s += ms / 1000.0;
 }
 
 void bot_metrics(struct bot *b, struct buf *out)
@@ -65,8 +78,37 @@ void bot_metrics(struct bot *b, struct buf *out)
     struct slack_ws_counters c = {0};
     struct store_outbox_counts oc = {0};
     struct bot_err err;
+    struct bot_db_health h;
     if (b->ws != NULL)
         slack_ws_counters(b->ws, &c);
+    bot_db_health(b, &h);
+    (void)!buf_addf(out,
+                    "# HELP incidentd_store_last_commit_timestamp_seconds When envelopes were "
+                    "last committed to the inbox (Unix time; start-up before the first).\n"
+                    "# TYPE incidentd_store_last_commit_timestamp_seconds gauge\n"
+                    "incidentd_store_last_commit_timestamp_seconds %.3f\n"
+                    "# HELP incidentd_store_commit_failures_total Failed commits of envelopes "
+                    "(each one is retried).\n"
+                    "# TYPE incidentd_store_commit_failures_total counter\n"
+                    "incidentd_store_commit_failures_total %llu\n"
+                    "# HELP incidentd_store_commit_failing 1 while the last commit of envelopes "
+                    "failed.\n"
+                    "# TYPE incidentd_store_commit_failing gauge\n"
+                    "incidentd_store_commit_failing %d\n"
+                    "# HELP incidentd_store_queue Envelopes received and not yet stored.\n"
+                    "# TYPE incidentd_store_queue gauge\n"
+                    "incidentd_store_queue %zu\n"
+                    "# HELP incidentd_store_wait_seconds How long the oldest envelope not yet "
+                    "stored has waited.\n"
+                    "# TYPE incidentd_store_wait_seconds gauge\n"
+                    "incidentd_store_wait_seconds %.3f\n"
+                    "# HELP incidentd_envelopes_given_up_total Envelopes never stored, so not "
+                    "acked (queue full, refused, or their commit failed for too long).\n"
+                    "# TYPE incidentd_envelopes_given_up_total counter\n"
+                    "incidentd_envelopes_given_up_total %llu\n",
+                    (double)h.last_commit_ms / 1000.0, (unsigned long long)h.commit_failures,
+                    h.commit_failing ? 1 : 0, h.queued, (double)h.waiting_ms / 1000.0,
+                    (unsigned long long)h.given_up);
     (void)!buf_addf(out,
                     "# HELP incidentd_envelopes_total Socket Mode envelopes received.\n"
                     "# TYPE incidentd_envelopes_total counter\n"
@@ -146,6 +188,65 @@ bool bot_db_ok(struct bot *b)
     return b->store != NULL && store_ping(b->store, &err) == BOT_OK;
 }
 
+void bot_db_health(struct bot *b, struct bot_db_health *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->ping_ok = bot_db_ok(b);
+    pthread_mutex_lock(&b->q_mu);
+    h->commit_failing = b->st_failing;
+    h->queued = b->q_n;
+    h->waiting_ms = b->q_oldest_us ? (mono_us() - b->q_oldest_us) / 1000 : 0;
+    h->last_commit_ms = b->st_last_commit_ms;
+    h->commit_failures = b->st_failures;
+    h->given_up = b->st_given_up;
+    memcpy(h->error, b->st_error, sizeof(h->error));
+    pthread_mutex_unlock(&b->q_mu);
+}
+
+int bot_healthz(struct bot *b, struct buf *out)
+{
+    struct bot_db_health h;
+    bot_db_health(b, &h);
+    unsigned links = bot_slack_links(b);
+    /*
+     * Failing (503) only for the database, whose trouble the operator must
+     * fix: a ping that fails, or envelopes that cannot be committed (then
+     * nothing new is acked). Degraded while envelopes wait long for their
+     * commit. A Slack outage is not fixed by a restart.
+     */
+    const char *status = "ok", *db = "ok";
+    int code = 200;
+    if (!h.ping_ok) {
+        status = db = "failing";
+        code = 503;
+    } else if (h.commit_failing) {
+        status = "failing";
+        db = "cannot commit";
+        code = 503;
+    } else if (h.waiting_ms >= BOT_STORE_SLOW_MS) {
+        status = "degraded";
+        db = "slow";
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", status);
+    cJSON_AddStringToObject(o, "database", db);
+    cJSON_AddStringToObject(o, "slack", b->cfg->slack_local != NULL ? "console"
+                                        : links > 0                 ? "connected"
+                                                                    : "disconnected");
+    cJSON_AddNumberToObject(o, "slack_links", links);
+    if (h.commit_failing)
+        cJSON_AddStringToObject(o, "database_error", h.error);
+    cJSON_AddNumberToObject(o, "envelopes_waiting", (double)h.queued);
+    cJSON_AddNumberToObject(o, "oldest_wait_ms", (double)h.waiting_ms);
+    cJSON_AddNumberToObject(o, "last_commit_ms", (double)h.last_commit_ms);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (buf_addstr(out, text) != BOT_OK || buf_addstr(out, "\n") != BOT_OK)
+        code = 500;
+    free(text);
+    return code;
+}
+
 unsigned bot_slack_links(struct bot *b)
 {
     struct slack_ws_counters c;
@@ -161,45 +262,265 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(b->lws, 0, &b->tick, on_tick, BOT_TICK_US);
 }
 
-/*
- * Group commit: the envelopes that arrive in one poll round go into one
- * transaction, committed by batch_sul at the start of the next round, and
- * only then acked (SLACK_WS_DEFER). One commit (one fsync) per round instead
- * of one per envelope keeps acks fast under load without giving up "stored
- * before acked". The write lock is held from the first insert to the commit.
- */
-static void batch_commit(struct bot *b)
+static void env_free(struct bot_env *e)
 {
-    struct bot_err err;
-    char n[24];
-    if (!b->batch_open)
-        return;
-    lws_sul_cancel(&b->batch_sul);
-    enum bot_rc rc = store_commit(b->store, &err);
-    b->batch_open = false;
-    pthread_mutex_unlock(&b->write_lock);
-    if (rc) {
-        snprintf(n, sizeof(n), "%u", b->batch_n);
-        log_error("cannot store envelopes; not acking them", "count", n, "error", err.msg);
+    free(e->envelope_id);
+    free(e->event_id);
+    free(e->type_name);
+    free(e->payload);
+    free(e);
+}
+
+static void env_list_free(struct bot_env *e)
+{
+    while (e != NULL) {
+        struct bot_env *next = e->next;
+        env_free(e);
+        e = next;
     }
-    if (b->ws != NULL)
-        slack_ws_flush(b->ws, rc == BOT_OK);
-    if (rc == BOT_OK)
-        observe_acks(b);
-    if (rc == BOT_OK)
-        worker_wake(b->worker);
 }
 
-static void on_batch(lws_sorted_usec_list_t *sul)
+/*
+ * Inserts the envelopes of batch in one transaction under the write lock
+ * (the store thread's connection). A duplicate (Slack sent it again, maybe
+ * in this very batch) counts as stored: it is acked and dropped. An
+ * envelope the inbox refuses by itself (empty or overlong id, payload over
+ * the limit) is left unstored and the others go on. Any other failure rolls
+ * the whole batch back: nothing of it is stored and it is tried again.
+ */
+static enum bot_rc store_batch(struct bot *b, struct bot_env *batch, struct bot_err *err)
 {
-    batch_commit(lws_container_of(sul, struct bot, batch_sul));
+    struct store *st = b->st_store;
+    enum bot_rc rc;
+    for (struct bot_env *e = batch; e != NULL; e = e->next)
+        e->stored = false;
+    pthread_mutex_lock(&b->write_lock);
+    rc = store_begin(st, err);
+    if (rc)
+        goto out;
+    for (struct bot_env *e = batch; e != NULL; e = e->next) {
+        struct bot_err ierr;
+        enum bot_rc irc = store_inbox_insert(st, e->envelope_id, e->event_id, e->type_name,
+                                             e->payload, store_now_ms(), NULL, &ierr);
+        if (irc == BOT_OK || irc == BOT_EEXISTS) {
+            e->stored = true;
+            if (irc == BOT_EEXISTS)
+                log_debug("duplicate envelope dropped", "envelope_id", e->envelope_id,
+                          "event_id", e->event_id ? e->event_id : "");
+        } else if ((irc == BOT_EINVAL || irc == BOT_ETOOBIG) && store_in_txn(st)) {
+            log_error("envelope refused by the inbox; not acking it", "envelope_id",
+                      e->envelope_id, "type", e->type_name, "error", ierr.msg);
+        } else {
+            *err = ierr;
+            rc = irc;
+            store_rollback(st);
+            goto out;
+        }
+    }
+    rc = store_commit(st, err); /* rolls back by itself when it fails */
+out:
+    pthread_mutex_unlock(&b->write_lock);
+    if (rc)
+        for (struct bot_env *e = batch; e != NULL; e = e->next)
+            e->stored = false;
+    return rc;
 }
 
-/* Socket Mode: store first, ack after the commit; a retry Slack sends again is acked and dropped. */
+/* Moves list (n envelopes, done with: stored or given up) to the loop's list. Under q_mu. */
+static void hand_back(struct bot *b, struct bot_env *list, struct bot_env *last, size_t n)
+{
+    if (list == NULL)
+        return;
+    for (struct bot_env *e = list; e != NULL; e = e->next) {
+        b->q_bytes -= e->bytes;
+        if (!e->stored)
+            b->st_given_up++;
+    }
+    b->q_n -= n;
+    if (b->d_tail)
+        b->d_tail->next = list;
+    else
+        b->d_head = list;
+    b->d_tail = last;
+    if (!b->q_quit)
+        lws_cancel_service(b->lws); /* under q_mu and !q_quit: the context is alive */
+}
+
+/*
+ * The store thread. It takes what the loop queued (up to a batch), stores
+ * it, and hands it back in arrival order, so the loop's n-th result is the
+ * n-th deferred ack of slack_ws. A failed commit is retried with a growing
+ * pause, taking in what arrived meanwhile; envelopes still unstored after
+ * BOT_STORE_RETRY_MAX_MS are given up (not acked: Slack retries events).
+ */
+static void *store_main(void *arg)
+{
+    struct bot *b = arg;
+    struct bot_env *batch = NULL, *last = NULL;
+    size_t n = 0;
+    unsigned failed = 0;
+    pthread_mutex_lock(&b->q_mu);
+    for (;;) {
+        while (b->q_head == NULL && batch == NULL && !b->q_stop)
+            pthread_cond_wait(&b->q_cv, &b->q_mu);
+        while (b->q_head != NULL && n < BOT_BATCH_MAX) {
+            struct bot_env *e = b->q_head;
+            b->q_head = e->next;
+            if (b->q_head == NULL)
+                b->q_tail = NULL;
+            e->next = NULL;
+            if (last)
+                last->next = e;
+            else
+                batch = e;
+            last = e;
+            n++;
+        }
+        if (batch == NULL)
+            break; /* stopping, and nothing is left */
+        if (b->q_quit) {
+            hand_back(b, batch, last, n); /* not stored: not acked */
+            batch = last = NULL;
+            n = 0;
+            continue;
+        }
+        pthread_mutex_unlock(&b->q_mu);
+
+        struct bot_err err;
+        enum bot_rc rc = store_batch(b, batch, &err);
+        if (rc == BOT_OK)
+            worker_wake(b->worker);
+
+        pthread_mutex_lock(&b->q_mu);
+        if (rc == BOT_OK) {
+            if (b->st_failing) {
+                char k[24];
+                snprintf(k, sizeof(k), "%u", failed);
+                log_info("envelopes are stored again", "failed_commits", k);
+            }
+            b->st_failing = false;
+            b->st_error[0] = '\0';
+            b->st_last_commit_ms = store_now_ms();
+            failed = 0;
+            hand_back(b, batch, last, n);
+            batch = last = NULL;
+            n = 0;
+        } else {
+            b->st_failures++;
+            if (!b->st_failing)
+                log_error("cannot store envelopes; their acks wait, retrying", "error",
+                          err.msg);
+            b->st_failing = true;
+            snprintf(b->st_error, sizeof(b->st_error), "%s", err.msg);
+            failed++;
+            /* Give up the envelopes retried too long: a prefix, as the batch is in order. */
+            int64_t too_old = mono_us() - (int64_t)BOT_STORE_RETRY_MAX_MS * 1000;
+            struct bot_env *gone = batch, *gone_last = NULL;
+            size_t gone_n = 0;
+            while (batch != NULL && batch->arrived_us < too_old) {
+                gone_last = batch;
+                batch = batch->next;
+                gone_n++;
+            }
+            if (gone_n > 0) {
+                char k[24];
+                gone_last->next = NULL;
+                if (batch == NULL)
+                    last = NULL;
+                n -= gone_n;
+                snprintf(k, sizeof(k), "%zu", gone_n);
+                log_error("envelopes given up after retrying their commit; not acked", "count",
+                          k, "error", err.msg);
+                hand_back(b, gone, gone_last, gone_n);
+            }
+            /* A pause (new arrivals do not cut it short), unless told to quit. */
+            int64_t wait_ms = (int64_t)BOT_RETRY_MIN_MS << (failed < 6 ? failed - 1 : 5);
+            if (wait_ms > BOT_RETRY_MAX_WAIT_MS)
+                wait_ms = BOT_RETRY_MAX_WAIT_MS;
+            int64_t until = mono_us() + wait_ms * 1000;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += (time_t)(wait_ms / 1000);
+            ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            while (!b->q_quit && mono_us() < until &&
+                   pthread_cond_timedwait(&b->q_cv, &b->q_mu, &ts) != ETIMEDOUT)
+                ;
+        }
+        /* q_oldest_us: the oldest envelope not yet handed back */
+        b->q_oldest_us = batch ? batch->arrived_us : b->q_head ? b->q_head->arrived_us : 0;
+    }
+    b->q_oldest_us = 0;
+    pthread_mutex_unlock(&b->q_mu);
+    return NULL;
+}
+
+/*
+ * The loop's side: the envelopes the store thread is done with get their
+ * acks (stored) or are dropped (not stored: no ack), in arrival order.
+ */
+static void ack_stored(struct bot *b)
+{
+    pthread_mutex_lock(&b->q_mu);
+    struct bot_env *e = b->d_head;
+    b->d_head = b->d_tail = NULL;
+    pthread_mutex_unlock(&b->q_mu);
+    int64_t now = mono_us();
+    while (e != NULL) {
+        struct bot_env *next = e->next;
+        if (b->ws != NULL)
+            (void)slack_ws_flush_one(b->ws, e->stored);
+        if (e->stored)
+            observe_ack(b, now - e->arrived_us);
+        env_free(e);
+        e = next;
+    }
+}
+
+/* True while envelopes wait for the store thread or for their acks. */
+static bool env_queue_busy(struct bot *b)
+{
+    pthread_mutex_lock(&b->q_mu);
+    bool busy = b->q_n > 0 || b->d_head != NULL;
+    pthread_mutex_unlock(&b->q_mu);
+    return busy;
+}
+
+static enum bot_rc store_thread_start(struct bot *b, struct bot_err *err)
+{
+    b->st_last_commit_ms = store_now_ms(); /* the database opened: nothing waited yet */
+    if (pthread_create(&b->q_thread, NULL, store_main, b) != 0)
+        return bot_err_set(err, BOT_EIO, "cannot start the store thread");
+    b->q_started = true;
+    return BOT_OK;
+}
+
+/* Ends the store thread: what it has not stored is not acked. Before the context goes. */
+static void store_thread_end(struct bot *b)
+{
+    pthread_mutex_lock(&b->q_mu);
+    b->q_stop = b->q_quit = true;
+    pthread_cond_signal(&b->q_cv);
+    pthread_mutex_unlock(&b->q_mu);
+    if (b->q_started)
+        pthread_join(b->q_thread, NULL);
+    b->q_started = false;
+    env_list_free(b->q_head);
+    env_list_free(b->d_head);
+    b->q_head = b->q_tail = b->d_head = b->d_tail = NULL;
+}
+
+/*
+ * Socket Mode: queued for the store thread, acked once it is committed
+ * (SLACK_WS_DEFER); a retry Slack sends again is acked and dropped there.
+ * Nothing here waits on the database.
+ */
 static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **response)
 {
     struct bot *b = ud;
-    struct bot_err err;
     /*
      * A declare form with a mistake is answered in the ack, so Slack shows the
      * message under the field and keeps the form open; the check is pure and
@@ -208,37 +529,40 @@ static int on_envelope(void *ud, const struct slack_envelope *env, cJSON **respo
      */
     if (env->type == SLACK_ENV_INTERACTIVE && env->payload != NULL)
         plan_check_submission(env->payload, response);
-    if (!b->batch_open) {
-        pthread_mutex_lock(&b->write_lock);
-        if (store_begin(b->store, &err) != BOT_OK) {
-            pthread_mutex_unlock(&b->write_lock);
-            log_error("cannot store envelope; not acking it", "envelope_id", env->envelope_id,
-                      "type", env->type_name, "error", err.msg);
-            return -1;
-        }
-        b->batch_open = true;
-        b->batch_n = 0;
-        lws_sul_schedule(b->lws, 0, &b->batch_sul, on_batch, 1);
+    struct bot_env *e = xcalloc(1, sizeof(*e));
+    e->envelope_id = xstrdup(env->envelope_id);
+    e->event_id = env->event_id ? xstrdup(env->event_id) : NULL;
+    e->type_name = xstrdup(env->type_name);
+    e->payload = env->payload ? cJSON_PrintUnformatted(env->payload) : xstrdup("null");
+    e->bytes = strlen(e->payload);
+    e->arrived_us = mono_us();
+    const char *why = NULL;
+    pthread_mutex_lock(&b->q_mu);
+    if (b->q_stop || !b->q_started)
+        why = "stopping";
+    else if (b->q_n >= BOT_STORE_QUEUE_MAX || b->q_bytes + e->bytes > BOT_STORE_QUEUE_MAX_BYTES)
+        why = "too many envelopes wait for the database (BOT_STORE_QUEUE_MAX)";
+    if (why == NULL) {
+        if (b->q_tail)
+            b->q_tail->next = e;
+        else
+            b->q_head = e;
+        b->q_tail = e;
+        if (b->q_n == 0)
+            b->q_oldest_us = e->arrived_us;
+        b->q_n++;
+        b->q_bytes += e->bytes;
+        pthread_cond_signal(&b->q_cv);
+    } else {
+        b->st_given_up++;
     }
-    char *payload = env->payload ? cJSON_PrintUnformatted(env->payload) : xstrdup("null");
-    enum bot_rc rc = store_inbox_insert(b->store, env->envelope_id, env->event_id,
-                                        env->type_name, payload, store_now_ms(), NULL, &err);
-    free(payload);
-    if (rc == BOT_EEXISTS) {
-        /* Stored before, maybe earlier in this very batch: acked with it. */
-        log_debug("duplicate envelope dropped", "envelope_id", env->envelope_id, "event_id",
-                  env->event_id ? env->event_id : "");
-        return SLACK_WS_DEFER;
-    }
-    if (rc) {
+    pthread_mutex_unlock(&b->q_mu);
+    if (why != NULL) {
         log_error("cannot store envelope; not acking it", "envelope_id", env->envelope_id,
-                  "type", env->type_name, "error", err.msg);
+                  "type", env->type_name, "error", why);
+        env_free(e);
         return -1;
     }
-    if (b->batch_n < BOT_BATCH_MAX)
-        b->batch_arrived_us[b->batch_n] = mono_us();
-    if (++b->batch_n >= BOT_BATCH_MAX)
-        batch_commit(b);
     return SLACK_WS_DEFER;
 }
 
@@ -311,6 +635,8 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     *out = NULL;
     b->cfg = cfg;
     pthread_mutex_init(&b->write_lock, NULL);
+    pthread_mutex_init(&b->q_mu, NULL);
+    pthread_cond_init(&b->q_cv, NULL);
     store_opts_init(&so);
     so.busy_timeout_ms = cfg->store_busy_timeout_ms;
     so.sync = cfg->store_fsync_every_commit ? STORE_SYNC_FULL : STORE_SYNC_NORMAL;
@@ -318,6 +644,12 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     rc = store_open_opts(cfg->store_path, &so, &b->store, err);
     if (rc)
         goto fail;
+    if (cfg->slack_local == NULL) {
+        /* The store thread's: the commits that precede acks (and fsync, see design.md). */
+        rc = store_open_opts(cfg->store_path, &so, &b->st_store, err);
+        if (rc)
+            goto fail;
+    }
 
     const char *ca = cfg->slack_ca_file[0] ? cfg->slack_ca_file : NULL;
     if (ca != NULL && access(ca, R_OK) != 0) {
@@ -402,6 +734,10 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     info.iface = cfg->http_host;
     info.protocols = b->protocols;
     info.client_ssl_ca_filepath = ca; /* the wss:// links; NULL: the system CAs */
+    /* Both listeners (kept for the internal one): headers due within the header timeout,
+       an idle keep-alive connection closed after the idle one (see http.h). */
+    info.timeout_secs_ah_idle = (unsigned)cfg->http_header_timeout_seconds;
+    info.keepalive_timeout = (int)cfg->http_idle_timeout_seconds;
     b->vhost = lws_create_vhost(b->lws, &info);
     if (b->vhost == NULL) {
         rc = bot_err_set(err, BOT_EIO, "[http] listen %s: cannot listen (address in use, or not "
@@ -424,6 +760,9 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
     b->http_port = lws_get_vhost_listen_port(b->vhost);
     b->internal_port = lws_get_vhost_listen_port(b->internal_vhost);
     if (b->ws != NULL) {
+        rc = store_thread_start(b, err);
+        if (rc)
+            goto fail;
         rc = slack_ws_start(b->ws, b->lws, b->vhost, err);
         if (rc)
             goto fail;
@@ -442,17 +781,31 @@ enum bot_rc bot_run(struct bot *b, volatile sig_atomic_t *stop)
     while (!*stop) {
         if (lws_service(b->lws, 0) < 0)
             return BOT_EIO;
+        ack_stored(b); /* the store thread woke us (lws_cancel_service) or not: cheap */
         if (b->ws != NULL && slack_ws_failed(b->ws)) {
             log_error("Slack connection stopped", "error", slack_ws_error(b->ws));
             return BOT_ECONFIG;
         }
     }
-    /* Commit what arrived, let the links close and their last acks go out, for at most 1 s. */
-    batch_commit(b);
     if (b->ws == NULL)
         return BOT_OK;
+    /*
+     * Store what arrived (no more is taken) and send its acks, for at most
+     * BOT_DRAIN_US; then let the links close and their last acks go out, for
+     * at most 1 s. What is still unstored then is not acked: Slack retries it.
+     */
+    pthread_mutex_lock(&b->q_mu);
+    b->q_stop = true;
+    pthread_cond_signal(&b->q_cv);
+    pthread_mutex_unlock(&b->q_mu);
+    int64_t until = lws_now_usecs() + BOT_DRAIN_US;
+    while (env_queue_busy(b) && lws_now_usecs() < until) {
+        if (lws_service(b->lws, 0) < 0)
+            break;
+        ack_stored(b);
+    }
     slack_ws_stop(b->ws);
-    int64_t until = lws_now_usecs() + LWS_US_PER_SEC;
+    until = lws_now_usecs() + LWS_US_PER_SEC;
     struct slack_ws_counters c;
     do {
         if (lws_service(b->lws, 0) < 0)
@@ -476,7 +829,8 @@ void bot_close(struct bot *b)
 {
     if (b == NULL)
         return;
-    batch_commit(b); /* nothing is acked after this: the links are stopping */
+    /* Nothing is acked after this: the links are stopping. Before the context goes. */
+    store_thread_end(b);
     if (b->lws && b->ws)
         slack_ws_stop(b->ws); /* a second call, after bot_run's, does nothing more */
     /* Worker and delivery go before the context; the worker first, as it wakes delivery. */
@@ -493,6 +847,9 @@ void bot_close(struct bot *b)
     slack_ws_free(b->ws);
     slack_rl_free(b->rl);
     store_close(b->store);
+    store_close(b->st_store);
+    pthread_cond_destroy(&b->q_cv);
+    pthread_mutex_destroy(&b->q_mu);
     pthread_mutex_destroy(&b->write_lock);
     free(b);
 }

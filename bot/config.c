@@ -138,6 +138,22 @@ static const struct cfg_key cfg_keys[] = {
      .off_port = OFF(http_internal_port),
      .help = "Address of the internal HTTP server: /healthz and /metrics (Prometheus); never "
              "expose it to the internet; must differ from listen"},
+    {.table = "http", .key = "max_connections", .type = CT_INT, .def_int = 1000, .min = 1,
+     .max = 100000, .off = OFF(http_max_connections),
+     .help = "Most connections the public listener keeps open at once; more are closed as soon "
+             "as accepted (also kept below the process's open-file limit)"},
+    {.table = "http", .key = "max_connections_per_address", .type = CT_INT, .def_int = 64,
+     .min = 1, .max = 100000, .off = OFF(http_max_connections_per_address),
+     .help = "Most connections one client address may hold open on the public listener (behind "
+             "a proxy every client has the proxy's address: raise it to max_connections)"},
+    {.table = "http", .key = "header_timeout_seconds", .type = CT_INT, .def_int = 10, .min = 1,
+     .max = 300, .off = OFF(http_header_timeout_seconds),
+     .help = "Seconds a client has to send a request's headers once connected; then the "
+             "connection is closed"},
+    {.table = "http", .key = "idle_timeout_seconds", .type = CT_INT, .def_int = 5, .min = 1,
+     .max = 300, .off = OFF(http_idle_timeout_seconds),
+     .help = "Seconds an idle kept-alive connection, or a client that stopped reading its "
+             "answer, is kept before it is closed"},
     {.table = "statuspage", .key = "title", .type = CT_STRING, .def_str = "Status", .min = 1,
      .max = 200, .off = OFF(statuspage_title),
      .help = "Name of the built-in status page, shown in its banner, API and feeds"},

@@ -80,6 +80,10 @@ struct config {
                                      never the same address as http_listen */
     char *http_internal_host;     /* parsed from http_internal_listen */
     int http_internal_port;
+    int64_t http_max_connections;       /* public listener: open connections at once */
+    int64_t http_max_connections_per_address; /* public listener: per client address */
+    int64_t http_header_timeout_seconds; /* to send a whole request's headers */
+    int64_t http_idle_timeout_seconds;   /* idle keep-alive, or a reader that stopped reading */
     /* [log] */
     enum log_level log_level;
     /* [incident]: what counts as an incident, and the zone of its clock */

@@ -4,20 +4,30 @@
  * and /metrics (Prometheus text) on the internal one; routes[] says which.
  *
  * The page is rendered on the loop thread from a snapshot of the store read
- * on the loop's own connection in one read transaction (components, the
- * published incidents of the last PAGE_HISTORY_DAYS, their public timeline
- * and components). The snapshot and every rendered document are cached for
- * HTTP_PAGE_TTL_MS, so a traffic spike costs one render per document per
- * TTL, not one per request; ETag (a hash of the body) with If-None-Match
- * answers 304 without a body. Only GET and HEAD are served (405 otherwise).
+ * in one read transaction on the page's own connection, whose busy timeout
+ * is HTTP_PAGE_BUSY_MS (components, the published incidents of the last PAGE_HISTORY_DAYS,
+ * their public timeline and components). The snapshot and every rendered
+ * document are cached for HTTP_PAGE_TTL_MS, so a traffic spike costs one
+ * render per document per TTL, not one per request; when the store is busy
+ * at a refresh the cached ones are served (stale) and the loop does not
+ * wait. ETag (a hash of the body) with If-None-Match answers 304 without a
+ * body. Each route names its methods (405 with Allow otherwise).
+ *
+ * Abuse (see http.h): connection caps in FILTER_NETWORK_CONNECTION, counted
+ * by descriptor; upgrades refused in HTTP_CONFIRM_UPGRADE; timeouts set with
+ * lws_set_timeout; a failed accept() pauses the listeners (on_lws_log).
  * Each response is copied into a per-connection buffer and written when lws
  * says the socket is writable, so a slow reader never blocks the loop.
  */
 #include "http.h"
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "audience.h"
@@ -30,6 +40,7 @@
 #include "page_html.h"
 #include "page_md.h"
 #include "slack_text.h"
+#include "store.h"
 #include "store_component.h"
 #include "store_incident.h"
 #include "store_timeline.h"
@@ -39,6 +50,8 @@
 #define CT_JSON "application/json"
 #define CT_HTML "text/html; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
+
+#define GH (HTTP_GET | HTTP_HEAD) /* what every route answers today */
 
 enum route_kind { R_HEALTHZ, R_METRICS, R_INDEX, R_CSS, R_API, R_ATOM, R_RSS, R_INCIDENT };
 
@@ -53,29 +66,30 @@ static const struct http_route {
     enum page_api_doc doc;
     const char *ctype;
     unsigned listeners;
+    unsigned methods; /* enum http_method bits */
 } routes[] = {
-    {"/healthz", R_HEALTHZ, 0, CT_JSON, HTTP_INTERNAL},
-    {"/metrics", R_METRICS, 0, "text/plain; version=0.0.4; charset=utf-8", HTTP_INTERNAL},
-    {"/", R_INDEX, 0, CT_HTML, HTTP_PUBLIC},
-    {"/index.html", R_INDEX, 0, CT_HTML, HTTP_PUBLIC},
-    {"/style.css", R_CSS, 0, "text/css; charset=utf-8", HTTP_PUBLIC},
-    {"/api/v2/summary.json", R_API, PAGE_API_SUMMARY, CT_JSON, HTTP_PUBLIC},
-    {"/api/v2/status.json", R_API, PAGE_API_STATUS, CT_JSON, HTTP_PUBLIC},
-    {"/api/v2/components.json", R_API, PAGE_API_COMPONENTS, CT_JSON, HTTP_PUBLIC},
-    {"/api/v2/incidents.json", R_API, PAGE_API_INCIDENTS, CT_JSON, HTTP_PUBLIC},
-    {"/api/v2/incidents/unresolved.json", R_API, PAGE_API_UNRESOLVED, CT_JSON, HTTP_PUBLIC},
-    {"/api/v2/scheduled-maintenances.json", R_API, PAGE_API_MAINTENANCES, CT_JSON, HTTP_PUBLIC},
+    {"/healthz", R_HEALTHZ, 0, CT_JSON, HTTP_INTERNAL, GH},
+    {"/metrics", R_METRICS, 0, "text/plain; version=0.0.4; charset=utf-8", HTTP_INTERNAL, GH},
+    {"/", R_INDEX, 0, CT_HTML, HTTP_PUBLIC, GH},
+    {"/index.html", R_INDEX, 0, CT_HTML, HTTP_PUBLIC, GH},
+    {"/style.css", R_CSS, 0, "text/css; charset=utf-8", HTTP_PUBLIC, GH},
+    {"/api/v2/summary.json", R_API, PAGE_API_SUMMARY, CT_JSON, HTTP_PUBLIC, GH},
+    {"/api/v2/status.json", R_API, PAGE_API_STATUS, CT_JSON, HTTP_PUBLIC, GH},
+    {"/api/v2/components.json", R_API, PAGE_API_COMPONENTS, CT_JSON, HTTP_PUBLIC, GH},
+    {"/api/v2/incidents.json", R_API, PAGE_API_INCIDENTS, CT_JSON, HTTP_PUBLIC, GH},
+    {"/api/v2/incidents/unresolved.json", R_API, PAGE_API_UNRESOLVED, CT_JSON, HTTP_PUBLIC, GH},
+    {"/api/v2/scheduled-maintenances.json", R_API, PAGE_API_MAINTENANCES, CT_JSON, HTTP_PUBLIC, GH},
     {"/api/v2/scheduled-maintenances/upcoming.json", R_API, PAGE_API_MAINTENANCES_UPCOMING,
-     CT_JSON, HTTP_PUBLIC},
+     CT_JSON, HTTP_PUBLIC, GH},
     {"/api/v2/scheduled-maintenances/active.json", R_API, PAGE_API_MAINTENANCES_ACTIVE, CT_JSON,
-     HTTP_PUBLIC},
-    {"/history.atom", R_ATOM, 0, "application/atom+xml; charset=utf-8", HTTP_PUBLIC},
-    {"/history.rss", R_RSS, 0, "application/rss+xml; charset=utf-8", HTTP_PUBLIC},
+     HTTP_PUBLIC, GH},
+    {"/history.atom", R_ATOM, 0, "application/atom+xml; charset=utf-8", HTTP_PUBLIC, GH},
+    {"/history.rss", R_RSS, 0, "application/rss+xml; charset=utf-8", HTTP_PUBLIC, GH},
 };
 
 /* /incidents/<id or slug>: matched by prefix, after the exact paths of routes[]. */
 static const struct http_route incident_route = {"/incidents/", R_INCIDENT, 0, CT_HTML,
-                                                 HTTP_PUBLIC};
+                                                 HTTP_PUBLIC, GH};
 
 /* The store rows a snapshot was built from, and the page structs pointing into them. */
 struct http_snapshot {
@@ -109,12 +123,47 @@ struct http_entry {
     int64_t modified;
 };
 
+/* A client address (IPv4 as IPv4-mapped IPv6) and its open connections on a listener. */
+struct http_peer {
+    unsigned char addr[16];
+    unsigned n;
+};
+
+struct http_conn_slot {
+    unsigned char addr[16];
+    bool used;
+};
+
 /* Per-vhost state of the protocol (lws_protocol_vh_priv_zalloc). */
 struct http_cache {
     int64_t loaded_at;
     struct http_snapshot *snap;
     struct http_entry e[HTTP_CACHE_SLOTS];
     size_t next; /* slot replaced next when all are taken */
+    /*
+     * The page's own read connection (busy timeout 0), so that a database locked by another
+     * connection or process makes the page stale, never the loop thread wait; NULL until
+     * first needed, or for an in-memory database (then the loop's connection is used).
+     */
+    struct store *page_store;
+    bool stale; /* the snapshot is older than the TTL: the store was busy when it expired */
+    /* Connection caps (see http.h); max_conns 0: uncapped (the internal listener). */
+    unsigned nconns, max_conns, max_per_peer;
+    int fd_limit; /* accepted descriptors at or above it are closed at once */
+    struct http_peer *peers; /* distinct addresses with open connections, unordered */
+    size_t npeers;
+    /*
+     * The address of each open connection, by descriptor (grown to the highest one seen):
+     * lws tells of a closing connection by its descriptor alone, before any session data
+     * exists when it never sent a request.
+     */
+    struct http_conn_slot *slots;
+    size_t nslots;
+    struct lws *listen_wsi; /* seen by FILTER_NETWORK_CONNECTION; paused after accept() fails */
+    lws_sorted_usec_list_t resume; /* lifts that pause */
+    lws_sorted_usec_list_t housekeep; /* once a second: the log's repeat counts */
+    struct lws_context *ctx;
+    unsigned long refused[3]; /* closed at once, by enum refusal, since the last log line */
 };
 
 /*
@@ -327,13 +376,13 @@ static void page_components(const struct config *cfg, struct http_snapshot *s)
  * Appends the published incidents still open that were published before the
  * history window: an incident stays on the page until it is resolved.
  */
-static enum bot_rc add_old_open(struct bot *b, int64_t now, struct http_snapshot *s,
+static enum bot_rc add_old_open(struct store *st, int64_t now, struct http_snapshot *s,
                                 struct bot_err *err)
 {
     struct store_incident *open = NULL;
     size_t nopen = 0, keep = 0;
     int64_t since = now - (int64_t)PAGE_HISTORY_DAYS * 86400000;
-    enum bot_rc rc = store_incident_list_open(b->store, &open, &nopen, err);
+    enum bot_rc rc = store_incident_list_open(st, &open, &nopen, err);
     if (rc)
         return rc;
     for (size_t i = 0; i < nopen; i++)
@@ -352,26 +401,27 @@ static enum bot_rc add_old_open(struct bot *b, int64_t now, struct http_snapshot
 }
 
 /* Reads what the page shows in one read transaction; *out is the caller's (snapshot_free). */
-static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapshot **out,
-                                 struct bot_err *err)
+static enum bot_rc snapshot_load(struct bot *b, struct store *st, int64_t now,
+                                 struct http_snapshot **out, struct bot_err *err)
 {
     struct http_snapshot *s = xcalloc(1, sizeof(*s));
-    /* Inside the loop's open group commit the reads join it; else one snapshot of their own. */
-    int txn = !store_in_txn(b->store);
+    /* One read transaction: a consistent snapshot (on the loop's connection, used only for an
+       in-memory database, inside its open group commit the reads join that instead). */
+    int txn = !store_in_txn(st);
     enum bot_rc rc = BOT_OK;
     if (txn) {
-        rc = store_begin_read(b->store, err);
+        rc = store_begin_read(st, err);
         if (rc)
             goto out;
     }
-    rc = store_component_list(b->store, &s->comps, &s->ncomps, err);
+    rc = store_component_list(st, &s->comps, &s->ncomps, err);
     if (rc)
         goto out;
-    rc = store_incident_list_published(b->store, now - (int64_t)PAGE_HISTORY_DAYS * 86400000,
+    rc = store_incident_list_published(st, now - (int64_t)PAGE_HISTORY_DAYS * 86400000,
                                        PAGE_MAX_INCIDENTS, &s->incs, &s->nincs, err);
     if (rc)
         goto out;
-    rc = add_old_open(b, now, s, err);
+    rc = add_old_open(st, now, s, err);
     if (rc)
         goto out;
     if (s->nincs > 0) {
@@ -385,10 +435,10 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
         s->pincs = xcalloc(s->nincs, sizeof(*s->pincs));
     }
     for (size_t i = 0; i < s->nincs; i++) {
-        rc = store_timeline_list(b->store, s->incs[i].id, 1, &s->tl[i], &s->ntl[i], err);
+        rc = store_timeline_list(st, s->incs[i].id, 1, &s->tl[i], &s->ntl[i], err);
         if (rc)
             goto out;
-        rc = store_incident_component_list(b->store, s->incs[i].id, &s->links[i], &s->nlinks[i],
+        rc = store_incident_component_list(st, s->incs[i].id, &s->links[i], &s->nlinks[i],
                                            err);
         if (rc)
             goto out;
@@ -399,7 +449,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
     for (size_t i = 0; i < s->npcomps; i++) {
         struct store_component_change *h = NULL;
         size_t nh = 0;
-        rc = store_component_history(b->store, s->pcomps[i].name, now - now % 86400000 -
+        rc = store_component_history(st, s->pcomps[i].name, now - now % 86400000 -
                                      (int64_t)(PAGE_HISTORY_DAYS - 1) * 86400000, &h, &nh, err);
         if (rc)
             goto out;
@@ -409,7 +459,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
     }
     if (txn) {
         txn = 0;
-        rc = store_commit(b->store, err);
+        rc = store_commit(st, err);
         if (rc)
             goto out;
     }
@@ -417,7 +467,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
     /* Texts leave Slack's stored form here, once: plain for the API and feeds, HTML for the
      * page, people named from the workspace directory (read on this connection). */
     struct slack_names names;
-    audience_public_names(&names, b->store);
+    audience_public_names(&names, st);
     for (size_t i = 0; i < s->nincs; i++) {
         const struct store_incident *inc = &s->incs[i];
         struct page_incident *p = &s->pincs[i];
@@ -473,7 +523,7 @@ static enum bot_rc snapshot_load(struct bot *b, int64_t now, struct http_snapsho
     };
 out:
     if (txn)
-        store_rollback(b->store);
+        store_rollback(st);
     if (rc) {
         snapshot_free(s);
         s = NULL;
@@ -521,6 +571,32 @@ static int incident_key_ok(const char *key)
 }
 
 /*
+ * The connection the page reads through: its own, opened at start (or at the first read
+ * after that failed) with a busy timeout of HTTP_PAGE_BUSY_MS (a lock held elsewhere fails
+ * the read almost at once: the page goes stale, the loop waits 50 ms at most per TTL; not
+ * 0, because opening takes the write lock for a moment to check migrations, and the bot's
+ * own writers hold it for milliseconds all the time); the loop's own for an in-memory
+ * database, which has no second connection. NULL with err set when it cannot be opened.
+ */
+static struct store *page_store(struct bot *b, struct http_cache *c, struct bot_err *err)
+{
+    const char *path = store_path(b->store);
+    struct store_opts opts;
+    if (c->page_store)
+        return c->page_store;
+    if (path == NULL || path[0] == '\0' || strcmp(path, ":memory:") == 0)
+        return b->store;
+    store_opts_init(&opts);
+    opts.busy_timeout_ms = HTTP_PAGE_BUSY_MS;
+    opts.autocheckpoint = 0; /* it never writes; the loop's checkpointing connection does */
+    if (store_open_opts(path, &opts, &c->page_store, err) != BOT_OK) {
+        c->page_store = NULL;
+        return NULL;
+    }
+    return c->page_store;
+}
+
+/*
  * The cached document for uri, rendering it when needed; NULL with *status
  * set (404, 500, 503) when there is none to serve.
  */
@@ -533,21 +609,37 @@ static const struct http_entry *page_doc(struct bot *b, struct http_cache *c,
     enum bot_rc rc;
     const struct page_incident *inc = NULL;
 
-    if (c->snap && now - c->loaded_at >= HTTP_PAGE_TTL_MS)
-        cache_clear(c);
-    for (size_t i = 0; i < HTTP_CACHE_SLOTS; i++)
-        if (c->e[i].path && strcmp(c->e[i].path, uri) == 0)
-            return &c->e[i];
-    if (c->snap == NULL) {
+    if (c->snap == NULL || now - c->loaded_at >= HTTP_PAGE_TTL_MS) {
+        /*
+         * Read a new snapshot before dropping the old one: when the store is busy (another
+         * process holds its lock) the page is served stale from what is cached, and the read
+         * is tried again a TTL later, instead of the loop thread waiting or the page failing.
+         */
         struct bot_err err;
-        rc = snapshot_load(b, now, &c->snap, &err);
-        if (rc) {
-            log_warn("status page: cannot read the store", "error", err.msg);
-            *status = 503;
-            return NULL;
+        struct http_snapshot *fresh = NULL;
+        struct store *st = page_store(b, c, &err);
+        rc = st ? snapshot_load(b, st, now, &fresh, &err) : BOT_EBUSY;
+        if (rc == BOT_OK) {
+            cache_clear(c);
+            c->snap = fresh;
+            if (c->stale)
+                log_info("status page: store readable again, page fresh");
+            c->stale = false;
+        } else {
+            if (!c->stale)
+                log_warn("status page: cannot read the store, serving the cached page", "error",
+                         err.msg);
+            c->stale = c->snap != NULL;
+            if (c->snap == NULL) {
+                *status = 503;
+                return NULL;
+            }
         }
         c->loaded_at = now;
     }
+    for (size_t i = 0; i < HTTP_CACHE_SLOTS; i++)
+        if (c->e[i].path && strcmp(c->e[i].path, uri) == 0)
+            return &c->e[i];
     if (r->kind == R_INCIDENT) {
         inc = page_incident_find(&c->snap->page, uri + strlen("/incidents/"));
         if (inc == NULL) {
@@ -623,24 +715,11 @@ static void session_set(struct http_session *s, const char *body, size_t len)
 
 static void healthz(struct bot *b, struct http_session *s, int *status)
 {
-    char out[256];
-    bool db_ok = bot_db_ok(b);
-    unsigned links = bot_slack_links(b);
-    /* Unhealthy only when the database fails: a Slack outage is not fixed by a restart. */
-    int n = snprintf(out, sizeof(out),
-                     "{\"status\":\"%s\",\"database\":\"%s\",\"slack\":\"%s\","
-                     "\"slack_links\":%u}\n",
-                     db_ok ? "ok" : "failing", db_ok ? "ok" : "failing",
-                     b->cfg->slack_local != NULL ? "console"
-                     : links > 0                 ? "connected"
-                                                 : "disconnected",
-                     links);
-    *status = db_ok ? 200 : 503;
-    if (n < 0 || (size_t)n >= sizeof(out)) {
-        *status = 500;
-        n = 0;
-    }
-    session_set(s, out, (size_t)n);
+    struct buf out;
+    buf_init(&out, HTTP_MAX_BODY);
+    *status = bot_healthz(b, &out); /* the database's commits and the Slack links (bot.c) */
+    session_set(s, *status == 500 ? "" : buf_str(&out), *status == 500 ? 0 : out.len);
+    buf_free(&out);
 }
 
 /* The listener a request came in on, by its vhost's name; public when in doubt (serves less). */
@@ -664,6 +743,32 @@ static const struct http_route *route_find(const char *uri, enum http_listener l
     return r != NULL && (r->listeners & l) ? r : NULL;
 }
 
+/* [http] header_timeout_seconds (header) or idle_timeout_seconds, for lws_set_timeout(). */
+static int seconds_cfg(struct lws *wsi, int header)
+{
+    const struct bot *b = lws_context_user(lws_get_context(wsi));
+    return (int)(header ? b->cfg->http_header_timeout_seconds : b->cfg->http_idle_timeout_seconds);
+}
+
+/* The Allow header's value for the methods bits m ("GET, HEAD"). */
+static void methods_text(unsigned m, char *out, size_t outsz)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{HTTP_GET, "GET"}, {HTTP_HEAD, "HEAD"}, {HTTP_POST, "POST"}};
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(m & names[i].bit))
+            continue;
+        int k = snprintf(out + n, outsz - n, "%s%s", n ? ", " : "", names[i].name);
+        if (k < 0 || (size_t)k >= outsz - n)
+            return; /* cannot happen with outsz >= 64: the list stops where it fits */
+        n += (size_t)k;
+    }
+}
+
 /* Answers the request: headers now, the body (if any) when writable. */
 static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t len)
 {
@@ -678,20 +783,26 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
     char uri[HTTP_MAX_URI];
     int status = 200, body = 1;
 
+    unsigned method = get ? HTTP_GET : head ? HTTP_HEAD : 0, allow = GH;
+
     body_unref(s->body);
     s->body = NULL;
     s->len = s->sent = 0;
-    if (!get && !head) {
+    if (len < sizeof(uri) && len > 0) {
+        memcpy(uri, in, len);
+        uri[len] = '\0';
+        r = route_find(uri, listener_of(wsi));
+        if (r)
+            allow = r->methods;
+    }
+    if (!(method & allow)) {
         status = 405;
-        err_text = "method not allowed: only GET and HEAD\n";
+        err_text = "method not allowed\n";
         s->close_after = 1;
     } else if (len >= sizeof(uri)) {
         status = 414;
         err_text = "request URI too long\n";
     } else {
-        memcpy(uri, in, len);
-        uri[len] = '\0';
-        r = route_find(uri, listener_of(wsi));
         if (r == NULL) {
             status = 404;
             err_text = "not found\n";
@@ -740,8 +851,12 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
         return 1;
     if (add_header(wsi, "cache-control:", cache_control, &p, end))
         return 1;
-    if (status == 405 && add_header(wsi, "allow:", "GET, HEAD", &p, end))
-        return 1;
+    if (status == 405) {
+        char methods[64];
+        methods_text(allow, methods, sizeof(methods));
+        if (add_header(wsi, "allow:", methods, &p, end))
+            return 1;
+    }
     if (e) {
         char lm[64];
         time_t t = (time_t)(e->modified / 1000);
@@ -766,8 +881,215 @@ static int serve(struct lws *wsi, struct http_session *s, const char *in, size_t
             return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
+    /* A client that stops reading its answer is closed after the idle timeout. */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, seconds_cfg(wsi, 0));
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+/*
+ * Answers an upgrade request with a 400 and nothing else (the caller hangs up): a client
+ * that asks for a WebSocket gets a plain HTTP error, never a 101.
+ */
+static void refuse_upgrade(struct lws *wsi)
+{
+    static const char text[] = "upgrade refused: this server speaks plain HTTP only\n";
+    uint8_t buf[LWS_PRE + 512 + sizeof(text)];
+    uint8_t *start = &buf[LWS_PRE], *p = start;
+    uint8_t *end = &buf[sizeof(buf) - sizeof(text) - 1]; /* room left for the text */
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_BAD_REQUEST, CT_TEXT, sizeof(text) - 1, &p,
+                                    end))
+        return;
+    if (add_header(wsi, "connection:", "close", &p, end) || lws_finalize_http_header(wsi, &p, end))
+        return;
+    memcpy(p, text, sizeof(text) - 1);
+    p += sizeof(text) - 1;
+    lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+}
+
+static struct http_cache *cache_of_vhost(struct lws_vhost *vh)
+{
+    const struct lws_protocols *pr = vh ? lws_vhost_name_to_protocol(vh, "http") : NULL;
+    return pr ? lws_protocol_vh_priv_get(vh, pr) : NULL;
+}
+
+/* The address of socket fd's peer, IPv4 as IPv4-mapped IPv6; false when it has none. */
+static bool peer_of(int fd, unsigned char addr[16])
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    memset(addr, 0, 16);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return false;
+    if (ss.ss_family == AF_INET) {
+        addr[10] = addr[11] = 0xff;
+        memcpy(addr + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    } else if (ss.ss_family == AF_INET6) {
+        memcpy(addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    }
+    return true; /* AF_UNIX and the like: all one "address" */
+}
+
+static struct http_peer *peer_find(struct http_cache *c, const unsigned char addr[16])
+{
+    for (size_t i = 0; i < c->npeers; i++)
+        if (memcmp(c->peers[i].addr, addr, 16) == 0)
+            return &c->peers[i];
+    return NULL;
+}
+
+/* Why a connection was closed as soon as accepted (counted, logged once a second). */
+enum refusal { REFUSE_FDS, REFUSE_TOTAL, REFUSE_PEER, REFUSE_NONE };
+static const char *const refusal_names[] = {"near the open-file limit", "max_connections",
+                                            "max_connections_per_address"};
+
+/*
+ * Whether a connection just accepted on fd may stay (FILTER_NETWORK_CONNECTION, before lws
+ * makes anything of it): REFUSE_NONE when it may, else why not. Closing it at once costs less
+ * than anything lws would do with it, and leaves the descriptors to the Slack links.
+ */
+static enum refusal conn_refusal(struct http_cache *c, int fd)
+{
+    unsigned char addr[16];
+    struct http_peer *p;
+    if (fd >= c->fd_limit)
+        return REFUSE_FDS;
+    if (c->max_conns == 0)
+        return REFUSE_NONE;
+    if (c->nconns >= c->max_conns)
+        return REFUSE_TOTAL;
+    if (!peer_of(fd, addr))
+        return REFUSE_NONE;
+    p = peer_find(c, addr);
+    if (p ? p->n >= c->max_per_peer : c->npeers >= HTTP_MAX_PEERS)
+        return REFUSE_PEER;
+    return REFUSE_NONE;
+}
+
+static void conn_remove(struct http_cache *c, int fd);
+
+/*
+ * Counts the connection just accepted on fd (SERVER_NEW_CLIENT_INSTANTIATED) under its
+ * address, until conn_remove(fd) (CLOSED_HTTP, which lws sends for every server
+ * connection it closes). A slot still taken is a close we missed: that descriptor was
+ * closed before the kernel could hand it out again, so it is uncounted first.
+ */
+static void conn_add(struct http_cache *c, int fd)
+{
+    struct http_peer *p;
+    if (fd < 0)
+        return;
+    if ((size_t)fd >= c->nslots) {
+        size_t n = c->nslots ? c->nslots : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        c->slots = xreallocarray(c->slots, n, sizeof(*c->slots));
+        memset(c->slots + c->nslots, 0, (n - c->nslots) * sizeof(*c->slots));
+        c->nslots = n;
+    }
+    conn_remove(c, fd);
+    peer_of(fd, c->slots[fd].addr);
+    p = peer_find(c, c->slots[fd].addr);
+    if (p == NULL) {
+        c->peers = xreallocarray(c->peers, c->npeers + 1, sizeof(*c->peers));
+        p = &c->peers[c->npeers++];
+        memcpy(p->addr, c->slots[fd].addr, 16);
+        p->n = 0;
+    }
+    p->n++;
+    c->nconns++;
+    c->slots[fd].used = true;
+}
+
+static void conn_remove(struct http_cache *c, int fd)
+{
+    struct http_peer *p;
+    if (c == NULL || fd < 0 || (size_t)fd >= c->nslots || !c->slots[fd].used)
+        return;
+    c->slots[fd].used = false;
+    c->nconns--;
+    p = peer_find(c, c->slots[fd].addr);
+    if (p && --p->n == 0)
+        *p = c->peers[--c->npeers];
+}
+
+/* Sets the listener's caps from [http] and the process's open-file limit. */
+static void caps_init(struct bot *b, struct http_cache *c, enum http_listener l)
+{
+    struct rlimit rl;
+    rlim_t soft = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        soft = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 30 ? 1u << 30 : rl.rlim_cur;
+    unsigned reserve = l == HTTP_PUBLIC ? HTTP_FD_RESERVE : HTTP_FD_RESERVE_INTERNAL;
+    c->fd_limit = soft > reserve * 2 ? (int)(soft - reserve) : (int)(soft / 2);
+    if (l != HTTP_PUBLIC)
+        return;
+    c->max_conns = (unsigned)b->cfg->http_max_connections;
+    c->max_per_peer = (unsigned)b->cfg->http_max_connections_per_address;
+    char lim[24], mc[24], mp[24];
+    snprintf(lim, sizeof(lim), "%llu", (unsigned long long)soft);
+    snprintf(mc, sizeof(mc), "%u", c->max_conns);
+    snprintf(mp, sizeof(mp), "%u", c->max_per_peer);
+    log_info("http: public listener limits", "max_connections", mc, "max_connections_per_address",
+             mp, "open_file_limit", lim);
+    if ((rlim_t)c->max_conns + reserve > soft)
+        log_warn("http: max_connections is above what the open-file limit leaves (raise "
+                 "LimitNOFILE): connections are refused near the limit instead",
+                 "open_file_limit", lim);
+}
+
+/* Logs the connections c's listener refused since the last call, one line per reason. */
+static void log_refused(struct http_cache *c, const char *listener)
+{
+    for (size_t i = 0; i < sizeof(c->refused) / sizeof(c->refused[0]); i++) {
+        char n[24];
+        if (c->refused[i] == 0)
+            continue;
+        snprintf(n, sizeof(n), "%lu", c->refused[i]);
+        c->refused[i] = 0;
+        log_warn("http: connections refused", "listener", listener, "reason", refusal_names[i],
+                 "count", n);
+    }
+}
+
+static void on_housekeep(lws_sorted_usec_list_t *sul)
+{
+    struct http_cache *c = lws_container_of(sul, struct http_cache, housekeep);
+    struct http_cache *in = cache_of_vhost(lws_get_vhost_by_name(c->ctx, HTTP_VHOST_INTERNAL));
+    log_refused(c, HTTP_VHOST_PUBLIC);
+    if (in)
+        log_refused(in, HTTP_VHOST_INTERNAL);
+    log_flush_repeats();
+    lws_sul_schedule(c->ctx, 0, &c->housekeep, on_housekeep, LWS_US_PER_SEC);
+}
+
+static void accept_resume(lws_sorted_usec_list_t *sul)
+{
+    struct http_cache *c = lws_container_of(sul, struct http_cache, resume);
+    if (c->listen_wsi)
+        lws_rx_flow_control(c->listen_wsi, 1);
+}
+
+/*
+ * lws 4.1 logs "accept: errno N" and returns when accept() fails (EMFILE, ENFILE), and
+ * its listener stays readable, so the loop would spin on it: each listener it has shown
+ * us stops polling for HTTP_ACCEPT_PAUSE_MS instead, leaving the loop to the Slack links
+ * and the connections already open (which close and free descriptors).
+ */
+static void on_lws_log(void *arg, int level, const char *line)
+{
+    static const char *const names[] = {HTTP_VHOST_PUBLIC, HTTP_VHOST_INTERNAL};
+    struct lws_context *ctx = arg;
+    if (!(level & LLL_ERR) || strncmp(line, "accept:", 7) != 0)
+        return;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct http_cache *c = cache_of_vhost(lws_get_vhost_by_name(ctx, names[i]));
+        if (c == NULL || c->listen_wsi == NULL || lws_dll2_is_detached(&c->resume.list) == 0)
+            continue;
+        lws_rx_flow_control(c->listen_wsi, 0);
+        lws_sul_schedule(ctx, 0, &c->resume, accept_resume,
+                         (lws_usec_t)HTTP_ACCEPT_PAUSE_MS * LWS_US_PER_MS);
+    }
 }
 
 static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -776,21 +1098,72 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
     struct http_session *s = user;
 
     switch (reason) {
-    case LWS_CALLBACK_PROTOCOL_INIT:
-        if (lws_get_vhost(wsi) &&
-            lws_protocol_vh_priv_zalloc(lws_get_vhost(wsi), lws_get_protocol(wsi),
-                                        sizeof(struct http_cache)) == NULL)
+    case LWS_CALLBACK_PROTOCOL_INIT: {
+        struct http_cache *c;
+        if (lws_get_vhost(wsi) == NULL)
+            break;
+        c = lws_protocol_vh_priv_zalloc(lws_get_vhost(wsi), lws_get_protocol(wsi),
+                                        sizeof(struct http_cache));
+        if (c == NULL)
             return -1;
+        caps_init(lws_context_user(lws_get_context(wsi)), c, listener_of(wsi));
+        log_set_lws_hook(on_lws_log, lws_get_context(wsi));
+        c->ctx = lws_get_context(wsi);
+        if (listener_of(wsi) == HTTP_PUBLIC) {
+            struct bot_err err;
+            lws_sul_schedule(c->ctx, 0, &c->housekeep, on_housekeep, LWS_US_PER_SEC);
+            if (page_store(lws_context_user(c->ctx), c, &err) == NULL) /* tried again later */
+                log_warn("status page: cannot open its connection yet", "error", err.msg);
+        }
         break;
+    }
     case LWS_CALLBACK_PROTOCOL_DESTROY: {
         struct http_cache *c =
             lws_get_vhost(wsi)
                 ? lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi))
                 : NULL;
-        if (c)
+        log_set_lws_hook(NULL, NULL);
+        if (c) {
+            lws_sul_cancel(&c->resume);
+            lws_sul_cancel(&c->housekeep);
             cache_clear(c);
+            store_close(c->page_store);
+            c->page_store = NULL;
+            free(c->peers);
+            c->peers = NULL;
+            c->npeers = 0;
+            free(c->slots);
+            c->slots = NULL;
+            c->nslots = 0;
+        }
         break;
     }
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        struct http_cache *c = cache_of_vhost(lws_get_vhost(wsi));
+        enum refusal why;
+        if (c == NULL)
+            break;
+        c->listen_wsi = wsi; /* FILTER is issued on the listening socket's wsi */
+        why = conn_refusal(c, (int)(lws_intptr_t)in);
+        if (why == REFUSE_NONE)
+            return 0;
+        c->refused[why]++; /* said by on_housekeep: one line a second, whatever the flood */
+        return 1;          /* lws closes it */
+    }
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: {
+        struct http_cache *c = cache_of_vhost(lws_get_vhost(wsi));
+        if (c) {
+            conn_add(c, lws_get_socket_fd(wsi));
+            /* The request's headers are due within the header timeout from now. */
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HOLDING_AH, seconds_cfg(wsi, 1));
+        }
+        break;
+    }
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* Plain HTTP only: no WebSocket (or h2c) here, whatever protocol is asked for. */
+        log_debug("http: upgrade refused", "to", in ? (const char *)in : "");
+        refuse_upgrade(wsi);
+        return -1; /* closed: the answer is already on its way */
     case LWS_CALLBACK_HTTP:
         s->close_after = 0;
         s->pending = 0;
@@ -806,6 +1179,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
             if (n < 0 || n > HTTP_MAX_REQUEST_BODY || endp == NULL || *endp != '\0')
                 return -1;
             s->pending = 1;
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, seconds_cfg(wsi, 0));
             return 0;
         }
         return serve(wsi, s, in, len);
@@ -843,6 +1217,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
             return -1;
         s->sent += chunk;
         if (!last) {
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, seconds_cfg(wsi, 0));
             lws_callback_on_writable(wsi);
             return 0;
         }
@@ -854,6 +1229,8 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
     }
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (reason == LWS_CALLBACK_CLOSED_HTTP)
+            conn_remove(cache_of_vhost(lws_get_vhost(wsi)), lws_get_socket_fd(wsi));
         if (s) {
             body_unref(s->body);
             s->body = NULL;

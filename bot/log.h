@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define LOG_REPEAT_WINDOW_S 10   /* repeats of one line are counted this long, then said */
+#define LOG_REPEAT_QUIET_MS 1000 /* ... or once no repeat came for this long (log_flush_repeats) */
+
 enum log_level {
     LOG_DEBUG,
     LOG_INFO,
@@ -35,6 +38,13 @@ void log_msg(enum log_level lvl, const char *msg, ...) __attribute__((sentinel))
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__, NULL)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__, NULL)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__, NULL)
+/*
+ * Writes the pending count of a repeated line ("<msg> (repeated N times in S s)") when
+ * its repeats stopped LOG_REPEAT_QUIET_MS ago or its window is over; called about once a
+ * second by the loop, so a flood that stopped is still counted in the log.
+ */
+void log_flush_repeats(void);
+
 /* Logs at error level and exits with status 1; only at start-up or on a broken invariant. */
 void fatal(const char *msg, ...) __attribute__((noreturn, sentinel));
 
@@ -43,5 +53,13 @@ void log_redact(const char *s, char *out, size_t outsz);
 
 /* Routes libwebsockets' own log lines into this logger. */
 void log_route_lws(void);
+
+/*
+ * fn (NULL: none) sees each libwebsockets line routed here (its LLL_ level, the text
+ * without the newline) before it is logged, on the thread that logs it: how the HTTP
+ * server learns that lws's accept() failed, which lws reports only in its log.
+ */
+typedef void log_lws_hook_fn(void *arg, int level, const char *line);
+void log_set_lws_hook(log_lws_hook_fn *fn, void *arg);
 
 #endif

@@ -52,6 +52,7 @@ struct link {
     bool retiring; /* Slack asked for a refresh; not counted toward connections */
     bool replaced; /* its replacement is READY: close at close_at_us */
     bool kill;     /* cut without a close handshake (stall, close timeout) */
+    bool refused;  /* Slack said too_many_websockets on it: its backoff is already decided */
     bool want_ping;
     bool rx_discard; /* the frame being received is dropped (over max_frame or binary) */
     bool rx_binary;
@@ -87,6 +88,14 @@ struct slack_ws {
     char fatal_msg[BOT_ERR_MAX];
     unsigned failures;       /* consecutive; reset by a hello */
     int64_t next_attempt_us; /* no new link before this */
+    /*
+     * After too_many_websockets: until tm_until_us at most tm_cap links are
+     * wanted (the ones that still worked when a link was refused, at least
+     * one), so the links that work are kept and replaced as usual, and only
+     * the refused one waits.
+     */
+    int64_t tm_until_us;
+    unsigned tm_cap;
     bool url_pending;        /* the helper is fetching a URL for us */
     lws_sorted_usec_list_t sul_reconcile;
     struct slack_ws_counters n;
@@ -453,15 +462,31 @@ static void poll_helper(struct slack_ws *ws)
     schedule_reconcile(ws, 0);
 }
 
+/* How many links to hold now: `connections`, fewer for a while after too_many_websockets. */
+static unsigned links_wanted(const struct slack_ws *ws, int64_t now)
+{
+    unsigned want = ws->o.connections;
+    if (now < ws->tm_until_us) {
+        unsigned cap = ws->tm_cap > 0 ? ws->tm_cap : 1; /* never settle for no link */
+        if (cap < want)
+            want = cap;
+    }
+    return want;
+}
+
 static void reconcile(lws_sorted_usec_list_t *sul)
 {
     struct slack_ws *ws = lws_container_of(sul, struct slack_ws, sul_reconcile);
     poll_helper(ws);
     if (ws->stopping || ws->url_pending)
         return;
-    if (count_active(ws) >= ws->o.connections)
-        return;
     int64_t now = mono_us();
+    unsigned want = links_wanted(ws, now);
+    if (count_active(ws) >= want) {
+        if (want < ws->o.connections)
+            schedule_reconcile(ws, ws->tm_until_us - now); /* grow back when the wait ends */
+        return;
+    }
     if (now < ws->next_attempt_us) {
         schedule_reconcile(ws, ws->next_attempt_us - now);
         return;
@@ -567,18 +592,40 @@ static void on_disconnect(struct link *l, const struct slack_envelope *env)
         return;
     }
     case SLACK_DISC_TOO_MANY_WEBSOCKETS: {
-        int64_t delay_ms = slack_backoff_ms(ws->failures, ws->o.backoff_base_ms,
-                                            ws->o.backoff_cap_ms, slack_rand_next(&ws->rng));
-        if (delay_ms < ws->o.too_many_backoff_ms)
-            delay_ms = ws->o.too_many_backoff_ms;
-        ws->failures++;
-        int64_t at = mono_us() + delay_ms * 1000;
-        if (at > ws->next_attempt_us)
-            ws->next_attempt_us = at;
-        note(ws, SLACK_WS_NOTE_BACKOFF, l->id, "too_many_websockets: no new link for %lld ms",
-             (long long)delay_ms);
-        l->retiring = true;
+        /*
+         * Slack refuses this one link (it counts others of this app, maybe of
+         * another process). The links that work are kept and still replaced
+         * when they go; only the number of links is held at theirs for
+         * too_many_backoff_ms. Refused with no other link: one link is tried
+         * again after the ordinary backoff, as after any failed connect, so
+         * the bot is never left without a link for the whole wait.
+         */
+        int64_t now = mono_us();
+        if (l->refused)
+            return; /* said twice on one link */
+        l->refused = true;
+        l->retiring = true; /* not counted from now on */
+        unsigned kept = count_active(ws);
+        int64_t until = now + (int64_t)ws->o.too_many_backoff_ms * 1000;
+        if (until > ws->tm_until_us)
+            ws->tm_until_us = until;
+        ws->tm_cap = kept;
+        if (kept == 0) {
+            int64_t delay_ms = slack_backoff_ms(ws->failures, ws->o.backoff_base_ms,
+                                                ws->o.backoff_cap_ms, slack_rand_next(&ws->rng));
+            ws->failures++;
+            if (now + delay_ms * 1000 > ws->next_attempt_us)
+                ws->next_attempt_us = now + delay_ms * 1000;
+            note(ws, SLACK_WS_NOTE_BACKOFF, l->id,
+                 "too_many_websockets with no other link: next link in %lld ms",
+                 (long long)delay_ms);
+        } else {
+            note(ws, SLACK_WS_NOTE_BACKOFF, l->id,
+                 "too_many_websockets: keeping %u link(s), no more for %ld ms", kept,
+                 ws->o.too_many_backoff_ms);
+        }
         link_close(l, false);
+        schedule_reconcile(ws, 0);
         return;
     }
     case SLACK_DISC_WARNING:
@@ -756,13 +803,16 @@ static void on_gone(struct link *l, const char *why, bool connect_error)
     unsigned id = l->id;
     bool was_ready = l->ready_us != 0;
     bool retiring = l->retiring; /* already counted as a reconnect when Slack asked */
+    bool refused = l->refused;   /* its backoff was decided when Slack refused it */
     bool by_peer = l->state != L_CLOSING;
     bool short_life = was_ready && mono_us() - l->ready_us < SHORT_LIFE_US;
     size_t unsent = ack_queue_len(l);
     link_release(l);
     if (ws->stopping)
         return;
-    if (connect_error || !was_ready) {
+    if (refused && !connect_error) {
+        note(ws, SLACK_WS_NOTE_CLOSED, id, "%s (refused: too_many_websockets)", why);
+    } else if (connect_error || !was_ready) {
         failure(ws, id, why);
     } else {
         if (!retiring)
@@ -971,32 +1021,45 @@ void slack_ws_stop(struct slack_ws *ws)
     }
 }
 
+/* Sends (stored) or drops the held ack d, and frees it. */
+static void resolve_deferred(struct slack_ws *ws, struct deferred *d, bool stored)
+{
+    struct link *l = NULL;
+    for (size_t i = 0; i < MAX_LINKS && l == NULL; i++)
+        if (ws->links[i].state != L_FREE && ws->links[i].id == d->link_id &&
+            ws->links[i].wsi != NULL)
+            l = &ws->links[i];
+    if (!stored) {
+        ws->n.not_acked++;
+        note(ws, SLACK_WS_NOTE_NOT_ACKED, d->link_id, "%s not acked: it was not stored",
+             d->envelope_id);
+    } else if (l == NULL) {
+        ws->n.acks_lost++;
+        note(ws, SLACK_WS_NOTE_NOT_ACKED, d->link_id,
+             "%s stored, but its link closed before the ack", d->envelope_id);
+    } else {
+        queue_ack(l, d->envelope_id, d->response);
+    }
+    cJSON_Delete(d->response);
+    free(d);
+}
+
 void slack_ws_flush(struct slack_ws *ws, bool stored)
 {
+    while (slack_ws_flush_one(ws, stored))
+        ;
+}
+
+bool slack_ws_flush_one(struct slack_ws *ws, bool stored)
+{
     struct deferred *d = ws->def_head;
-    ws->def_head = ws->def_tail = NULL;
-    while (d != NULL) {
-        struct deferred *next = d->next;
-        struct link *l = NULL;
-        for (size_t i = 0; i < MAX_LINKS && l == NULL; i++)
-            if (ws->links[i].state != L_FREE && ws->links[i].id == d->link_id &&
-                ws->links[i].wsi != NULL)
-                l = &ws->links[i];
-        if (!stored) {
-            ws->n.not_acked++;
-            note(ws, SLACK_WS_NOTE_NOT_ACKED, d->link_id, "%s not acked: it was not stored",
-                 d->envelope_id);
-        } else if (l == NULL) {
-            ws->n.acks_lost++;
-            note(ws, SLACK_WS_NOTE_NOT_ACKED, d->link_id,
-                 "%s stored, but its link closed before the ack", d->envelope_id);
-        } else {
-            queue_ack(l, d->envelope_id, d->response);
-        }
-        cJSON_Delete(d->response);
-        free(d);
-        d = next;
-    }
+    if (d == NULL)
+        return false;
+    ws->def_head = d->next;
+    if (ws->def_head == NULL)
+        ws->def_tail = NULL;
+    resolve_deferred(ws, d, stored);
+    return true;
 }
 
 void slack_ws_free(struct slack_ws *ws)

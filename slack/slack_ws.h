@@ -26,10 +26,11 @@
  * Threads: every function runs on the loop thread (the one calling
  * lws_service) except slack_ws_new/slack_ws_free, which run when the loop is
  * not running. Callbacks are called on the loop thread; they must be quick
- * (on_envelope stores the envelope and returns; an ack is only sent after
- * it returns). Internally one helper thread makes the blocking
- * apps.connections.open calls and wakes the loop with lws_cancel_service(),
- * the only lws call it makes. lws resolves host names synchronously on the
+ * (on_envelope queues or stores the envelope and returns; an ack is only
+ * sent after it returns, or at slack_ws_flush/_one() for a deferred one).
+ * Internally one helper thread makes the blocking apps.connections.open
+ * calls and wakes the loop with lws_cancel_service(), the only lws call it
+ * makes. lws resolves host names synchronously on the
  * loop thread; that happens once per new link, and new links are rare and
  * backed off.
  */
@@ -60,7 +61,8 @@ enum slack_ws_note {
     SLACK_WS_NOTE_RETIRING,       /* Slack asked to refresh a link; a replacement is opened first */
     SLACK_WS_NOTE_CLOSED,         /* a link went away (msg: why); it is replaced */
     SLACK_WS_NOTE_CONNECT_FAILED, /* getting a URL or connecting failed; retried after a backoff */
-    SLACK_WS_NOTE_BACKOFF, /* Slack said too_many_websockets; new links wait (msg: how long) */
+    SLACK_WS_NOTE_BACKOFF, /* Slack said too_many_websockets on a link: the links that work
+                              are kept, the refused one is not replaced for a while (msg) */
     SLACK_WS_NOTE_STALL,   /* nothing arrived for stall_ms (or no hello): link dropped, replaced */
     SLACK_WS_NOTE_BAD_FRAME,    /* not JSON, binary, no type, envelope without id: dropped */
     SLACK_WS_NOTE_UNKNOWN_TYPE, /* a frame type this client does not know: dropped, not acked */
@@ -124,7 +126,9 @@ struct slack_ws_opts {
     long close_timeout_ms;    /* a link that does not finish closing is cut; default 5000 */
     long backoff_base_ms;     /* first delay after a failure (before jitter); default 1000 */
     long backoff_cap_ms;      /* longest delay; default 60000 */
-    long too_many_backoff_ms; /* minimum wait after too_many_websockets; default 30000 */
+    long too_many_backoff_ms; /* after too_many_websockets, no more links than the ones kept
+                                 for this long (one link is retried sooner, with the backoff,
+                                 when none is left); default 30000 */
     long api_timeout_ms;      /* apps.connections.open, per attempt; default 10000 */
     size_t max_frame;         /* default and maximum SLACK_WS_MAX_FRAME */
     slack_ws_envelope_fn on_envelope; /* required */
@@ -171,6 +175,12 @@ void slack_ws_free(struct slack_ws *ws);
  * events_api envelopes). Call on the loop thread.
  */
 void slack_ws_flush(struct slack_ws *ws, bool stored);
+/*
+ * The same for the oldest held ack only; false when none is held. For a
+ * caller that stores envelopes in the order it answered SLACK_WS_DEFER (a
+ * queue), so that its n-th result is the n-th held ack. Loop thread.
+ */
+bool slack_ws_flush_one(struct slack_ws *ws, bool stored);
 
 /* True once the client stopped for good by itself (SLACK_WS_NOTE_FATAL); see slack_ws_error(). */
 bool slack_ws_failed(const struct slack_ws *ws);

@@ -29,6 +29,8 @@ incidentd_unit_test(test_plan_cancel SOURCES test_cancel.c LIBS incidentd_bot)
 incidentd_unit_test(test_paging SOURCES test_paging.c LIBS incidentd_bot)
 # Outgoing webhooks: signature (RFC 4231), event bodies, the plan's webhook effects.
 incidentd_unit_test(test_webhook SOURCES test_webhook.c LIBS incidentd_bot)
+# Repeated log lines collapsed into a count (issue 15).
+incidentd_unit_test(test_log SOURCES test_log.c LIBS incidentd_bot)
 incidentd_unit_test(test_hours SOURCES test_hours.c LIBS incidentd_bot)
 # The console's in-process workspace through the real Web API client (issue 8).
 incidentd_unit_test(test_console_slack SOURCES test_console_slack.c LIBS incidentd_bot)

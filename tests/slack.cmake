@@ -28,7 +28,8 @@ if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/slackemu/CMakeLists.txt)
   add_executable(test_slack_ws_emu test_slack_ws_emu.c test_slack_emu.c)
   target_include_directories(test_slack_ws_emu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(test_slack_ws_emu PRIVATE incidentd_slack Threads::Threads)
-  foreach(scenario basic refused refresh drop link_disabled bad_token too_many backoff frames
+  foreach(scenario basic refused refresh drop link_disabled bad_token too_many too_many_kept
+                   backoff frames
                    stall insecure)
     add_test(NAME test_slack_ws_${scenario}
              COMMAND test_slack_ws_emu $<TARGET_FILE:slackemu> ${scenario})

@@ -426,6 +426,39 @@ static void scenario_too_many(void)
     CHECK_MSG(tm >= 1 && tm <= 4, "too_many_websockets_total %g", tm);
 }
 
+/*
+ * too_many_websockets on one of two links: the other is kept, and when Slack
+ * then asks that one to refresh, its replacement opens at once, not after
+ * too_many_backoff_ms (20 s here); refused on every link: a link is back
+ * after the ordinary backoff (100 ms here), long before that wait.
+ */
+static void scenario_too_many_kept(void)
+{
+    unsigned ids[4];
+    char body[128], id[64];
+    CHECK(wait_notes(SLACK_WS_NOTE_READY, 2, 30000));
+    CHECK(emu_wait_connections(2));
+    CHECK_INT(emu_connection_ids(ids, 4), 2);
+    snprintf(body, sizeof(body), "{\"reason\":\"too_many_websockets\",\"connection_id\":%u}",
+             ids[0]);
+    CHECK(ctl_ok("disconnect", body));
+    CHECK(wait_notes(SLACK_WS_NOTE_BACKOFF, 1, 30000));
+    CHECK(wait_notes(SLACK_WS_NOTE_CLOSED, 1, 30000));
+    CHECK_INT(counters().links_ready, 1);
+    CHECK(slash("help", id, sizeof(id)));
+    CHECK(emu_wait_acked(id));
+    snprintf(body, sizeof(body), "{\"reason\":\"refresh_requested\",\"connection_id\":%u}",
+             ids[1]);
+    CHECK(ctl_ok("disconnect", body));
+    CHECK(wait_notes(SLACK_WS_NOTE_READY, 3, 2000)); /* the replacement, at once */
+    CHECK(slash("help", id, sizeof(id)));
+    CHECK(emu_wait_acked(id));
+    CHECK(ctl_ok("disconnect", "{\"reason\":\"too_many_websockets\"}"));
+    CHECK(wait_notes(SLACK_WS_NOTE_READY, 4, 3000)); /* one link, after the ordinary backoff */
+    CHECK(slash("help", id, sizeof(id)));
+    CHECK(emu_wait_acked(id));
+}
+
 /* Failed connects are retried with growing delays, and the client recovers. */
 static void scenario_backoff(void)
 {
@@ -706,6 +739,7 @@ static const struct scenario scenarios[] = {
     {"link_disabled", scenario_link_disabled, false, {NULL}, NULL, 1},
     {"bad_token", scenario_bad_token, false, {NULL}, "xoxb-not-an-app-token", 1},
     {"too_many", scenario_too_many, false, {"--max-connections", "1", NULL}, NULL, 2},
+    {"too_many_kept", scenario_too_many_kept, false, {NULL}, NULL, 2},
     {"backoff", scenario_backoff, false, {NULL}, NULL, 1},
     {"frames", scenario_frames, true, {NULL}, NULL, 1},
     {"stall", scenario_stall, true, {NULL}, NULL, 1},
@@ -773,7 +807,7 @@ int main(int argc, char **argv)
         .connections = current->connections,
         .backoff_base_ms = 100,
         .backoff_cap_ms = 2000,
-        .too_many_backoff_ms = 2000,
+        .too_many_backoff_ms = strcmp(current->name, "too_many_kept") == 0 ? 20000 : 2000,
         .drain_ms = 300,
         .on_envelope = on_envelope,
         .on_note = on_note,
