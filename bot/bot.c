@@ -294,7 +294,9 @@ static enum bot_rc store_batch(struct bot *b, struct bot_env *batch, struct bot_
     enum bot_rc rc;
     for (struct bot_env *e = batch; e != NULL; e = e->next)
         e->stored = false;
+    atomic_fetch_add(&b->store_waiting, 1); /* the worker commits and lets us in early */
     pthread_mutex_lock(&b->write_lock);
+    atomic_fetch_sub(&b->store_waiting, 1);
     rc = store_begin(st, err);
     if (rc)
         goto out;
@@ -705,7 +707,7 @@ enum bot_rc bot_open(const struct config *cfg, struct bot **out, struct bot_err 
         lanes[n_lanes++] = b->webhooks[b->n_webhooks++];
     }
     warn_orphan_lanes(b);
-    rc = worker_start(cfg, &b->write_lock, lanes, n_lanes, &b->worker, err);
+    rc = worker_start(cfg, &b->write_lock, &b->store_waiting, lanes, n_lanes, &b->worker, err);
     if (rc)
         goto fail;
 

@@ -7,6 +7,7 @@
 
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "bot.h"
@@ -66,6 +67,7 @@ struct bot {
     size_t n_webhooks;
     pthread_mutex_t write_lock;   /* serialises the database writers (store thread, worker,
                                      delivery) */
+    atomic_uint store_waiting;    /* the store thread waits for write_lock: the worker yields */
     /*
      * The store thread: stores the envelopes the loop queues, in groups (one
      * commit for all that arrived meanwhile), on its own connection, and

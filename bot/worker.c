@@ -6,6 +6,7 @@
 #include "worker.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct worker {
     const char *components[2 * CFG_MAX_COMPONENTS];  /* pc.components points here */
     char sp_names[CFG_MAX_COMPONENTS][WORKER_SP_ENTRY]; /* the names of "name=id" */
     pthread_mutex_t *write_lock;  /* shared with the loop and delivery; see worker.h */
+    const atomic_uint *yield_to;  /* the store thread's waits for write_lock; may be NULL */
     struct delivery *deliveries[WORKER_MAX_DELIVERIES];
     size_t n_deliveries;
     struct store *store;
@@ -275,46 +277,72 @@ static size_t claim_batch(struct worker *w, struct store_inbox_row *rows, struct
 }
 
 /*
- * Decides every claimed envelope and records each outcome in one
- * transaction, a savepoint per envelope: a decision reads what the ones
- * before it wrote (two clicks on "Take IRM" in one batch), and one that
- * fails is undone alone. A transient failure (a decision's, or the commit's)
- * undoes the whole batch and returns its rc: the caller puts the rows back
- * to pending and tries again after a pause. Another failed commit leaves
- * the rows in processing, which the next start puts back to pending.
+ * Decides every claimed envelope and records each outcome, a savepoint per
+ * envelope: a decision reads what the ones before it wrote (two clicks on
+ * "Take IRM" in one batch), and one that fails is undone alone. Envelopes
+ * are decided in one transaction, except that when the store thread waits
+ * for the write lock (yield_to) the worker commits after the envelope it is
+ * deciding and lets it in before the next one. *decided is how many rows
+ * (from the first) are recorded. A transient failure (a decision's, or a
+ * commit's) undoes what is not committed and returns its rc: the caller
+ * puts rows[*decided..n) back to pending and tries again after a pause.
+ * Another failed commit leaves the rows in processing, which the next start
+ * puts back to pending.
  */
-static enum bot_rc process_batch(struct worker *w, struct store_inbox_row *rows, size_t n)
+static enum bot_rc process_batch(struct worker *w, struct store_inbox_row *rows, size_t n,
+                                 size_t *decided)
 {
     struct bot_err err = {{0}};
     unsigned effects = 0;
     bool transient = false;
     int64_t now = store_now_ms();
-    pthread_mutex_lock(w->write_lock);
-    enum bot_rc rc = store_begin(w->store, &err);
-    for (size_t i = 0; i < n && rc == BOT_OK; i++)
-        rc = decide_one(w, &rows[i], now, &effects, &transient, &err);
-    if (rc == BOT_OK)
-        rc = store_commit(w->store, &err);
-    else
-        store_rollback(w->store);
-    if (rc != BOT_OK && store_in_txn(w->store))
-        store_rollback(w->store); /* a failed commit leaves the transaction open */
-    pthread_mutex_unlock(w->write_lock);
+    size_t i = 0;
+    enum bot_rc rc = BOT_OK;
+    *decided = 0;
+    while (rc == BOT_OK && i < n) {
+        /*
+         * Handing over: a mutex is not fair, so after letting go for the store thread the
+         * worker waits (briefly, bounded) until that thread holds the lock before it asks
+         * for it again.
+         */
+        for (int spin = 0; i > 0 && w->yield_to != NULL && atomic_load(w->yield_to) > 0 &&
+                           spin < WORKER_HANDOVER_SPINS;
+             spin++)
+            sched_yield();
+        pthread_mutex_lock(w->write_lock);
+        rc = store_begin(w->store, &err);
+        while (rc == BOT_OK && i < n) {
+            rc = decide_one(w, &rows[i], now, &effects, &transient, &err);
+            if (rc == BOT_OK)
+                i++;
+            if (w->yield_to != NULL && atomic_load(w->yield_to) > 0)
+                break; /* an ack waits for the lock: commit what is decided and let it in */
+        }
+        if (rc == BOT_OK)
+            rc = store_commit(w->store, &err);
+        else
+            store_rollback(w->store);
+        if (rc != BOT_OK && store_in_txn(w->store))
+            store_rollback(w->store); /* a failed commit leaves the transaction open */
+        pthread_mutex_unlock(w->write_lock);
+        if (rc == BOT_OK)
+            *decided = i;
+    }
+    if (effects > 0 && *decided > 0)
+        for (size_t k = 0; k < w->n_deliveries; k++)
+            delivery_wake(w->deliveries[k]);
     if (rc != BOT_OK && (transient || bot_rc_transient(rc))) {
         char count[24];
-        snprintf(count, sizeof(count), "%zu", n);
+        snprintf(count, sizeof(count), "%zu", n - *decided);
         log_warn("envelopes not decided for now; tried again", "count", count, "error",
                  err.msg);
-        return rc == BOT_OK ? BOT_EBUSY : rc;
+        return rc;
     }
     if (rc != BOT_OK) {
         char count[24];
-        snprintf(count, sizeof(count), "%zu", n);
+        snprintf(count, sizeof(count), "%zu", n - *decided);
         log_error("cannot record the outcome of envelopes; they are retried at the next start",
                   "count", count, "error", err.msg);
-    } else if (effects > 0) {
-        for (size_t i = 0; i < w->n_deliveries; i++)
-            delivery_wake(w->deliveries[i]);
     }
     return BOT_OK;
 }
@@ -457,7 +485,8 @@ static void *worker_main(void *arg)
         }
         if (rc != BOT_OK)
             log_error("cannot read the inbox", "error", err.msg);
-        if (n > 0 && process_batch(w, rows, n) != BOT_OK) {
+        size_t decided = 0;
+        if (n > 0 && process_batch(w, rows, n, &decided) != BOT_OK) {
             /*
              * Transient trouble (a locked or full database, no descriptor left): the batch
              * goes back to pending, in its order, after a pause that doubles up to
@@ -470,7 +499,7 @@ static void *worker_main(void *arg)
                 backoff = next_backoff(backoff);
                 if (!pause_ms(w, backoff))
                     break;
-                released = release_batch(w, rows, n);
+                released = release_batch(w, rows + decided, n - decided);
             }
             for (size_t i = 0; i < n; i++)
                 store_inbox_row_clear(&rows[i]);
@@ -518,8 +547,8 @@ static void *worker_main(void *arg)
 }
 
 enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
-                         struct delivery *const *deliveries, size_t n_deliveries,
-                         struct worker **out, struct bot_err *err)
+                         const atomic_uint *yield_to, struct delivery *const *deliveries,
+                         size_t n_deliveries, struct worker **out, struct bot_err *err)
 {
     enum bot_rc rc;
     struct worker *w = xcalloc(1, sizeof(*w));
@@ -529,6 +558,7 @@ enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
     *out = NULL;
     w->cfg = cfg;
     w->write_lock = write_lock;
+    w->yield_to = yield_to;
     plan_config_from(cfg, &w->pc, w->webhooks);
     plan_components_from(cfg, w);
     for (size_t i = 0; i < n_deliveries && i < WORKER_MAX_DELIVERIES; i++)

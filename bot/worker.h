@@ -11,6 +11,7 @@
 #define INCIDENTD_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "buf.h"
 #include "config.h"
@@ -20,6 +21,7 @@
 
 #define WORKER_MAX_ATTEMPTS 3 /* claims of one envelope before it is failed for good */
 #define WORKER_POLL_MS 1000   /* the worker looks at the inbox at least this often */
+#define WORKER_HANDOVER_SPINS 10000 /* sched_yield()s the worker waits for the store thread */
 #define WORKER_BACKOFF_MIN_MS 100    /* first pause after a transient failure (a locked database) */
 #define WORKER_BACKOFF_MAX_MS 30000  /* the pause doubles up to this */
 #define WORKER_CHECKPOINT_EVERY 500 /* envelopes between WAL checkpoints under load */
@@ -37,11 +39,16 @@ struct delivery;
  * inbox inserts, so the writers queue on a mutex that wakes the next one at
  * once, instead of on SQLite's busy handler, which sleeps in steps of
  * milliseconds and would delay acks. deliveries (borrowed, one per lane)
- * are woken when effects were recorded. On failure nothing is left running.
+ * are woken when effects were recorded. yield_to (borrowed, may be NULL)
+ * counts the store thread's waits for write_lock: while it is not zero the
+ * worker commits after the envelope it is deciding and lets the store
+ * thread in before the next, so an ack never waits for a whole batch of
+ * decisions. On failure nothing is left running.
  */
 enum bot_rc worker_start(const struct config *cfg, pthread_mutex_t *write_lock,
-                         struct delivery *const *deliveries, size_t n_deliveries,
-                         struct worker **out, struct bot_err *err) BOT_MUST_CHECK;
+                         const atomic_uint *yield_to, struct delivery *const *deliveries,
+                         size_t n_deliveries, struct worker **out,
+                         struct bot_err *err) BOT_MUST_CHECK;
 /* Tells the worker there is new work; callable from any thread. */
 void worker_wake(struct worker *w);
 /* Asks the worker to stop, joins it and frees it. */
