@@ -365,8 +365,8 @@ static bool release_batch(struct worker *w, const struct store_inbox_row *rows, 
     return rc == BOT_OK;
 }
 
-/* Sleeps ms unless the worker is stopped meanwhile; false when it was. */
-static bool pause_ms(struct worker *w, int64_t ms)
+/* The CLOCK_REALTIME time ms from now, for pthread_cond_timedwait(). */
+static struct timespec deadline_after(int64_t ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -376,6 +376,13 @@ static bool pause_ms(struct worker *w, int64_t ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
+    return until;
+}
+
+/* Sleeps ms unless the worker is stopped meanwhile; false when it was. */
+static bool pause_ms(struct worker *w, int64_t ms)
+{
+    struct timespec until = deadline_after(ms);
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         if (pthread_cond_timedwait(&w->cond, &w->lock, &until) != 0)
@@ -528,14 +535,7 @@ static void *worker_main(void *arg)
         int64_t wait = WORKER_POLL_MS, at = 0, now = store_now_ms();
         if (store_reminder_next_due_at(w->store, &at, &err) == BOT_OK && at - now < wait)
             wait = at - now > 0 ? at - now : 0;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait / 1000;
-        until.tv_nsec += (long)(wait % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = deadline_after(wait);
         pthread_mutex_lock(&w->lock);
         while (!w->stop && !w->kicked) {
             if (pthread_cond_timedwait(&w->cond, &w->lock, &until) != 0)

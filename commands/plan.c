@@ -28,25 +28,28 @@ static const char *str_field(const cJSON *obj, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-enum bot_rc plan_effect(struct plan *p, int64_t incident_id, const char *target, const char *kind,
-                        cJSON *payload, struct bot_err *err)
+/* Enqueues e (its payload and key filled in here) and takes payload. */
+static enum bot_rc enqueue(struct plan *p, struct store_effect *e, cJSON *payload,
+                           struct bot_err *err)
 {
     char *json = cJSON_PrintUnformatted(payload);
     char *idem = xasprintf("%s/%u", p->event_id, p->seq++);
-    struct store_effect e = {
-        .incident_id = incident_id,
-        .kind = kind,
-        .target = target,
-        .payload = json,
-        .idem_key = idem,
-    };
-    enum bot_rc rc = store_outbox_enqueue(p->store, &e, p->now_ms, NULL, err);
+    e->payload = json;
+    e->idem_key = idem;
+    enum bot_rc rc = store_outbox_enqueue(p->store, e, p->now_ms, NULL, err);
     if (rc == BOT_EEXISTS)
         rc = BOT_OK; /* decided before by an attempt that crashed before its commit ended */
     free(idem);
     free(json);
     cJSON_Delete(payload);
     return rc;
+}
+
+enum bot_rc plan_effect(struct plan *p, int64_t incident_id, const char *target, const char *kind,
+                        cJSON *payload, struct bot_err *err)
+{
+    struct store_effect e = {.incident_id = incident_id, .kind = kind, .target = target};
+    return enqueue(p, &e, payload, err);
 }
 
 enum bot_rc plan_call(struct plan *p, int64_t incident_id, const char *method, cJSON *args,
@@ -105,24 +108,10 @@ enum bot_rc plan_respond(struct plan *p, const char *url, const char *text, cJSO
 static enum bot_rc view_effect(struct plan *p, int64_t incident_id, const char *kind,
                                cJSON *payload, bool refresh, struct bot_err *err)
 {
-    char *json = cJSON_PrintUnformatted(payload);
-    char *idem = xasprintf("%s/%u", p->event_id, p->seq++);
     struct store_effect e = {
-        .incident_id = incident_id,
-        .kind = kind,
-        .target = "slack",
-        .payload = json,
-        .idem_key = idem,
-        .merge = true,
-        .refresh = refresh,
-    };
-    enum bot_rc rc = store_outbox_enqueue(p->store, &e, p->now_ms, NULL, err);
-    if (rc == BOT_EEXISTS)
-        rc = BOT_OK; /* decided before by an attempt that crashed before its commit ended */
-    free(idem);
-    free(json);
-    cJSON_Delete(payload);
-    return rc;
+        .incident_id = incident_id, .kind = kind, .target = "slack", .merge = true,
+        .refresh = refresh};
+    return enqueue(p, &e, payload, err);
 }
 
 enum bot_rc plan_refresh(struct plan *p, const struct store_incident *inc, struct bot_err *err)

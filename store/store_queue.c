@@ -478,83 +478,28 @@ out:
     return rc;
 }
 
-enum bot_rc store_outbox_claim_target(struct store *s, int64_t now, const char *target,
-                                      struct store_outbox_row *row, struct bot_err *err)
+/* The claim statements: the first due row of a lane that is not a refresh, of a lane, of any. */
+#define OUTBOX_CLAIM_SET                                                                           \
+    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?1"          \
+    " WHERE id = (SELECT o.id FROM outbox o"
+#define OUTBOX_CLAIM_END " ORDER BY o.id LIMIT 1) RETURNING " OUTBOX_COLS
+
+/* Runs one claim statement (?1 now, ?2 target) into *row; BOT_ENOTFOUND when nothing is due. */
+static enum bot_rc claim_with(struct store *s, enum store_stmt_id sid, const char *sql,
+                              int64_t now, const char *target, struct store_outbox_row *row,
+                              struct bot_err *err)
 {
     sqlite3_stmt *st = NULL;
-    enum bot_rc rc;
-    int b;
-
-    memset(row, 0, sizeof(*row));
-    /*
-     * A lane walks its own pending rows in id order (outbox_pending_target) and stops at the
-     * first that is due and not held: the oldest is almost always it, so a claim no longer
-     * costs a sort of every due row of every lane. Without a lane, the old query.
-     */
-    /*
-     * Refreshes yield: first the lane's oldest due effect that is not one (a new channel, a
-     * first post, a message), then, when there is none, its oldest due refresh. An incident's
-     * own effects still go in order (OUTBOX_NOT_HELD).
-     */
-    if (target != NULL) {
-        rc = store_stmt(s, STMT_OUTBOX_CLAIM_TARGET_FIRST,
-                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-                        " last_attempt_at = ?1 WHERE id = (SELECT o.id FROM outbox o"
-                        " INDEXED BY outbox_pending_target"
-                        " WHERE o.target = ?2 AND o.state = 'pending' AND o.refresh = 0"
-                        " AND o.next_attempt_at <= ?1 AND" OUTBOX_NOT_HELD
-                        " ORDER BY o.id LIMIT 1) RETURNING " OUTBOX_COLS,
-                        &st, err);
-        if (rc)
-            goto out;
-        b = store_bind_int(st, 1, now);
-        b |= store_bind_text(st, 2, target);
-        if (b) {
-            rc = store_sqlerr(s, b, "outbox claim", err);
-            goto out;
-        }
-        rc = store_step_row(s, st, "outbox claim", err);
-        if (rc == BOT_OK) {
-            read_outbox(st, row);
-            rc = store_step_done(s, st, "outbox claim", err);
-            if (rc)
-                store_outbox_row_clear(row);
-            goto out;
-        }
-        if (rc != BOT_ENOTFOUND)
-            goto out;
-        store_stmt_done(st);
-        st = NULL;
-    }
-    if (target != NULL)
-        rc = store_stmt(s, STMT_OUTBOX_CLAIM_TARGET,
-                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-                        " last_attempt_at = ?1 WHERE id = (SELECT o.id FROM outbox o"
-                        " INDEXED BY outbox_pending_target"
-                        " WHERE o.target = ?2 AND o.state = 'pending'"
-                        " AND o.next_attempt_at <= ?1 AND" OUTBOX_NOT_HELD
-                        " ORDER BY o.id LIMIT 1) RETURNING " OUTBOX_COLS,
-                        &st, err);
-    else
-        rc = store_stmt(s, STMT_OUTBOX_CLAIM,
-                        "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-                        " last_attempt_at = ?1 WHERE id = (SELECT o.id FROM outbox o"
-                        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
-                        " AND (?2 IS NULL OR o.target = ?2) AND" OUTBOX_NOT_HELD
-                        " ORDER BY o.id LIMIT 1) RETURNING " OUTBOX_COLS,
-                        &st, err);
+    enum bot_rc rc = store_stmt(s, sid, sql, &st, err);
     if (rc)
-        goto out;
-    b = store_bind_int(st, 1, now);
+        return rc;
+    int b = store_bind_int(st, 1, now);
     b |= store_bind_text(st, 2, target);
     if (b) {
         rc = store_sqlerr(s, b, "outbox claim", err);
         goto out;
     }
     rc = store_step_row(s, st, "outbox claim", err);
-    if (rc == BOT_ENOTFOUND)
-        rc = bot_err_set(err, rc, "outbox: nothing due%s%s", target ? " for " : "",
-                         target ? target : "");
     if (rc)
         goto out;
     read_outbox(st, row);
@@ -563,6 +508,44 @@ enum bot_rc store_outbox_claim_target(struct store *s, int64_t now, const char *
         store_outbox_row_clear(row);
 out:
     store_stmt_done(st);
+    return rc;
+}
+
+enum bot_rc store_outbox_claim_target(struct store *s, int64_t now, const char *target,
+                                      struct store_outbox_row *row, struct bot_err *err)
+{
+    enum bot_rc rc;
+
+    memset(row, 0, sizeof(*row));
+    /*
+     * A lane walks its own pending rows in id order (outbox_pending_target) and stops at the
+     * first that is due and not held: the oldest is almost always it, so a claim no longer
+     * costs a sort of every due row of every lane. Without a lane, the old query.
+     * Refreshes yield: first the lane's oldest due effect that is not one (a new channel, a
+     * first post, a message), then, when there is none, its oldest due refresh. An incident's
+     * own effects still go in order (OUTBOX_NOT_HELD).
+     */
+    if (target != NULL) {
+        rc = claim_with(s, STMT_OUTBOX_CLAIM_TARGET_FIRST,
+                        OUTBOX_CLAIM_SET " INDEXED BY outbox_pending_target"
+                        " WHERE o.target = ?2 AND o.state = 'pending' AND o.refresh = 0"
+                        " AND o.next_attempt_at <= ?1 AND" OUTBOX_NOT_HELD OUTBOX_CLAIM_END,
+                        now, target, row, err);
+        if (rc == BOT_ENOTFOUND)
+            rc = claim_with(s, STMT_OUTBOX_CLAIM_TARGET,
+                            OUTBOX_CLAIM_SET " INDEXED BY outbox_pending_target"
+                            " WHERE o.target = ?2 AND o.state = 'pending'"
+                            " AND o.next_attempt_at <= ?1 AND" OUTBOX_NOT_HELD OUTBOX_CLAIM_END,
+                            now, target, row, err);
+    } else {
+        rc = claim_with(s, STMT_OUTBOX_CLAIM,
+                        OUTBOX_CLAIM_SET " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
+                        " AND (?2 IS NULL OR o.target = ?2) AND" OUTBOX_NOT_HELD OUTBOX_CLAIM_END,
+                        now, target, row, err);
+    }
+    if (rc == BOT_ENOTFOUND)
+        rc = bot_err_set(err, rc, "outbox: nothing due%s%s", target ? " for " : "",
+                         target ? target : "");
     return rc;
 }
 

@@ -19,9 +19,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # Two distinct free ports: the public listener's and the internal one's (/healthz).
-read -r PORT IPORT < <(python3 -c 'import socket
-a, b = socket.socket(), socket.socket(); a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])')
+read -r PORT IPORT < <(python3 "$(dirname "$0")/free_ports.py" 2)
 mkdir -p "$T/var" "$T/backups"
 cat > "$T/c.toml" <<EOF
 [slack]

@@ -63,9 +63,7 @@ done
 
 # run: secrets are required and checked; nothing is created when they are wrong.
 # Two distinct free ports: the public listener's and the internal one's.
-read -r port iport < <(python3 -c 'import socket
-a, b = socket.socket(), socket.socket(); a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])')
+read -r port iport < <(python3 "$(dirname "$0")/free_ports.py" 2)
 # Slack is never contacted by tests: the Web API points at a closed loopback port.
 cat > "$tmp/run.toml" <<EOT
 [slack]

@@ -134,8 +134,7 @@ if [ -n "$SHIM" ] && ! "$SHIM" "AF_UNIX" true 2>/dev/null; then
   echo "seccomp filters unavailable here: the address family check is skipped"
 elif [ -n "$SHIM" ] && [ -n "$EMU" ]; then
   fams=$(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT")
-  port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-  EPORT=$(port)
+  EPORT=$(python3 "$(dirname "$0")/free_ports.py" 1)
   "$EMU" --port "$EPORT" --quiet > "$T/emu.log" 2>&1 & PIDS+=($!)
   mkdir -p "$T/var"
   for _ in $(seq 50); do curl -s "http://127.0.0.1:$EPORT/_emu/state" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -143,9 +142,7 @@ elif [ -n "$SHIM" ] && [ -n "$EMU" ]; then
   # listener) once the Slack link is up (or what it said last after 10 s), then stops it.
   run_filtered() {
     local pport hport health bot rc
-    read -r pport hport < <(python3 -c 'import socket
-a, b = socket.socket(), socket.socket(); a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])')
+    read -r pport hport < <(python3 "$(dirname "$0")/free_ports.py" 2)
     printf '[slack]\napi_base_url = "http://127.0.0.1:%s/api/"\n[store]\npath = "%s/var/i.db"\n[http]\nlisten = "127.0.0.1:%s"\ninternal_listen = "127.0.0.1:%s"\n' \
       "$EPORT" "$T" "$pport" "$hport" > "$T/af.toml"
     SLACK_BOT_TOKEN=xoxb-1-2-deploytest0 SLACK_APP_TOKEN=xapp-1-A1-2-deploytest0 \
