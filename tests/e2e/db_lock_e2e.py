@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 
 from e2e_util import (EMU_BOT_USER, call, check, db_rows, directory_synced, failures, log_tail,
-                      slash, start_incidentd, start_slackemu, wait_for)
+                      slash, start_incidentd, start_slackemu, stop_bot, wait_for)
 
 INCIDENTD, SLACKEMU = sys.argv[1], sys.argv[2]
 LOCK_SECONDS = 10
@@ -177,13 +177,7 @@ def main():
         if locker and locker.poll() is None:
             locker.kill()
         if bot:
-            bot.terminate()
-            try:
-                rc = bot.wait(timeout=30)
-                check(rc == 0, NAME, "incidentd exits cleanly (%r)" % rc)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                check(False, NAME, "incidentd did not stop")
+            stop_bot(bot, NAME)
         emu.terminate()
         emu.wait(timeout=10)
         if failures:

@@ -296,6 +296,18 @@ def check(cond, scenario, what):
     return bool(cond)
 
 
+def stop_bot(bot, scenario, timeout=30):
+    """Stops incidentd with SIGTERM and checks it exits cleanly (status 0) in time."""
+    bot.terminate()
+    try:
+        rc = bot.wait(timeout=timeout)
+        check(rc == 0, scenario, "incidentd exits cleanly (%r)" % rc)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        bot.wait()
+        check(False, scenario, "incidentd did not stop")
+
+
 def run_scenario(name, fn, *args):
     """Runs fn(*args); an exception is a failed check of scenario name, the others go on."""
     t0 = time.time()

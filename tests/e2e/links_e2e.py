@@ -18,13 +18,12 @@ usage: links_e2e.py path/to/incidentd path/to/slackemu
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 from e2e_util import (call, check, db_rows, directory_synced, failures, log_tail,
-                      run_side_by_side, start_incidentd, start_slackemu, wait_for)
+                      run_side_by_side, start_incidentd, start_slackemu, stop_bot, wait_for)
 
 INCIDENTD, SLACKEMU = sys.argv[1], sys.argv[2]
 
@@ -77,13 +76,7 @@ def with_bot(name, fn):
         fn(name, base, db)
     finally:
         if bot:
-            bot.terminate()
-            try:
-                rc = bot.wait(timeout=30)
-                check(rc == 0, name, "incidentd exits cleanly (%r)" % rc)
-            except subprocess.TimeoutExpired:
-                bot.kill()
-                check(False, name, "incidentd did not stop")
+            stop_bot(bot, name)
         emu.terminate()
         emu.wait(timeout=10)
         if len(failures) > before:
