@@ -42,14 +42,15 @@ static void test_flood_is_one_line_and_a_count(void)
     FILE *f = capture();
     CHECK(f != NULL);
     log_set_level(LOG_INFO);
-    for (int i = 0; i < 100000; i++)
+    /* Fewer than the 10 s rule could split even under valgrind; the seconds are not checked. */
+    for (int i = 0; i < 20000; i++)
         log_error("accept: errno 24", "src", "lws");
     log_info("something else");
     release(f);
     CHECK_INT(count_lines(mem), 3);
     CHECK_CONTAINS(mem, " level=error msg=\"accept: errno 24\" src=lws\n");
-    CHECK_CONTAINS(mem, " level=error msg=\"accept: errno 24 (repeated 99999 times in 0 s)\" "
-                        "src=lws\n");
+    CHECK_CONTAINS(mem, " level=error msg=\"accept: errno 24 (repeated 19999 times in ");
+    CHECK_CONTAINS(mem, " s)\" src=lws\n");
     CHECK(strstr(mem, "(repeated") < strstr(mem, "something else"));
 }
 
