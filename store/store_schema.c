@@ -244,8 +244,8 @@ const char *const store_migrations[] = {
      * one of the same incident and kind, and yield to other work in their lane, so a burst of
      * changes costs one call per view, not one per change (issue 15).
      */
-    "ALTER TABLE outbox ADD COLUMN refresh INTEGER NOT NULL DEFAULT 0 CHECK (refresh IN (0, 1));"
-    "CREATE INDEX outbox_pending_incident ON outbox(incident_id, kind) WHERE state = 'pending';",
+    ("ALTER TABLE outbox ADD COLUMN refresh INTEGER NOT NULL DEFAULT 0 CHECK (refresh IN (0, 1));"
+     "CREATE INDEX outbox_pending_incident ON outbox(incident_id, kind) WHERE state = 'pending';"),
 };
 
 const int store_migration_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -303,9 +303,9 @@ const char *const store_migration_seeds[] = {
     "UPDATE incidents SET postmortem = 'Seeded postmortem', postmortem_published_at ="
     "  1700000160000, postmortem_updated_at = 1700000170000 WHERE id = 1;",
 
-    "INSERT INTO outbox (incident_id, kind, target, payload, idem_key, next_attempt_at,"
-    "  created_at, refresh) VALUES (1, 'incident.topic', 'slack', '{}', 'seed-8',"
-    "  1700000180000, 1700000180000, 1);",
+    ("INSERT INTO outbox (incident_id, kind, target, payload, idem_key, next_attempt_at,"
+     "  created_at, refresh) VALUES (1, 'incident.topic', 'slack', '{}', 'seed-8',"
+     "  1700000180000, 1700000180000, 1);"),
 };
 /* clang-format on */
 
