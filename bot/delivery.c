@@ -610,6 +610,18 @@ static bool has_block(const cJSON *m, const char *block_id)
     return false;
 }
 
+/* The cursor of the history page after *page (NULL after the last), freeing cursor and *page. */
+static char *next_page(cJSON **page, char *cursor)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(*page, "response_metadata");
+    const char *next = str_field(meta, "next_cursor");
+    char *out = next != NULL && next[0] != '\0' ? xstrdup(next) : NULL;
+    free(cursor);
+    cJSON_Delete(*page);
+    *page = NULL;
+    return out;
+}
+
 /*
  * Looks in channel's recent history (DELIVERY_LOOKUP_PAGES pages) for a
  * message this bot posted with a block block_id: the post of an earlier
@@ -650,12 +662,7 @@ static enum delivery_outcome find_own_post(struct slack_api *api, const char *ch
                 break;
             }
         }
-        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(page, "response_metadata");
-        const char *next = str_field(meta, "next_cursor");
-        free(cursor);
-        cursor = next != NULL && next[0] != '\0' ? xstrdup(next) : NULL;
-        cJSON_Delete(page);
-        page = NULL;
+        cursor = next_page(&page, cursor);
         if (cursor == NULL)
             break;
     }
@@ -1059,12 +1066,7 @@ static enum delivery_outcome find_effect_post(struct delivery *d,
             cJSON_AddItemToObject(*found, "message", cJSON_Duplicate(m, 1));
             cJSON_AddTrueToObject(*found, "found");
         }
-        const cJSON *meta = cJSON_GetObjectItemCaseSensitive(page, "response_metadata");
-        const char *next = str_field(meta, "next_cursor");
-        free(cursor);
-        cursor = next != NULL && next[0] != '\0' ? xstrdup(next) : NULL;
-        cJSON_Delete(page);
-        page = NULL;
+        cursor = next_page(&page, cursor);
         if (cursor == NULL)
             break;
     }
